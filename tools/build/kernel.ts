@@ -1,0 +1,121 @@
+// The arm64 kernel: allnoconfig + images/kernel fragments (merged with the
+// kernel's merge_config.sh, then verified), built out of tree next to the
+// work tree with ccache. One build directory per flavour (normal, debug), so
+// switching between them never forces a full rebuild; a fragment change
+// re-merges the configuration and make rebuilds only what it affects.
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { join } from 'node:path';
+import { ProtmError } from '../lib/errors.js';
+import { sha256, sha256File } from '../lib/hash.js';
+import { cachePaths, repoPaths } from '../lib/paths.js';
+import { runStep } from '../lib/process.js';
+import type { RunRecord } from '../lib/run-record.js';
+import { treeDir } from '../patches/components.js';
+import { currentWorkTree } from '../patches/worktree.js';
+import { pinHash } from '../sources/fetch.js';
+import { findPin, loadPins } from '../sources/pins.js';
+import { findDropped, readFragment } from './kconfig.js';
+
+export interface KernelOptions {
+  debug?: boolean;
+}
+
+export interface KernelBuild {
+  src: string;
+  out: string;
+  image: string;
+  config: string;
+  configHash: string;
+  imageSha256: string;
+}
+
+/** Where the target's initramfs list lives; the rootfs build writes it. */
+export function initramfsListPath(): string {
+  return join(treeDir('kernel'), 'initramfs.list');
+}
+
+function ensureInitramfsList(): string {
+  const path = initramfsListPath();
+  if (!existsSync(path)) {
+    mkdirSync(treeDir('kernel'), { recursive: true });
+    // A kernel built before any rootfs still needs a console node to boot.
+    writeFileSync(path, 'dir /dev 0755 0 0\nnod /dev/console 0600 0 0 c 5 1\n');
+  }
+  return path;
+}
+
+export interface Fragment {
+  name: string;
+  text: string;
+}
+
+/** The fragments for a build flavour, in merge order (the last one generated). */
+export function kernelFragments(opts: KernelOptions, dir = repoPaths.kernelFragments()): Fragment[] {
+  const names = ['base.config', ...(opts.debug ? ['debug.config'] : [])];
+  const initramfs = `CONFIG_INITRAMFS_SOURCE="${ensureInitramfsList()}"\n`;
+  return [...names.map((n) => readFragment(join(dir, n))), { name: 'initramfs.config', text: initramfs }];
+}
+
+/** Environment and make arguments shared by every kernel make invocation. */
+export function kernelMakeArgs(src: string, out: string): { args: string[]; env: Record<string, string> } {
+  return {
+    args: ['-C', src, `O=${out}`, 'ARCH=arm64', 'CROSS_COMPILE=aarch64-linux-gnu-', 'CC=ccache aarch64-linux-gnu-gcc', 'HOSTCC=ccache gcc', `-j${cpus().length}`],
+    env: {
+      CCACHE_DIR: cachePaths.ccache(),
+      CCACHE_BASEDIR: cachePaths.trees(),
+      CCACHE_NOHASHDIR: '1',
+      KBUILD_BUILD_TIMESTAMP: 'protm',
+      KBUILD_BUILD_USER: 'protm',
+      KBUILD_BUILD_HOST: 'protm',
+    },
+  };
+}
+
+/** Merge fragments into `out/.config` (only when they changed) and verify the result. */
+export async function configureKernel(record: RunRecord, src: string, out: string, fragments: Fragment[]): Promise<string> {
+  const configHash = sha256(JSON.stringify([pinHash(findPin(loadPins(), 'linux')), fragments.map((f) => f.text)])).slice(0, 16);
+  const marker = join(out, '.protm-config-hash');
+  const dotConfig = join(out, '.config');
+  if (existsSync(marker) && readFileSync(marker, 'utf8') === configHash && existsSync(dotConfig)) return configHash;
+  mkdirSync(out, { recursive: true });
+  // merge_config.sh reads files: write each fragment into the build directory.
+  const paths = fragments.map((f, i) => {
+    const path = join(out, `protm-fragment-${i}-${f.name.replace(/[^A-Za-z0-9._-]/g, '_')}`);
+    writeFileSync(path, f.text);
+    return path;
+  });
+  const { env } = kernelMakeArgs(src, out);
+  await runStep(record, 'kernel config (allnoconfig + fragments)', join(src, 'scripts/kconfig/merge_config.sh'), ['-n', '-O', out, ...paths], {
+    cwd: src,
+    env: { ...env, ARCH: 'arm64', CROSS_COMPILE: 'aarch64-linux-gnu-' },
+  });
+  const dropped = findDropped(fragments, readFileSync(dotConfig, 'utf8'));
+  if (dropped.length > 0) {
+    throw new ProtmError(
+      `the kernel configuration lost ${dropped.length} option(s) the fragments ask for (unmet dependencies?):\n${dropped.map((d) => `  ${d.option}: wanted ${d.wanted === 'n' ? 'not set' : d.wanted}, got ${d.got} (${d.fragment})`).join('\n')}`,
+      'check the options\' "depends on" in Kconfig and add what they need to the fragment',
+    );
+  }
+  writeFileSync(marker, configHash);
+  return configHash;
+}
+
+export async function buildKernelAt(record: RunRecord, src: string, out: string, opts: KernelOptions, stage = 'kernel Image'): Promise<KernelBuild> {
+  const configHash = await configureKernel(record, src, out, kernelFragments(opts));
+  const { args, env } = kernelMakeArgs(src, out);
+  await runStep(record, stage, 'make', [...args, 'Image'], { env });
+  const image = join(out, 'arch/arm64/boot/Image');
+  return { src, out, image, config: join(out, '.config'), configHash, imageSha256: await sha256File(image) };
+}
+
+export function kernelOutDir(tree: string, opts: KernelOptions): string {
+  return join(treeDir(tree), opts.debug ? 'out-debug' : 'out');
+}
+
+export async function buildKernel(record: RunRecord, opts: KernelOptions = {}): Promise<KernelBuild> {
+  const wt = await currentWorkTree('kernel', record);
+  const build = await buildKernelAt(record, wt.src, kernelOutDir('kernel', opts), opts);
+  record.set('kernel', { ...build, series: { patches: wt.series.patches.length, hash: wt.series.hash }, debug: Boolean(opts.debug) });
+  return build;
+}

@@ -1,0 +1,52 @@
+import { Command } from 'commander';
+import { leaf } from '../lib/command.js';
+import { asComponent } from '../patches/components.js';
+import { checkSeries, renderVerdicts, verdictOk } from '../patches/check.js';
+import { exportSeries } from '../patches/export.js';
+import { git } from '../patches/git.js';
+import { readSeries } from '../patches/series.js';
+import { applySeries, ensureBase } from '../patches/worktree.js';
+
+export function patchesCommand(): Command {
+  const cmd = new Command('patches').description('patch series (kernel, mesa, qemu): apply, export, check');
+
+  leaf(
+    cmd
+      .command('apply')
+      .description('make the work tree hold the pinned source plus one commit per patch')
+      .argument('<component>', 'kernel, mesa or qemu')
+      .option('--force', 'discard uncommitted edits and unexported commits in the work tree'),
+    'patches apply',
+    async ({ record }, component: string, opts: { force?: boolean }) => {
+      const wt = await applySeries(asComponent(component), record, { force: opts.force });
+      const text = `${wt.changed ? 'applied' : 'already applied'}: ${wt.series.patches.length} patches\nwork tree: ${wt.src}`;
+      return { text, summary: { component, workTree: wt.src, patches: wt.series.patches, commits: wt.commits, changed: wt.changed } };
+    },
+  );
+
+  leaf(
+    cmd.command('export').description('write the work tree commits back as format-patch files, series and cover letter').argument('<component>', 'kernel, mesa or qemu'),
+    'patches export',
+    async ({ record }, component: string) => {
+      const c = asComponent(component);
+      const src = await ensureBase(c, record);
+      const result = await exportSeries(c, src);
+      // The tree now is the series: later builds must not re-apply over it.
+      await git(src, ['config', 'protm.seriesHash', readSeries(result.dir).hash]);
+      await git(src, ['config', 'protm.appliedHead', await git(src, ['rev-parse', 'HEAD'])]);
+      const text = `${result.patches.length} patches in ${result.dir}; ${result.changed.length === 0 ? 'no file changed' : `changed: ${result.changed.join(', ')}`}`;
+      return { text, summary: { component, dir: result.dir, patches: result.patches, changed: result.changed } };
+    },
+  );
+
+  leaf(
+    cmd.command('check').description('per patch: checkpatch --strict, build, W=1 on touched files (bisectability)').argument('<component>', 'kernel, mesa or qemu'),
+    'patches check',
+    async ({ record }, component: string) => {
+      const verdicts = await checkSeries(asComponent(component), record);
+      const failed = verdicts.filter((v) => !verdictOk(v)).length;
+      return { text: renderVerdicts(verdicts), summary: { component, patches: verdicts, failed }, exitCode: failed > 0 ? 1 : 0 };
+    },
+  );
+  return cmd;
+}

@@ -1,0 +1,73 @@
+// Running external programs: arguments always as arrays, output to the run's
+// log, a live progress line (stage, elapsed, last output line), and on failure
+// the last lines plus the log's path.
+import { execa } from 'execa';
+import { appendFileSync } from 'node:fs';
+import { ProtmError } from './errors.js';
+import { progress } from './progress.js';
+import type { RunRecord } from './run-record.js';
+
+export interface StepOptions {
+  cwd?: string;
+  env?: Record<string, string | undefined>;
+  /** Abort the step after this many seconds (default: none). */
+  timeoutSeconds?: number;
+}
+
+const TAIL_LINES = 30;
+
+/** Run one command as a named step of `record`; throws ProtmError on failure. */
+export async function runStep(record: RunRecord, stage: string, file: string, args: string[], opts: StepOptions = {}): Promise<void> {
+  const started = Date.now();
+  record.log(`\n## ${stage}: ${[file, ...args].join(' ')}${opts.cwd ? ` (in ${opts.cwd})` : ''}`);
+  const tail: string[] = [];
+  const ticker = progress.start(stage);
+  const child = execa(file, args, {
+    cwd: opts.cwd,
+    env: opts.env,
+    extendEnv: true,
+    all: true,
+    buffer: false,
+    reject: false,
+    stdin: 'ignore',
+    timeout: opts.timeoutSeconds ? opts.timeoutSeconds * 1000 : undefined,
+  });
+  let partial = '';
+  child.all?.on('data', (chunk: Buffer) => {
+    const text = chunk.toString();
+    appendFileSync(record.logPath, text);
+    const lines = (partial + text).split('\n');
+    partial = lines.pop() ?? '';
+    for (const line of lines) {
+      if (line.trim().length === 0) continue;
+      tail.push(line);
+      if (tail.length > TAIL_LINES) tail.shift();
+      ticker.update(line);
+    }
+  });
+  const result = await child;
+  if (partial.trim()) tail.push(partial);
+  const seconds = (Date.now() - started) / 1000;
+  const ok = result.exitCode === 0 && !result.failed;
+  ticker.stop(ok);
+  if (ok) {
+    record.addStep({ name: stage, status: 'ok', seconds });
+    return;
+  }
+  record.addStep({ name: stage, status: 'failed', seconds });
+  const why = result.timedOut
+    ? `timed out after ${opts.timeoutSeconds}s`
+    : result.exitCode === undefined
+      ? `could not start ${file}: ${result.originalMessage ?? result.shortMessage}`
+      : `exited with status ${result.exitCode}`;
+  throw new ProtmError(`${stage} failed: ${why}\n--- last ${tail.length} lines ---\n${tail.join('\n')}\n--- full log: ${record.logPath}`);
+}
+
+/** Run a short command and return its stdout; for queries, not builds. */
+export async function capture(file: string, args: string[], opts: StepOptions = {}): Promise<string> {
+  const result = await execa(file, args, { cwd: opts.cwd, env: opts.env, reject: false, stdin: 'ignore' });
+  if (result.exitCode !== 0 || result.failed) {
+    throw new ProtmError(`${[file, ...args].join(' ')} failed: ${(result.stderr || result.shortMessage || '').toString().trim().split('\n').slice(-5).join('\n')}`);
+  }
+  return result.stdout.toString();
+}

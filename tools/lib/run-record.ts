@@ -1,0 +1,79 @@
+// A run record: one directory per command invocation holding the full log and
+// metadata.json (pins, hashes, host, step durations, the exact reproducer).
+import { mkdirSync, writeFileSync, appendFileSync } from 'node:fs';
+import { hostname, cpus, totalmem, release } from 'node:os';
+import { join } from 'node:path';
+import { cachePaths, repoRoot } from './paths.js';
+import { execFileSync } from 'node:child_process';
+
+export interface StepRecord {
+  name: string;
+  status: 'ok' | 'failed' | 'skipped' | 'cached';
+  seconds: number;
+  detail?: string;
+}
+
+export class RunRecord {
+  readonly dir: string;
+  readonly logPath: string;
+  readonly steps: StepRecord[] = [];
+  readonly facts: Record<string, unknown> = {};
+  private readonly started = Date.now();
+
+  constructor(readonly command: string) {
+    const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+    this.dir = join(cachePaths.runs(), `${stamp}-${command.replace(/\s+/g, '-')}`);
+    mkdirSync(this.dir, { recursive: true });
+    this.logPath = join(this.dir, 'run.log');
+    appendFileSync(this.logPath, `# protm ${process.argv.slice(2).join(' ')}\n`);
+  }
+
+  log(text: string): void {
+    appendFileSync(this.logPath, text.endsWith('\n') ? text : `${text}\n`);
+  }
+
+  addStep(step: StepRecord): void {
+    this.steps.push(step);
+  }
+
+  /** Record a fact for metadata.json (pins, hashes, artifact paths...). */
+  set(key: string, value: unknown): void {
+    this.facts[key] = value;
+  }
+
+  write(status: 'ok' | 'failed', error?: string): string {
+    const path = join(this.dir, 'metadata.json');
+    const metadata = {
+      command: this.command,
+      status,
+      error,
+      reproduce: reproducer(),
+      startedAt: new Date(this.started).toISOString(),
+      seconds: (Date.now() - this.started) / 1000,
+      checkout: checkoutState(),
+      host: { hostname: hostname(), kernel: release(), cpus: cpus().length, memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version },
+      steps: this.steps,
+      ...this.facts,
+      log: this.logPath,
+    };
+    writeFileSync(path, `${JSON.stringify(metadata, null, 2)}\n`);
+    return path;
+  }
+}
+
+function reproducer(): string[] {
+  const env = Object.entries(process.env)
+    .filter(([k]) => k.startsWith('PROTM_'))
+    .map(([k, v]) => `${k}=${v}`);
+  return [...env, 'npx', 'protm', ...process.argv.slice(2)];
+}
+
+function checkoutState(): { commit?: string; dirty?: boolean } {
+  try {
+    const commit = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: repoRoot, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    const dirty = execFileSync('git', ['status', '--porcelain'], { cwd: repoRoot, encoding: 'utf8' }).trim().length > 0;
+    return { commit, dirty };
+  } catch {
+    return {};
+  }
+}

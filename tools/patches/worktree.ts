@@ -1,0 +1,128 @@
+// The git work tree of a component: the pristine pinned source as commit
+// "protm-base", then one commit per patch of the series. Developers edit and
+// commit here, then `protm patches export` writes the series back.
+import { cpSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { ProtmError } from '../lib/errors.js';
+import { progress } from '../lib/progress.js';
+import type { RunRecord } from '../lib/run-record.js';
+import { fetchPin, pinHash } from '../sources/fetch.js';
+import { findPin, loadPins } from '../sources/pins.js';
+import { type Component, patchDir, pinOf, treeDir } from './components.js';
+import { getConfig, git, gitTry, isDirty } from './git.js';
+import { findHunk, readSeries, type Series } from './series.js';
+
+export const BASE_TAG = 'protm-base';
+const BASE_DATE = '2000-01-01T00:00:00Z';
+
+export interface WorkTree {
+  component: Component;
+  src: string;
+  series: Series;
+  /** Commits protm-base..HEAD, oldest first. */
+  commits: string[];
+}
+
+/** Create (once per pin) the git repository holding the pristine source. */
+export async function ensureBase(component: Component, record: RunRecord, src = join(treeDir(component), 'src')): Promise<string> {
+  const pin = findPin(loadPins(), pinOf(component));
+  const wanted = pinHash(pin);
+  if (existsSync(join(src, '.git')) && (await getConfig(src, 'protm.pinHash')) === wanted) return src;
+  if (existsSync(join(src, '.git')) && (await isDirty(src))) {
+    throw new ProtmError(`the ${component} pin changed but the work tree ${src} has uncommitted changes`, 'commit and export them (`protm patches export`) or discard them first');
+  }
+  const pristine = await fetchPin(pin, record);
+  const tmp = `${src}.tmp-${process.pid}`;
+  rmSync(tmp, { recursive: true, force: true });
+  mkdirSync(tmp, { recursive: true });
+  try {
+    progress.note(`▸ creating the ${component} work tree from ${pristine}`);
+    cpSync(pristine, tmp, { recursive: true, filter: (s) => !s.endsWith('.protm-pin.json') });
+    await git(tmp, ['init', '-q', '-b', 'main']);
+    await git(tmp, ['config', 'core.autocrlf', 'false']);
+    await git(tmp, ['config', 'gc.auto', '0']);
+    const t = Date.now();
+    await git(tmp, ['add', '-A', '-f']);
+    await git(tmp, ['commit', '-q', '--no-verify', '-m', `${pin.name} ${pin.packages[0]!.version} as pinned`], { GIT_AUTHOR_DATE: BASE_DATE, GIT_COMMITTER_DATE: BASE_DATE });
+    await git(tmp, ['tag', '-f', BASE_TAG]);
+    await git(tmp, ['config', 'protm.pinHash', wanted]);
+    record.addStep({ name: `git import ${component}`, status: 'ok', seconds: (Date.now() - t) / 1000 });
+    rmSync(src, { recursive: true, force: true });
+    renameSync(tmp, src);
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+  return src;
+}
+
+export async function seriesCommits(src: string): Promise<string[]> {
+  const out = await git(src, ['rev-list', '--reverse', `${BASE_TAG}..HEAD`]);
+  return out ? out.split('\n') : [];
+}
+
+/** Apply one patch file on top of HEAD with `git am`; on failure, abort and explain. */
+export async function applyPatch(src: string, patchPath: string, name: string): Promise<void> {
+  const r = await gitTry(src, ['am', '--keep-cr', '--committer-date-is-author-date', '--whitespace=nowarn', patchPath]);
+  if (r.ok) return;
+  await gitTry(src, ['am', '--abort']);
+  const where = /patch failed: (.+):(\d+)/.exec(r.output);
+  const hunk = where ? findHunk(readFileSync(patchPath, 'utf8'), where[1]!, Number(where[2])) : undefined;
+  throw new ProtmError(
+    `patch ${name} does not apply${where ? ` (${where[1]}:${where[2]})` : ''}:\n${r.output.trim().split('\n').slice(0, 12).join('\n')}${hunk ? `\n--- failing hunk ---\n${hunk}` : ''}`,
+    'refresh the patch against the pinned tree, or fix it in the work tree and `protm patches export`',
+  );
+}
+
+/** Reset `src` to protm-base and apply `series`; records the series hash. */
+export async function applySeriesAt(src: string, series: Series): Promise<void> {
+  await git(src, ['checkout', '-q', '-f', '-B', 'series', BASE_TAG]);
+  for (const patch of series.patches) await applyPatch(src, join(series.dir, patch), patch);
+  await git(src, ['config', 'protm.seriesHash', series.hash]);
+  await git(src, ['config', 'protm.appliedHead', await git(src, ['rev-parse', 'HEAD'])]);
+}
+
+export interface ApplyOptions {
+  /** Discard local changes and commits in the work tree. */
+  force?: boolean;
+}
+
+/**
+ * Make the component's work tree hold exactly the series. Does nothing when it
+ * already does; refuses (unless forced) to throw away uncommitted edits or
+ * commits that were never exported.
+ */
+export async function applySeries(component: Component, record: RunRecord, opts: ApplyOptions = {}): Promise<WorkTree & { changed: boolean }> {
+  const src = await ensureBase(component, record);
+  const series = readSeries(patchDir(component));
+  const head = await git(src, ['rev-parse', 'HEAD']);
+  const appliedHead = await getConfig(src, 'protm.appliedHead');
+  const upToDate = (await getConfig(src, 'protm.seriesHash')) === series.hash && appliedHead === head;
+  if (upToDate) return { component, src, series, commits: await seriesCommits(src), changed: false };
+  if (!opts.force) {
+    if (await isDirty(src)) {
+      throw new ProtmError(`the ${component} work tree ${src} has uncommitted changes and the series differs from it`, 'commit them and run `protm patches export`, or re-run with --force to discard them');
+    }
+    if (appliedHead && appliedHead !== head) {
+      throw new ProtmError(`the ${component} work tree has commits that are not in ${series.dir} (HEAD ${head.slice(0, 12)})`, 'run `protm patches export` to keep them, or --force to discard them');
+    }
+  }
+  const t = Date.now();
+  await applySeriesAt(src, series);
+  record.addStep({ name: `apply ${component} series (${series.patches.length} patches)`, status: 'ok', seconds: (Date.now() - t) / 1000 });
+  return { component, src, series, commits: await seriesCommits(src), changed: true };
+}
+
+/** The work tree as it is (for builds): applies the series only when the tree is clean and stale. */
+export async function currentWorkTree(component: Component, record: RunRecord): Promise<WorkTree> {
+  const src = await ensureBase(component, record);
+  const series = readSeries(patchDir(component));
+  const head = await git(src, ['rev-parse', 'HEAD']);
+  const appliedHead = await getConfig(src, 'protm.appliedHead');
+  const seriesChanged = (await getConfig(src, 'protm.seriesHash')) !== series.hash;
+  const developerWork = (appliedHead !== undefined && appliedHead !== head) || (await isDirty(src));
+  if (seriesChanged && !developerWork) return applySeries(component, record);
+  if (seriesChanged && developerWork) {
+    progress.note(`! ${component}: building the work tree as edited; it differs from ${series.dir} (export to keep the edits)`);
+  }
+  return { component, src, series, commits: await seriesCommits(src) };
+}

@@ -1,0 +1,31 @@
+// protm: pins and fetches sources, applies/exports/checks the patch series,
+// builds the chain, boots the target and reports. One subcommand per module
+// in commands/.
+import { Command, CommanderError } from 'commander';
+import { buildCommand } from './commands/build.js';
+import { doctorCommand, setupCommand } from './commands/host.js';
+import { patchesCommand } from './commands/patches.js';
+import { sourcesCommand } from './commands/sources.js';
+
+const program = new Command('protm')
+  .description('an open protected-content pipeline for Mali CSF GPUs')
+  .showHelpAfterError('(run with --help for usage)')
+  .exitOverride();
+
+for (const cmd of [setupCommand(), doctorCommand(), sourcesCommand(), patchesCommand(), buildCommand()]) program.addCommand(cmd);
+
+// Usage errors anywhere in the tree exit with status 2 (failures exit 1).
+function inherit(cmd: Command): void {
+  for (const sub of cmd.commands) {
+    sub.copyInheritedSettings(cmd);
+    inherit(sub);
+  }
+}
+inherit(program);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  if (err instanceof CommanderError) process.exitCode = err.exitCode === 0 ? 0 : 2;
+  else throw err;
+}
