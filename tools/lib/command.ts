@@ -4,6 +4,8 @@ import type { Command } from 'commander';
 import { ProtmError } from './errors.js';
 import { progress } from './progress.js';
 import { RunRecord } from './run-record.js';
+import { pinHash } from '../sources/fetch.js';
+import { loadPins, pinVersion } from '../sources/pins.js';
 
 export interface Context {
   record: RunRecord;
@@ -32,6 +34,7 @@ export function leaf(cmd: Command, recordName: string, handler: Handler): Comman
     const json = Boolean(opts.json);
     const record = new RunRecord(recordName);
     const started = Date.now();
+    recordPins(record);
     try {
       const outcome = await (handler as (ctx: Context, ...a: unknown[]) => Promise<Outcome>)({ record, json }, ...args);
       const failed = (outcome.exitCode ?? 0) !== 0;
@@ -51,6 +54,15 @@ export function leaf(cmd: Command, recordName: string, handler: Handler): Comman
       process.exitCode = err instanceof ProtmError ? err.exitCode : 1;
     }
   });
+}
+
+/** Every run's metadata names the pinned inputs it ran against. */
+function recordPins(record: RunRecord): void {
+  try {
+    record.set('pins', Object.fromEntries(loadPins().map((p) => [p.name, { version: pinVersion(p), pinHash: pinHash(p) }])));
+  } catch (err) {
+    record.set('pins', { error: (err as Error).message });
+  }
 }
 
 function secondsSince(t: number): number {

@@ -1,0 +1,115 @@
+// Boots the arm64 target: TF-A (BL1/BL2/BL31) + OP-TEE (BL32) + the kernel
+// Image as BL33, all loaded by semihosting from the working directory, on
+// QEMU's virt machine with TrustZone. The normal-world console is watched
+// through staged timeouts; the secure-world console goes to its own log.
+import { spawn } from 'node:child_process';
+import { copyFileSync, createWriteStream, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { SecureWorld } from '../build/secure-world.js';
+import { progress } from '../lib/progress.js';
+import type { RunRecord } from '../lib/run-record.js';
+import { type BootTimeouts, qemuBootStages, type StageTiming, watchStages } from './stages.js';
+
+export interface BootSpec {
+  secure: SecureWorld;
+  image: string;
+  /** Suite name handed to the target's init through fw_cfg; "shell" for an interactive shell. */
+  suite: string;
+  /** Profile-specific arguments for the checks (e.g. which heap), as PROTM_CHECK_ARGS on the target. */
+  checkArgs?: string;
+  timeouts?: Partial<BootTimeouts>;
+  qemu?: string;
+}
+
+export interface BootResult {
+  dir: string;
+  consoleLog: string;
+  secureLog: string;
+  timings: StageTiming[];
+  seconds: number;
+  command: string[];
+}
+
+/** Lay out the firmware files under the names TF-A's semihosting loader opens. */
+function prepareDir(dir: string, spec: BootSpec): void {
+  mkdirSync(dir, { recursive: true });
+  const f = spec.secure.files;
+  const files: [string, string][] = [
+    [f.bl1, 'bl1.bin'],
+    [f.bl2, 'bl2.bin'],
+    [f.bl31, 'bl31.bin'],
+    [f.bl32, 'bl32.bin'],
+    [f.bl32Extra1, 'bl32_extra1.bin'],
+    [f.bl32Extra2, 'bl32_extra2.bin'],
+    [spec.image, 'bl33.bin'],
+  ];
+  for (const [from, name] of files) copyFileSync(from, join(dir, name));
+}
+
+/** QEMU option values escape a comma by doubling it. */
+function qemuOptValue(value: string): string {
+  return value.replace(/,/g, ',,');
+}
+
+export function qemuArgs(spec: BootSpec, interactive: boolean): string[] {
+  const ram = spec.secure.profile.machine.ramMiB;
+  return [
+    '-machine', 'virt,secure=on,gic-version=3',
+    '-cpu', 'cortex-a57',
+    '-smp', '2',
+    '-m', String(ram),
+    '-bios', 'bl1.bin',
+    '-semihosting-config', 'enable=on,target=native',
+    '-display', 'none',
+    '-monitor', 'none',
+    '-serial', interactive ? 'mon:stdio' : 'stdio',
+    '-serial', 'file:secure.log',
+    '-no-reboot',
+    '-fw_cfg', `name=opt/protm/suite,string=${qemuOptValue(spec.suite)}`,
+    ...(spec.checkArgs ? ['-fw_cfg', `name=opt/protm/check-args,string=${qemuOptValue(spec.checkArgs)}`] : []),
+    ...(spec.secure.dtb ? ['-dtb', spec.secure.dtb] : []),
+  ];
+}
+
+/** Boot, run the suite and power off; rejects naming the stage that hung. */
+export async function bootAndWatch(record: RunRecord, spec: BootSpec): Promise<BootResult> {
+  const dir = join(record.dir, 'boot');
+  prepareDir(dir, spec);
+  const qemu = spec.qemu ?? 'qemu-system-aarch64';
+  const args = qemuArgs(spec, false);
+  record.log(`\n## boot: ${[qemu, ...args].join(' ')} (in ${dir})`);
+  const consoleLog = join(dir, 'console.log');
+  const consoleFile = createWriteStream(consoleLog);
+  const started = Date.now();
+  const child = spawn(qemu, args, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+  child.stderr.on('data', (d: Buffer) => consoleFile.write(`[qemu stderr] ${d.toString()}`));
+  child.stdout.pipe(consoleFile);
+  const ticker = progress.start(`boot ${spec.suite}`);
+  try {
+    const timings = await watchStages(child, child.stdout, {
+      stages: qemuBootStages(spec.timeouts),
+      onLine: (line) => ticker.update(line),
+      onStage: (label) => ticker.update(`[${label}]`),
+    });
+    // The power-off stage ends on the kernel's message; let QEMU exit by itself.
+    await new Promise<void>((resolve) => (child.exitCode !== null ? resolve() : child.once('exit', () => resolve())));
+    ticker.stop(true);
+    return { dir, consoleLog, secureLog: join(dir, 'secure.log'), timings, seconds: (Date.now() - started) / 1000, command: [qemu, ...args] };
+  } catch (err) {
+    ticker.stop(false);
+    throw err;
+  } finally {
+    if (child.exitCode === null) child.kill('SIGKILL');
+    await new Promise<void>((resolve) => consoleFile.end(() => resolve()));
+  }
+}
+
+/** Boot with the console on this terminal (suite "shell"); resolves with QEMU's exit code. */
+export async function bootInteractive(record: RunRecord, spec: BootSpec): Promise<number> {
+  const dir = join(record.dir, 'boot');
+  prepareDir(dir, spec);
+  const qemu = spec.qemu ?? 'qemu-system-aarch64';
+  progress.note(`▸ interactive boot (Ctrl-A X quits QEMU); secure-world log: ${join(dir, 'secure.log')}`);
+  const child = spawn(qemu, qemuArgs({ ...spec, suite: 'shell' }, true), { cwd: dir, stdio: 'inherit' });
+  return new Promise((resolve) => child.once('exit', (code) => resolve(code ?? 1)));
+}

@@ -1,0 +1,96 @@
+// The target's initramfs: busybox, glibc/libcrypto, OP-TEE's client and
+// xtest, our check programs and TAs, and the init that runs a suite. It is
+// staged into a content-keyed directory and described as a gen_init_cpio list
+// that the kernel build embeds (booting through TF-A ignores -initrd).
+import { chmodSync, cpSync, existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, readlinkSync, symlinkSync, writeFileSync } from 'node:fs';
+import { basename, join, relative } from 'node:path';
+import { cachedArtifact } from '../lib/artifact.js';
+import { sha256Dir } from '../lib/hash.js';
+import { repoRoot } from '../lib/paths.js';
+import type { RunRecord } from '../lib/run-record.js';
+import { fetchPin, pinHash } from '../sources/fetch.js';
+import { findPin, loadPins } from '../sources/pins.js';
+import { initramfsListPath } from './kernel.js';
+
+export interface TargetPrograms {
+  /** Content-keyed artifact directory of the programs (its name is their identity). */
+  dir: string;
+  /** Check programs, installed into /protm/bin. */
+  binaries: string[];
+  /** Trusted applications (*.ta), installed next to xtest's. */
+  tas: string[];
+}
+
+const ROOTFS_SRC = join(repoRoot, 'test/target/rootfs');
+const SUITES_SRC = join(repoRoot, 'test/target/suites');
+const DEB_PINS = ['busybox', 'target-libs', 'optee-client', 'optee-test'];
+
+/** Skip documentation, manuals and locale data: the initramfs is RAM. */
+function wanted(path: string): boolean {
+  return !/\/usr\/share(\/|$)|\/gconv(\/|$)|\/systemd(\/|$)|\/etc\/ld\.so\.conf\.d|\.protm-pin\.json$/.test(path);
+}
+
+async function stage(record: RunRecord, root: string, programs: TargetPrograms): Promise<void> {
+  const pins = loadPins();
+  for (const name of DEB_PINS) {
+    const dir = await fetchPin(findPin(pins, name), record);
+    cpSync(dir, root, { recursive: true, filter: (src) => wanted(src), verbatimSymlinks: true });
+  }
+  // Merged /usr, as the Debian binaries expect (/lib/ld-linux-aarch64.so.1).
+  symlinkSync('usr/lib', join(root, 'lib'));
+  mkdirSync(join(root, 'bin'), { recursive: true });
+  cpSync(join(root, 'usr/bin/busybox'), join(root, 'bin/busybox'));
+  cpSync(join(ROOTFS_SRC, 'init'), join(root, 'init'));
+  mkdirSync(join(root, 'protm/bin'), { recursive: true });
+  cpSync(join(ROOTFS_SRC, 'run-suite'), join(root, 'protm/run-suite'));
+  cpSync(SUITES_SRC, join(root, 'protm/suites'), { recursive: true });
+  for (const bin of programs.binaries) cpSync(bin, join(root, 'protm/bin', basename(bin)));
+  mkdirSync(join(root, 'usr/lib/optee_armtz'), { recursive: true });
+  for (const ta of programs.tas) cpSync(ta, join(root, 'usr/lib/optee_armtz', basename(ta)));
+  for (const exe of ['init', 'protm/run-suite']) chmodSync(join(root, exe), 0o755);
+}
+
+/** gen_init_cpio lines for everything under `root`, plus the device nodes. */
+export function cpioList(root: string): string {
+  const lines = ['dir /dev 0755 0 0', 'nod /dev/console 0600 0 0 c 5 1', 'nod /dev/null 0666 0 0 c 1 3'];
+  for (const d of ['proc', 'sys', 'tmp', 'root', 'etc', 'var', 'data']) lines.push(`dir /${d} 0755 0 0`);
+  const walk = (dir: string) => {
+    for (const name of readdirSync(dir).sort()) {
+      const path = join(dir, name);
+      const target = `/${relative(root, path)}`;
+      const st = lstatSync(path);
+      const mode = (st.mode & 0o7777).toString(8).padStart(4, '0');
+      if (st.isSymbolicLink()) lines.push(`slink ${target} ${readlinkSync(path)} 0777 0 0`);
+      else if (st.isDirectory()) {
+        lines.push(`dir ${target} ${mode} 0 0`);
+        walk(path);
+      } else if (st.isFile()) lines.push(`file ${target} ${path} ${mode} 0 0`);
+    }
+  };
+  walk(root);
+  return `${lines.join('\n')}\n`;
+}
+
+export interface Rootfs {
+  dir: string;
+  list: string;
+  cached: boolean;
+}
+
+/** Stage the rootfs and point the kernel's initramfs list at it. */
+export async function buildRootfs(record: RunRecord, programs: TargetPrograms): Promise<Rootfs> {
+  const pins = loadPins();
+  const key = {
+    pins: DEB_PINS.map((n) => pinHash(findPin(pins, n))),
+    rootfs: await sha256Dir(ROOTFS_SRC),
+    suites: await sha256Dir(SUITES_SRC),
+    programs: basename(programs.dir),
+    recipe: 1,
+  };
+  const artifact = await cachedArtifact(record, 'rootfs', key, (out) => stage(record, join(out, 'root'), programs));
+  const list = cpioList(join(artifact.dir, 'root'));
+  const listPath = initramfsListPath();
+  // Rewrite only on change: the kernel re-packs the initramfs when the list's mtime moves.
+  if (!existsSync(listPath) || readFileSync(listPath, 'utf8') !== list) writeFileSync(listPath, list);
+  return { dir: artifact.dir, list: listPath, cached: artifact.cached };
+}

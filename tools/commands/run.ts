@@ -1,0 +1,45 @@
+import { Command, Option } from 'commander';
+import { secureProfileNames } from '../build/secure-world.js';
+import { leaf } from '../lib/command.js';
+import { runTarget, shellTarget } from '../run/target-run.js';
+import { countCases } from '../results/report.js';
+
+const profileOption = () => new Option('--profile <name>', 'secure-world profile (images/secure)').choices(secureProfileNames()).default('dynamic');
+const suiteOption = () => new Option('--suite <name>', 'target suite (test/target/suites)').default('tee-heap');
+
+export function runCommand(): Command {
+  return leaf(
+    new Command('run').description('the main job: build what changed, boot the QEMU target, run a suite, report').addOption(profileOption()).addOption(suiteOption()).option('--debug', 'debug kernel (KASAN, kmemleak, lockdep)'),
+    'run',
+    async ({ record }, opts: { profile: string; suite: string; debug?: boolean }) => {
+      const v = await runTarget(record, { profile: opts.profile, suite: opts.suite, debug: Boolean(opts.debug) });
+      const counts = countCases(v.cases);
+      return {
+        text: `${v.text}\nresults: ${v.resultsJson}\njunit: ${v.junit}${v.boot ? `\nboot-to-verdict: ${v.boot.seconds.toFixed(1)} s` : ''}`,
+        summary: { profile: opts.profile, suite: opts.suite, debug: Boolean(opts.debug), counts, results: v.resultsJson, junit: v.junit, bootSeconds: v.boot?.seconds },
+        exitCode: v.exitCode,
+      };
+    },
+  );
+}
+
+export function bootCommand(): Command {
+  return leaf(
+    new Command('boot')
+      .description('boot the QEMU target: run a suite and power off, or --shell for an interactive shell')
+      .addOption(profileOption())
+      .addOption(suiteOption())
+      .option('--shell', 'interactive shell on the target console')
+      .option('--debug', 'debug kernel (KASAN, kmemleak, lockdep)'),
+    'boot',
+    async ({ record }, opts: { profile: string; suite: string; shell?: boolean; debug?: boolean }) => {
+      const target = { profile: opts.profile, suite: opts.suite, debug: Boolean(opts.debug) };
+      if (opts.shell) {
+        const code = await shellTarget(record, target);
+        return { summary: { qemuExit: code }, exitCode: code };
+      }
+      const v = await runTarget(record, target);
+      return { text: v.text, summary: { counts: countCases(v.cases), results: v.resultsJson, junit: v.junit }, exitCode: v.exitCode };
+    },
+  );
+}

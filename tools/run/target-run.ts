@@ -1,0 +1,83 @@
+// The main job: build what is missing (secure world, check programs, rootfs,
+// kernel), boot the QEMU target on a suite, and turn its console into
+// results (results.json, junit.xml, a table and a closing count line).
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { type KernelBuild, buildKernel } from '../build/kernel.js';
+import { buildRootfs } from '../build/rootfs.js';
+import { type SecureWorld, buildSecureWorld } from '../build/secure-world.js';
+import { buildTargetChecks, teeHeapCheckArgs } from '../build/target-checks.js';
+import { scanConsole } from '../boot/console-scan.js';
+import { type BootResult, bootAndWatch, bootInteractive } from '../boot/qemu.js';
+import { StageExitError, StageTimeoutError } from '../boot/stages.js';
+import { ensureHost } from '../host/setup.js';
+import type { RunRecord } from '../lib/run-record.js';
+import { parseKtap } from '../results/ktap.js';
+import { type Case, countCases, findingCases, flattenCases, renderText, resultsExitCode, summaryLine, writeJUnit, writeResultsJson } from '../results/report.js';
+
+export interface TargetOptions {
+  profile: string;
+  suite: string;
+  debug: boolean;
+}
+
+export interface Prepared {
+  secure: SecureWorld;
+  kernel: KernelBuild;
+  checkArgs: string;
+}
+
+/** Everything a boot needs, built or taken from the cache. */
+export async function prepareTarget(record: RunRecord, opts: TargetOptions): Promise<Prepared> {
+  await ensureHost(record);
+  const secure = await buildSecureWorld(record, opts.profile);
+  const checks = await buildTargetChecks(record, { taDevKit: secure.taDevKit });
+  await buildRootfs(record, checks);
+  const kernel = await buildKernel(record, { debug: opts.debug });
+  return { secure, kernel, checkArgs: teeHeapCheckArgs(secure.profile).join(' ') };
+}
+
+/** A debug kernel (KASAN, lockdep) runs several times slower under TCG. */
+function timeouts(debug: boolean) {
+  return debug ? { firmware: 120, kernel: 600, userspace: 600, check: 900, poweroff: 300 } : { firmware: 60, kernel: 120, userspace: 120, check: 300, poweroff: 60 };
+}
+
+export interface TargetVerdict {
+  cases: Case[];
+  exitCode: number;
+  text: string;
+  boot?: BootResult;
+  resultsJson: string;
+  junit: string;
+}
+
+export async function runTarget(record: RunRecord, opts: TargetOptions): Promise<TargetVerdict> {
+  const prepared = await prepareTarget(record, opts);
+  const bootDir = join(record.dir, 'boot');
+  let boot: BootResult | undefined;
+  const extra: Case[] = [];
+  try {
+    boot = await bootAndWatch(record, { secure: prepared.secure, image: prepared.kernel.image, suite: opts.suite, checkArgs: prepared.checkArgs, timeouts: timeouts(opts.debug) });
+  } catch (err) {
+    if (!(err instanceof StageTimeoutError || err instanceof StageExitError)) throw err;
+    // Keep what the checks printed before the hang, and fail the run on it.
+    extra.push({ suite: ['boot'], name: err instanceof StageTimeoutError ? `stage ${err.stage} finished in time` : 'QEMU kept running to the end', status: 'fail', reason: err.message.split('\n')[0], diagnostics: err.message.split('\n').slice(1) });
+  }
+  const consoleLog = readFileSync(join(bootDir, 'console.log'), 'utf8');
+  const secureLog = readFileSync(join(bootDir, 'secure.log'), 'utf8');
+  const findings = [...scanConsole(consoleLog, { source: 'normal' }), ...scanConsole(secureLog, { source: 'secure' })];
+  const cases = [...flattenCases(parseKtap(consoleLog)), ...extra, ...findingCases(findings)];
+  const timing = { startedAt: new Date().toISOString(), seconds: boot?.seconds, stages: boot?.timings };
+  const resultsJson = join(record.dir, 'results.json');
+  const junit = join(record.dir, 'junit.xml');
+  writeResultsJson(resultsJson, cases, timing);
+  writeJUnit(junit, cases, { name: `protm.${opts.suite}.${opts.profile}${opts.debug ? '.debug' : ''}`, timing });
+  record.set('target', { ...opts, bootSeconds: boot?.seconds, stages: boot?.timings, qemu: boot?.command, consoleLog: join(bootDir, 'console.log'), secureLog: join(bootDir, 'secure.log') });
+  record.set('results', { summary: summaryLine(countCases(cases)), resultsJson, junit });
+  return { cases, exitCode: resultsExitCode(cases), text: renderText(cases), boot, resultsJson, junit };
+}
+
+export async function shellTarget(record: RunRecord, opts: TargetOptions): Promise<number> {
+  const prepared = await prepareTarget(record, opts);
+  return bootInteractive(record, { secure: prepared.secure, image: prepared.kernel.image, suite: 'shell', checkArgs: prepared.checkArgs });
+}
