@@ -3,7 +3,7 @@
 // base keeps this fast: only drivers/gpu/drm/panthor is checked out.
 import { cpSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RunRecord } from '../../tools/lib/run-record.js';
 import { repoRoot } from '../../tools/lib/paths.js';
@@ -31,6 +31,8 @@ afterAll(async () => {
   delete process.env.PROTM_PATCHES_ROOT;
   rmSync(scratch, { recursive: true, force: true });
   await git(main, ['worktree', 'prune']);
+  // The test tree's own branch (protm/<its parent directory>).
+  await git(main, ['branch', '-D', `protm/${basename(scratch)}`]);
 });
 
 function files(dir: string): Record<string, string> {
@@ -61,6 +63,13 @@ describe('patch series engine', () => {
   it('re-exporting an unchanged tree changes no file', async () => {
     const result = await exportSeries('kernel', tree);
     expect(result.changed).toEqual([]);
+  });
+
+  it('keeps its state to its own worktree, leaving the main work tree alone', async () => {
+    const before = await git(main, ['rev-parse', 'HEAD']);
+    await applySeriesAt(tree, readSeries(fixture));
+    expect(await git(main, ['rev-parse', 'HEAD'])).toBe(before);
+    expect(await git(main, ['status', '--porcelain', '--untracked-files=no'])).toBe('');
   });
 
   it('applying the same series twice gives the same commits', async () => {

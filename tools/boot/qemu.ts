@@ -88,7 +88,12 @@ export async function bootAndWatch(record: RunRecord, spec: BootSpec): Promise<B
   try {
     const timings = await watchStages(child, child.stdout, {
       stages: qemuBootStages(spec.timeouts),
-      onLine: (line) => ticker.update(line),
+      onLine: (line) => {
+        ticker.update(line);
+        // A panicked kernel never powers off: stop QEMU once the trace is out
+        // instead of waiting for the stage timeout.
+        if (/Kernel panic - not syncing/.test(line)) setTimeout(() => child.kill('SIGTERM'), 2000).unref();
+      },
       onStage: (label) => ticker.update(`[${label}]`),
     });
     // The power-off stage ends on the kernel's message; let QEMU exit by itself.

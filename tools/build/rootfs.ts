@@ -40,6 +40,8 @@ async function stage(record: RunRecord, root: string, programs: TargetPrograms):
   symlinkSync('usr/lib', join(root, 'lib'));
   mkdirSync(join(root, 'bin'), { recursive: true });
   cpSync(join(root, 'usr/bin/busybox'), join(root, 'bin/busybox'));
+  // /init is a shell script: /bin/sh must exist before busybox installs its applets.
+  symlinkSync('busybox', join(root, 'bin/sh'));
   cpSync(join(ROOTFS_SRC, 'init'), join(root, 'init'));
   mkdirSync(join(root, 'protm/bin'), { recursive: true });
   cpSync(join(ROOTFS_SRC, 'run-suite'), join(root, 'protm/run-suite'));
@@ -85,7 +87,7 @@ export async function buildRootfs(record: RunRecord, programs: TargetPrograms): 
     rootfs: await sha256Dir(ROOTFS_SRC),
     suites: await sha256Dir(SUITES_SRC),
     programs: basename(programs.dir),
-    recipe: 1,
+    recipe: 2,
   };
   const artifact = await cachedArtifact(record, 'rootfs', key, (out) => stage(record, join(out, 'root'), programs));
   const list = cpioList(join(artifact.dir, 'root'));

@@ -3,9 +3,8 @@ import { leaf } from '../lib/command.js';
 import { asComponent } from '../patches/components.js';
 import { checkSeries, renderVerdicts, verdictOk } from '../patches/check.js';
 import { exportSeries } from '../patches/export.js';
-import { git } from '../patches/git.js';
 import { readSeries } from '../patches/series.js';
-import { applySeries, ensureBase } from '../patches/worktree.js';
+import { applySeries, ensureBase, markApplied } from '../patches/worktree.js';
 
 export function patchesCommand(): Command {
   const cmd = new Command('patches').description('patch series (kernel, mesa, qemu): apply, export, check');
@@ -32,8 +31,7 @@ export function patchesCommand(): Command {
       const src = await ensureBase(c, record);
       const result = await exportSeries(c, src);
       // The tree now is the series: later builds must not re-apply over it.
-      await git(src, ['config', 'protm.seriesHash', readSeries(result.dir).hash]);
-      await git(src, ['config', 'protm.appliedHead', await git(src, ['rev-parse', 'HEAD'])]);
+      await markApplied(src, readSeries(result.dir).hash);
       const text = `${result.patches.length} patches in ${result.dir}; ${result.changed.length === 0 ? 'no file changed' : `changed: ${result.changed.join(', ')}`}`;
       return { text, summary: { component, dir: result.dir, patches: result.patches, changed: result.changed } };
     },

@@ -1,8 +1,8 @@
 // The git work tree of a component: the pristine pinned source as commit
 // "protm-base", then one commit per patch of the series. Developers edit and
 // commit here, then `protm patches export` writes the series back.
-import { cpSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { cpSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
 import { ProtmError } from '../lib/errors.js';
 import { progress } from '../lib/progress.js';
 import type { RunRecord } from '../lib/run-record.js';
@@ -73,12 +73,42 @@ export async function applyPatch(src: string, patchPath: string, name: string): 
   );
 }
 
+/**
+ * What protm last applied in a work tree. Kept in the work tree's own git
+ * directory, not in the (shared) repository config: the check tree and test
+ * trees are git worktrees of the same repository and must not see each
+ * other's state.
+ */
+export interface TreeState {
+  seriesHash?: string;
+  appliedHead?: string;
+}
+
+async function stateFile(src: string): Promise<string> {
+  return resolve(src, await git(src, ['rev-parse', '--git-dir']), 'protm-state.json');
+}
+
+export async function readTreeState(src: string): Promise<TreeState> {
+  const path = await stateFile(src);
+  return existsSync(path) ? (JSON.parse(readFileSync(path, 'utf8')) as TreeState) : {};
+}
+
+/** Record that `src` holds `seriesHash` as of its current HEAD. */
+export async function markApplied(src: string, seriesHash: string): Promise<void> {
+  const state: TreeState = { seriesHash, appliedHead: await git(src, ['rev-parse', 'HEAD']) };
+  writeFileSync(await stateFile(src), `${JSON.stringify(state)}\n`);
+}
+
+/** Each work tree has its own branch: git refuses to share one between worktrees. */
+function branchOf(src: string): string {
+  return `protm/${basename(dirname(src))}`;
+}
+
 /** Reset `src` to protm-base and apply `series`; records the series hash. */
 export async function applySeriesAt(src: string, series: Series): Promise<void> {
-  await git(src, ['checkout', '-q', '-f', '-B', 'series', BASE_TAG]);
+  await git(src, ['checkout', '-q', '-f', '-B', branchOf(src), BASE_TAG]);
   for (const patch of series.patches) await applyPatch(src, join(series.dir, patch), patch);
-  await git(src, ['config', 'protm.seriesHash', series.hash]);
-  await git(src, ['config', 'protm.appliedHead', await git(src, ['rev-parse', 'HEAD'])]);
+  await markApplied(src, series.hash);
 }
 
 export interface ApplyOptions {
@@ -95,8 +125,8 @@ export async function applySeries(component: Component, record: RunRecord, opts:
   const src = await ensureBase(component, record);
   const series = readSeries(patchDir(component));
   const head = await git(src, ['rev-parse', 'HEAD']);
-  const appliedHead = await getConfig(src, 'protm.appliedHead');
-  const upToDate = (await getConfig(src, 'protm.seriesHash')) === series.hash && appliedHead === head;
+  const { seriesHash, appliedHead } = await readTreeState(src);
+  const upToDate = seriesHash === series.hash && appliedHead === head;
   if (upToDate) return { component, src, series, commits: await seriesCommits(src), changed: false };
   if (!opts.force) {
     if (await isDirty(src)) {
@@ -117,8 +147,8 @@ export async function currentWorkTree(component: Component, record: RunRecord): 
   const src = await ensureBase(component, record);
   const series = readSeries(patchDir(component));
   const head = await git(src, ['rev-parse', 'HEAD']);
-  const appliedHead = await getConfig(src, 'protm.appliedHead');
-  const seriesChanged = (await getConfig(src, 'protm.seriesHash')) !== series.hash;
+  const { seriesHash, appliedHead } = await readTreeState(src);
+  const seriesChanged = seriesHash !== series.hash;
   const developerWork = (appliedHead !== undefined && appliedHead !== head) || (await isDirty(src));
   if (seriesChanged && !developerWork) return applySeries(component, record);
   if (seriesChanged && developerWork) {
