@@ -1,0 +1,2 @@
+global-incdirs-y += include
+srcs-y += protm_verify_ta.c

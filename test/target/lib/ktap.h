@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * KTAP v1 output for one suite, nested the way KUnit prints it:
+ *
+ *   KTAP version 1
+ *   1..1
+ *       KTAP version 1
+ *       # Subtest: <suite>
+ *       1..<cases>
+ *       ok 1 <case>
+ *       ok 2 <case> # SKIP <reason>
+ *       # <diagnostic>
+ *       not ok 3 <case>
+ *   ok 1 <suite>
+ *
+ * A suite passes when no case failed (skips do not fail it). A case that
+ * cannot run reports "# SKIP" and never "ok" without it.
+ */
+#ifndef PROTM_KTAP_H
+#define PROTM_KTAP_H
+
+enum ktap_result { KTAP_PASS, KTAP_FAIL, KTAP_SKIP };
+
+void ktap_suite_begin(const char *suite, int cases);
+/* A diagnostic line ("# ...") inside the suite. */
+void ktap_diag(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* The result line of the next case; `skip_reason` only for KTAP_SKIP. */
+void ktap_case(enum ktap_result result, const char *name, const char *skip_reason);
+/* Closes the suite; returns the process exit status (0: no case failed). */
+int ktap_suite_end(void);
+
+#endif
