@@ -2,7 +2,7 @@
 // Image as BL33, all loaded by semihosting from the working directory, on
 // QEMU's virt machine with TrustZone. The normal-world console is watched
 // through staged timeouts; the secure-world console goes to its own log.
-import { spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { copyFileSync, createWriteStream, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { SecureWorld } from '../build/secure-world.js';
@@ -82,6 +82,7 @@ export async function bootAndWatch(record: RunRecord, spec: BootSpec): Promise<B
   const consoleFile = createWriteStream(consoleLog);
   const started = Date.now();
   const child = spawn(qemu, args, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+  const release = killOnExit(child);
   child.stderr.on('data', (d: Buffer) => consoleFile.write(`[qemu stderr] ${d.toString()}`));
   child.stdout.pipe(consoleFile);
   const ticker = progress.start(`boot ${spec.suite}`);
@@ -104,9 +105,29 @@ export async function bootAndWatch(record: RunRecord, spec: BootSpec): Promise<B
     ticker.stop(false);
     throw err;
   } finally {
+    release();
     if (child.exitCode === null) child.kill('SIGKILL');
     await new Promise<void>((resolve) => consoleFile.end(() => resolve()));
   }
+}
+
+/** If protm is interrupted or exits, QEMU must not live on (it would spin a core). */
+function killOnExit(child: ChildProcess): () => void {
+  const onExit = () => {
+    if (child.exitCode === null) child.kill('SIGKILL');
+  };
+  const onSignal = (signal: NodeJS.Signals) => {
+    onExit();
+    process.exit(signal === 'SIGINT' ? 130 : 143);
+  };
+  process.once('exit', onExit);
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  return () => {
+    process.off('exit', onExit);
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  };
 }
 
 /** Boot with the console on this terminal (suite "shell"); resolves with QEMU's exit code. */

@@ -1,4 +1,5 @@
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
+import { buildRootNames, ensureBuildRoot } from '../host/buildroot.js';
 import { existsSync } from 'node:fs';
 import { leaf } from '../lib/command.js';
 import { cacheDir } from '../lib/paths.js';
@@ -6,11 +7,20 @@ import { HOST_PACKAGES } from '../host/requirements.js';
 import { ensureHost, missingPackages } from '../host/setup.js';
 
 export function setupCommand(): Command {
-  return leaf(new Command('setup').description('install the host packages the chain needs (idempotent)'), 'setup', async ({ record }) => {
-    const before = await missingPackages();
-    await ensureHost(record);
-    return { text: before.length === 0 ? 'host is ready: nothing to install' : `installed: ${before.join(' ')}`, summary: { installed: before } };
-  });
+  return leaf(
+    new Command('setup')
+      .description('install the host packages the chain needs (idempotent)')
+      .addOption(new Option('--buildroot <name...>', 'also create these build roots (mmdebstrap chroots)').choices(buildRootNames())),
+    'setup',
+    async ({ record }, opts: { buildroot?: string[] }) => {
+      const before = await missingPackages();
+      await ensureHost(record);
+      const roots: Record<string, string> = {};
+      for (const name of opts.buildroot ?? []) roots[name] = await ensureBuildRoot(record, name);
+      const lines = [before.length === 0 ? 'host is ready: nothing to install' : `installed: ${before.join(' ')}`, ...Object.entries(roots).map(([n, d]) => `build root ${n}: ${d}`)];
+      return { text: lines.join('\n'), summary: { installed: before, buildRoots: roots } };
+    },
+  );
 }
 
 export function doctorCommand(): Command {

@@ -1,0 +1,48 @@
+// The main job end to end: build (warm from the cache after the first run),
+// boot the QEMU target with TF-A + OP-TEE, run the tee-heap suite, report.
+import { existsSync, readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { lastJson, protm } from '../helpers/cli.js';
+
+interface ResultsDoc {
+  counts: { total: number; passed: number; failed: number; skipped: number };
+  cases: { suite: string[]; name: string; status: string; reason?: string }[];
+}
+
+async function runSuite(args: string[]): Promise<ResultsDoc> {
+  const r = await protm(['run', ...args, '--json']);
+  const summary = lastJson(r.stdout);
+  expect(summary.status, `${r.stderr.slice(-4000)}\n${r.stdout.slice(-4000)}`).toBe('ok');
+  expect(existsSync(summary.junit as string)).toBe(true);
+  expect(readFileSync(summary.junit as string, 'utf8')).toMatch(/<testsuites[^>]*tests="\d+"/);
+  return JSON.parse(readFileSync(summary.results as string, 'utf8')) as ResultsDoc;
+}
+
+function status(doc: ResultsDoc, name: string): string | undefined {
+  return doc.cases.find((c) => c.name === name)?.status;
+}
+
+describe('protm run (QEMU target, tee-heap suite)', () => {
+  it('passes on the dynamic profile, protected memory proven unreadable', async () => {
+    const doc = await runSuite(['--profile', 'dynamic']);
+    expect(doc.counts.failed).toBe(0);
+    expect(doc.counts.passed).toBeGreaterThanOrEqual(10);
+    for (const name of ['protected_heap_exists', 'alloc_1mib', 'mmap_refused_system_heap_maps', 'pool_exhaustion_enomem_and_refill', 'register_fd_accepts_protected', 'ta_fill_hash_compare_protected', 'protected_content_unreadable_from_normal_world', 'xtest-quick']) {
+      expect(status(doc, name), name).toBe('pass');
+    }
+  });
+
+  it('passes on the static profile, whose pool is reserved inside guest RAM', async () => {
+    const doc = await runSuite(['--profile', 'static']);
+    expect(doc.counts.failed).toBe(0);
+    expect(status(doc, 'static_pool_reserved_in_dt')).toBe('pass');
+    expect(status(doc, 'protected_content_unreadable_from_normal_world')).toBe('pass');
+  });
+
+  it('passes with the debug kernel (KASAN, kmemleak, lockdep) and no report on the console', async () => {
+    const doc = await runSuite(['--profile', 'dynamic', '--debug']);
+    expect(doc.counts.failed).toBe(0);
+    expect(doc.cases.some((c) => c.suite[0] === 'console')).toBe(false);
+    expect(status(doc, 'protected_content_unreadable_from_normal_world')).toBe('pass');
+  });
+});
