@@ -39,6 +39,14 @@ describe('protm run (QEMU target, tee-heap suite)', () => {
     expect(status(doc, 'protected_content_unreadable_from_normal_world')).toBe('pass');
   });
 
+  it('reports the Panthor protected uAPI checks as SKIP "no Mali device", never as passed', async () => {
+    const doc = await runSuite(['--suite', 'panthor-protm']);
+    expect(doc.counts.total).toBeGreaterThanOrEqual(10);
+    expect(doc.counts.passed).toBe(0);
+    expect(doc.counts.failed).toBe(0);
+    for (const c of doc.cases) expect(c, c.name).toMatchObject({ status: 'skip', reason: 'no Mali device' });
+  });
+
   it('passes with the debug kernel (KASAN, kmemleak, lockdep) and no report on the console', async () => {
     const doc = await runSuite(['--profile', 'dynamic', '--debug']);
     expect(doc.counts.failed).toBe(0);

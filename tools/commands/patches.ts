@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { ensureHost } from '../host/setup.js';
 import { leaf } from '../lib/command.js';
 import { asComponent } from '../patches/components.js';
 import { checkSeries, renderVerdicts, verdictOk } from '../patches/check.js';
@@ -41,6 +42,7 @@ export function patchesCommand(): Command {
     cmd.command('check').description('per patch: checkpatch --strict, build, W=1 on touched files (bisectability)').argument('<component>', 'kernel, mesa or qemu'),
     'patches check',
     async ({ record }, component: string) => {
+      await ensureHost(record);
       const verdicts = await checkSeries(asComponent(component), record);
       const failed = verdicts.filter((v) => !verdictOk(v)).length;
       return { text: renderVerdicts(verdicts), summary: { component, patches: verdicts, failed }, exitCode: failed > 0 ? 1 : 0 };

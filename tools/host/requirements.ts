@@ -26,5 +26,6 @@ export const HOST_PACKAGES: HostPackage[] = [
   { name: 'mmdebstrap', why: 'build roots for components newer than the host (Mesa, QEMU)' },
   { name: 'git', why: 'patch series work trees' },
   { name: 'perl', why: 'checkpatch.pl' },
+  { name: 'python3-ply', why: "checkpatch.pl's SPDX licence check" },
   { name: 'rsync', why: 'kernel headers_install' },
 ];

@@ -12,12 +12,14 @@ export interface StepOptions {
   env?: Record<string, string | undefined>;
   /** Abort the step after this many seconds (default: none). */
   timeoutSeconds?: number;
+  /** A non-zero exit is a result, not an error (the caller reads the verdict elsewhere). */
+  allowFailure?: boolean;
 }
 
 const TAIL_LINES = 30;
 
 /** Run one command as a named step of `record`; throws ProtmError on failure. */
-export async function runStep(record: RunRecord, stage: string, file: string, args: string[], opts: StepOptions = {}): Promise<void> {
+export async function runStep(record: RunRecord, stage: string, file: string, args: string[], opts: StepOptions = {}): Promise<number> {
   const started = Date.now();
   record.log(`\n## ${stage}: ${[file, ...args].join(' ')}${opts.cwd ? ` (in ${opts.cwd})` : ''}`);
   const tail: string[] = [];
@@ -49,10 +51,11 @@ export async function runStep(record: RunRecord, stage: string, file: string, ar
   if (partial.trim()) tail.push(partial);
   const seconds = (Date.now() - started) / 1000;
   const ok = result.exitCode === 0 && !result.failed;
-  ticker.stop(ok);
-  if (ok) {
-    record.addStep({ name: stage, status: 'ok', seconds });
-    return;
+  const tolerated = opts.allowFailure === true && result.exitCode !== undefined && !result.timedOut;
+  ticker.stop(ok || tolerated);
+  if (ok || tolerated) {
+    record.addStep({ name: stage, status: ok ? 'ok' : 'failed', seconds, detail: ok ? undefined : `exit status ${result.exitCode}` });
+    return result.exitCode ?? 0;
   }
   record.addStep({ name: stage, status: 'failed', seconds });
   const why = result.timedOut

@@ -1,0 +1,172 @@
+// QEMU (qemu-system-aarch64 with the qemu-patches series, e.g. the Mali CSF
+// GPU model): configured and built with ninja inside the sid build root (QEMU
+// 10.2 needs meson >= 1.5; bookworm has 1.0.1), incrementally in
+// <trees>/qemu/out next to the work tree <trees>/qemu/src. The finished binary
+// goes into a content-keyed artifact (pin, series or the tree's own edits,
+// build root, recipe).
+//
+// The binary links against sid's libraries (glibc 2.43), so it cannot run on
+// the bookworm host directly: the artifact's `qemu-system-aarch64` is a
+// wrapper that runs the real binary inside the build root, with the current
+// directory and the protm cache bind-mounted at their own paths (the boot's
+// semihosting loads bl*.bin from the current directory). It needs root, as
+// the build does.
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { basename, dirname, join } from 'node:path';
+import { cachedArtifact } from '../lib/artifact.js';
+import { ProtmError } from '../lib/errors.js';
+import { sha256 } from '../lib/hash.js';
+import { cacheDir, cachePaths } from '../lib/paths.js';
+import { runStep } from '../lib/process.js';
+import type { RunRecord } from '../lib/run-record.js';
+import { ensureBuildRoot } from '../host/buildroot.js';
+import { treeDir } from '../patches/components.js';
+import { git, gitTry } from '../patches/git.js';
+import { BASE_TAG, currentWorkTree, readTreeState } from '../patches/worktree.js';
+import { pinHash } from '../sources/fetch.js';
+import { findPin, loadPins } from '../sources/pins.js';
+
+export const QEMU_BUILD_ROOT = 'sid-qemu';
+
+/**
+ * Only what the target needs: aarch64 system emulation under TCG, with the
+ * device tree library. The Debian +ds tarball has no bundled subprojects to
+ * download and no firmware blobs (Debian's pc-bios/meson.build already skips
+ * the edk2 .bz2 unpacking).
+ */
+export const QEMU_CONFIGURE_ARGS = [
+  '--target-list=aarch64-softmmu',
+  '--disable-docs',
+  '--disable-user',
+  '--disable-tools',
+  '--disable-slirp',
+  '--disable-capstone',
+  '--disable-gtk',
+  '--disable-sdl',
+  '--disable-vnc',
+  '--disable-opengl',
+  '--disable-spice',
+  '--disable-curses',
+  '--disable-guest-agent',
+  '--disable-rust',
+  '--disable-download',
+  '--disable-install-blobs',
+  '--disable-werror',
+  '--enable-fdt=system',
+];
+
+/** Bump when the recipe (arguments, wrapper) changes in a way the key cannot see. */
+const RECIPE = 1;
+
+const BINARY = 'qemu-system-aarch64';
+
+export interface QemuBuild {
+  /** Runs QEMU (a wrapper that enters the build root); spawn it like qemu-system-aarch64. */
+  binary: string;
+  /** The real binary, linked against the build root's libraries. */
+  realBinary: string;
+  src: string;
+  out: string;
+  key: string;
+  cached: boolean;
+}
+
+/** The build directory: next to the work tree, reused across builds (incremental ninja). */
+export function qemuOutDir(): string {
+  return join(treeDir('qemu'), 'out');
+}
+
+/**
+ * What the tree holds beyond the pinned source: the series hash when the tree
+ * is exactly what `patches apply` made of the series, otherwise the content
+ * of the developer's edits (committed or not) relative to the base tag.
+ */
+async function treeContent(src: string, seriesHash: string): Promise<Record<string, string>> {
+  const head = await git(src, ['rev-parse', 'HEAD']);
+  const { appliedHead } = await readTreeState(src);
+  const status = await git(src, ['status', '--porcelain']);
+  if (appliedHead === head && status.trim() === '') return { series: seriesHash };
+  const diff = (await gitTry(src, ['diff', BASE_TAG, '--binary'])).stdout;
+  const untracked = (await git(src, ['ls-files', '--others', '--exclude-standard', '-z'])).split('\0').filter(Boolean).sort();
+  const untrackedContent = untracked.map((f) => `${f}\0${sha256(readFileSync(join(src, f)))}`);
+  return { series: seriesHash, edits: sha256(JSON.stringify([sha256(diff), untrackedContent])) };
+}
+
+/**
+ * A shell script that runs `script` inside the build root `root`, with `binds`
+ * bind-mounted at their own paths, in a private mount namespace.
+ */
+function inBuildRoot(root: string, binds: string[], script: string): { file: string; args: string[]; env: Record<string, string> } {
+  const outer = [
+    'R="$PROTM_ROOT"',
+    'mount -t proc proc "$R/proc"',
+    'mount --rbind /dev "$R/dev"',
+    ...binds.map((_, i) => `d="$PROTM_BIND_${i}"; mkdir -p "$R$d"; mount --bind "$d" "$R$d"`),
+    'exec chroot "$R" sh -ec "$PROTM_SCRIPT"',
+  ].join('\n');
+  const env: Record<string, string> = { PROTM_ROOT: root, PROTM_SCRIPT: script, PATH: '/usr/sbin:/usr/bin:/sbin:/bin', LC_ALL: 'C.UTF-8' };
+  binds.forEach((b, i) => (env[`PROTM_BIND_${i}`] = b));
+  return { file: 'unshare', args: ['--mount', '--propagation', 'private', '--', 'sh', '-ec', outer], env };
+}
+
+function shq(s: string): string {
+  return `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+/** The wrapper installed as the artifact's qemu-system-aarch64. */
+function wrapperScript(root: string, real: string): string {
+  return `#!/bin/sh
+# protm: run ${BINARY} (built against the ${QEMU_BUILD_ROOT} build root's
+# libraries) inside that build root, in the current directory.
+# Paths on the command line must lie under the current directory or ${cacheDir()}.
+exec unshare --mount --propagation private -- sh -ec '
+R=$1; REAL=$2; CACHE=$3; shift 3
+CWD=$(pwd)
+mount -t proc proc "$R/proc"
+mount --rbind /dev "$R/dev"
+for d in "$CACHE" "$CWD"; do mkdir -p "$R$d"; mount --bind "$d" "$R$d"; done
+exec chroot "$R" sh -c "cd \\"\\$0\\" && exec \\"\\$@\\"" "$CWD" "$REAL" "$@"
+' sh ${shq(root)} ${shq(real)} ${shq(cacheDir())} "$@"
+`;
+}
+
+export async function buildQemu(record: RunRecord): Promise<QemuBuild> {
+  const wt = await currentWorkTree('qemu', record);
+  const root = await ensureBuildRoot(record, QEMU_BUILD_ROOT);
+  const out = qemuOutDir();
+  const keyParts = {
+    pin: pinHash(findPin(loadPins(), 'qemu')),
+    tree: await treeContent(wt.src, wt.series.hash),
+    buildRoot: basename(dirname(root)),
+    configure: QEMU_CONFIGURE_ARGS,
+    recipe: RECIPE,
+  };
+  // The work tree's symlinks may point into the unpacked sources: make both visible.
+  const binds = [treeDir('qemu'), cachePaths.sources()];
+  const artifact = await cachedArtifact(record, 'qemu', keyParts, async (dir) => {
+    const configureHash = sha256(JSON.stringify([keyParts.pin, keyParts.buildRoot, QEMU_CONFIGURE_ARGS])).slice(0, 16);
+    const marker = join(out, '.protm-configure-hash');
+    if (!existsSync(join(out, 'build.ninja')) || !existsSync(marker) || readFileSync(marker, 'utf8') !== configureHash) {
+      rmSync(out, { recursive: true, force: true });
+      mkdirSync(out, { recursive: true });
+      const c = inBuildRoot(root, binds, `cd ${shq(out)} && ${shq(join(wt.src, 'configure'))} ${QEMU_CONFIGURE_ARGS.map(shq).join(' ')}`);
+      await runStep(record, 'qemu configure', c.file, c.args, { env: c.env });
+      writeFileSync(marker, configureHash);
+    }
+    const n = inBuildRoot(root, binds, `cd ${shq(out)} && ninja -j${cpus().length} ${BINARY}`);
+    await runStep(record, `qemu ninja ${BINARY}`, n.file, n.args, { env: n.env });
+    const built = join(out, BINARY);
+    if (!existsSync(built)) throw new ProtmError(`ninja finished but ${built} is missing`);
+    const final = join(dir, `${BINARY}.real`);
+    copyFileSync(built, final);
+    chmodSync(final, 0o755);
+  });
+  const realBinary = join(artifact.dir, `${BINARY}.real`);
+  // The wrapper names the artifact's final path, so write it after the rename.
+  const binary = join(artifact.dir, BINARY);
+  writeFileSync(binary, wrapperScript(root, realBinary));
+  chmodSync(binary, 0o755);
+  record.set('qemu', { binary, realBinary, key: artifact.key, cached: artifact.cached, series: { patches: wt.series.patches.length, hash: wt.series.hash } });
+  return { binary, realBinary, src: wt.src, out, key: artifact.key, cached: artifact.cached };
+}
