@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RunRecord } from '../../tools/lib/run-record.js';
 import { downloadDir, fetchPin, sourceDir, verifyPin } from '../../tools/sources/fetch.js';
 import { type Pin, findPin, loadPins } from '../../tools/sources/pins.js';
+import { updatePin } from '../../tools/sources/update.js';
 
 const real = findPin(loadPins(), 'optee-client');
 const small: Pin = { ...real, name: 'libteec', packages: real.packages.filter((p) => p.package === 'libteec2'), files: Object.fromEntries(Object.entries(real.files).filter(([f]) => f.startsWith('libteec2'))) };
@@ -54,6 +55,18 @@ describe('pinned sources', () => {
     const missing: Pin = { ...small, packages: [{ ...small.packages[0]!, version: '0.0.0-protm-nonexistent' }] };
     await expect(fetchPin(missing, new RunRecord('test'))).rejects.toThrow(/pin libteec: libteec2 0\.0\.0-protm-nonexistent \(arm64\) is not in the archive index/);
     expect(existsSync(sourceDir(missing))).toBe(false);
+  });
+
+  it('update re-pins after hashing what the archive serves, and refuses a version it lacks', async () => {
+    const version = small.packages[0]!.version;
+    // Start from a stale pin: another version, a hash that matches nothing.
+    const stale: Pin = { ...small, packages: [{ ...small.packages[0]!, version: '4.5.0-1' }], files: { 'placeholder.deb': '0'.repeat(64) } };
+    writeFileSync(process.env.PROTM_PINS!, JSON.stringify({ pins: [stale] }));
+    const updated = await updatePin('libteec', version);
+    expect(updated.files).toEqual(small.files);
+    expect(loadPins()[0]!.files).toEqual(small.files);
+    await expect(updatePin('libteec', '0.0.0-protm-nonexistent')).rejects.toThrow(/not in the archive index/);
+    expect(loadPins()[0]!.packages[0]!.version).toBe(version);
   });
 
   it('rejects a malformed pin file with the pin and field named', () => {

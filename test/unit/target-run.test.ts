@@ -2,6 +2,8 @@
 // boot the QEMU target with TF-A + OP-TEE, run the tee-heap suite, report.
 import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { initramfsListPath } from '../../tools/build/kernel.js';
+import { PROTM_VERIFY_TA_UUID } from '../../tools/build/target-checks.js';
 import { lastJson, protm } from '../helpers/cli.js';
 
 interface ResultsDoc {
@@ -29,6 +31,13 @@ describe('protm run (QEMU target, tee-heap suite)', () => {
     expect(doc.counts.passed).toBeGreaterThanOrEqual(10);
     for (const name of ['protected_heap_exists', 'alloc_1mib', 'mmap_refused_system_heap_maps', 'pool_exhaustion_enomem_and_refill', 'register_fd_accepts_protected', 'ta_fill_hash_compare_protected', 'protected_content_unreadable_from_normal_world', 'xtest-quick']) {
       expect(status(doc, name), name).toBe('pass');
+    }
+  });
+
+  it('built an initramfs holding init, busybox, the TA, xtest and the Mali firmware', () => {
+    const list = readFileSync(initramfsListPath(), 'utf8');
+    for (const entry of [/^file \/init \S+ 0755 0 0$/m, /^slink \/bin\/sh busybox 0777 0 0$/m, /^nod \/dev\/console 0600 0 0 c 5 1$/m, /^file \/usr\/bin\/xtest /m, new RegExp(`^file /usr/lib/optee_armtz/${PROTM_VERIFY_TA_UUID}\\.ta `, 'm'), /^file \/usr\/lib\/firmware\/arm\/mali\/arch10\.8\/mali_csffw\.bin /m]) {
+      expect(list).toMatch(entry);
     }
   });
 

@@ -3,7 +3,7 @@
 // staged into a content-keyed directory and described as a gen_init_cpio list
 // that the kernel build embeds (booting through TF-A ignores -initrd).
 import { chmodSync, cpSync, existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, readlinkSync, symlinkSync, writeFileSync } from 'node:fs';
-import { basename, join, relative } from 'node:path';
+import { basename, dirname, join, relative } from 'node:path';
 import { cachedArtifact } from '../lib/artifact.js';
 import { sha256Dir } from '../lib/hash.js';
 import { repoRoot } from '../lib/paths.js';
@@ -24,6 +24,7 @@ export interface TargetPrograms {
 const ROOTFS_SRC = join(repoRoot, 'test/target/rootfs');
 const SUITES_SRC = join(repoRoot, 'test/target/suites');
 const DEB_PINS = ['busybox', 'target-libs', 'optee-client', 'optee-test'];
+export const MALI_FIRMWARE = 'usr/lib/firmware/arm/mali/arch10.8/mali_csffw.bin';
 
 /** Skip documentation, manuals and locale data: the initramfs is RAM. */
 function wanted(path: string): boolean {
@@ -36,6 +37,10 @@ async function stage(record: RunRecord, root: string, programs: TargetPrograms):
     const dir = await fetchPin(findPin(pins, name), record);
     cpSync(dir, root, { recursive: true, filter: (src) => wanted(src), verbatimSymlinks: true });
   }
+  // Arm's Mali CSF firmware for Panthor (only the G610's arch10.8 image).
+  const firmware = join(await fetchPin(findPin(pins, 'firmware'), record), MALI_FIRMWARE);
+  mkdirSync(join(root, dirname(MALI_FIRMWARE)), { recursive: true });
+  cpSync(firmware, join(root, MALI_FIRMWARE));
   // Merged /usr, as the Debian binaries expect (/lib/ld-linux-aarch64.so.1).
   symlinkSync('usr/lib', join(root, 'lib'));
   mkdirSync(join(root, 'bin'), { recursive: true });
@@ -83,7 +88,7 @@ export interface Rootfs {
 export async function buildRootfs(record: RunRecord, programs: TargetPrograms): Promise<Rootfs> {
   const pins = loadPins();
   const key = {
-    pins: DEB_PINS.map((n) => pinHash(findPin(pins, n))),
+    pins: [...DEB_PINS, 'firmware'].map((n) => pinHash(findPin(pins, n))),
     rootfs: await sha256Dir(ROOTFS_SRC),
     suites: await sha256Dir(SUITES_SRC),
     programs: basename(programs.dir),
