@@ -1,9 +1,10 @@
 // Pins against the real Debian archive: a small arm64 package (libteec2,
 // ~9 KB) keeps these fast.
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cacheDir } from '../../tools/lib/paths.js';
 import { RunRecord } from '../../tools/lib/run-record.js';
 import { downloadDir, fetchPin, sourceDir, verifyPin } from '../../tools/sources/fetch.js';
 import { type Pin, findPin, loadPins } from '../../tools/sources/pins.js';
@@ -13,14 +14,21 @@ const real = findPin(loadPins(), 'optee-client');
 const small: Pin = { ...real, name: 'libteec', packages: real.packages.filter((p) => p.package === 'libteec2'), files: Object.fromEntries(Object.entries(real.files).filter(([f]) => f.startsWith('libteec2'))) };
 
 let scratch: string;
+let realCache: string;
 let saved: Record<string, string | undefined>;
 
 beforeAll(() => {
   scratch = mkdtempSync(join(tmpdir(), 'protm-pins-'));
   saved = { PROTM_CACHE: process.env.PROTM_CACHE, PROTM_PINS: process.env.PROTM_PINS };
+  realCache = cacheDir();
   process.env.PROTM_CACHE = join(scratch, 'cache');
   process.env.PROTM_PINS = join(scratch, 'pins.json');
   writeFileSync(process.env.PROTM_PINS, JSON.stringify({ pins: [small] }));
+  // Start from the real cache's package index when there is one: it is only
+  // an index (the files are still downloaded and checked), and it saves a
+  // full index download per test run.
+  const realLists = join(realCache, 'apt', 'lists');
+  if (existsSync(realLists)) cpSync(realLists, join(process.env.PROTM_CACHE, 'apt', 'lists'), { recursive: true, preserveTimestamps: true });
 });
 
 afterAll(() => {

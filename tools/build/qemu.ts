@@ -57,7 +57,16 @@ export const QEMU_CONFIGURE_ARGS = [
 ];
 
 /** Bump when the recipe (arguments, wrapper) changes in a way the key cannot see. */
-const RECIPE = 1;
+const RECIPE = 2;
+
+/**
+ * The +ds tarball has no option ROMs, and virt's default NIC (virtio-net-pci)
+ * needs efi-virtio.rom or QEMU refuses to start. The host's ipxe-qemu (which
+ * bookworm's qemu-system-arm pulls in) has it; the wrapper passes a copy with -L.
+ * (`-nic none` avoids the need.)
+ */
+const IPXE_ROMS = '/usr/lib/ipxe/qemu';
+const OPTION_ROMS = ['efi-virtio.rom'];
 
 const BINARY = 'qemu-system-aarch64';
 
@@ -115,19 +124,19 @@ function shq(s: string): string {
 }
 
 /** The wrapper installed as the artifact's qemu-system-aarch64. */
-function wrapperScript(root: string, real: string): string {
+function wrapperScript(root: string, real: string, romDir: string): string {
   return `#!/bin/sh
 # protm: run ${BINARY} (built against the ${QEMU_BUILD_ROOT} build root's
 # libraries) inside that build root, in the current directory.
 # Paths on the command line must lie under the current directory or ${cacheDir()}.
 exec unshare --mount --propagation private -- sh -ec '
-R=$1; REAL=$2; CACHE=$3; shift 3
+R=$1; REAL=$2; CACHE=$3; ROMS=$4; shift 4
 CWD=$(pwd)
 mount -t proc proc "$R/proc"
 mount --rbind /dev "$R/dev"
 for d in "$CACHE" "$CWD"; do mkdir -p "$R$d"; mount --bind "$d" "$R$d"; done
-exec chroot "$R" sh -c "cd \\"\\$0\\" && exec \\"\\$@\\"" "$CWD" "$REAL" "$@"
-' sh ${shq(root)} ${shq(real)} ${shq(cacheDir())} "$@"
+exec chroot "$R" sh -c "cd \\"\\$0\\" && exec \\"\\$@\\"" "$CWD" "$REAL" -L "$ROMS" "$@"
+' sh ${shq(root)} ${shq(real)} ${shq(cacheDir())} ${shq(romDir)} "$@"
 `;
 }
 
@@ -161,11 +170,15 @@ export async function buildQemu(record: RunRecord): Promise<QemuBuild> {
     const final = join(dir, `${BINARY}.real`);
     copyFileSync(built, final);
     chmodSync(final, 0o755);
+    mkdirSync(join(dir, 'roms'));
+    for (const rom of OPTION_ROMS) {
+      if (existsSync(join(IPXE_ROMS, rom))) copyFileSync(join(IPXE_ROMS, rom), join(dir, 'roms', rom));
+    }
   });
   const realBinary = join(artifact.dir, `${BINARY}.real`);
   // The wrapper names the artifact's final path, so write it after the rename.
   const binary = join(artifact.dir, BINARY);
-  writeFileSync(binary, wrapperScript(root, realBinary));
+  writeFileSync(binary, wrapperScript(root, realBinary, join(artifact.dir, 'roms')));
   chmodSync(binary, 0o755);
   record.set('qemu', { binary, realBinary, key: artifact.key, cached: artifact.cached, series: { patches: wt.series.patches.length, hash: wt.series.hash } });
   return { binary, realBinary, src: wt.src, out, key: artifact.key, cached: artifact.cached };

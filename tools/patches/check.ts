@@ -29,6 +29,7 @@ async function checkTree(component: Component, record: RunRecord): Promise<strin
   const src = join(treeDir(`${component}-check`), 'src');
   if (!existsSync(join(src, '.git'))) {
     mkdirSync(treeDir(`${component}-check`), { recursive: true });
+    progress.note(`▸ creating the ${component} bisect-check worktree ${src} (once)`);
     await git(main, ['worktree', 'prune']);
     await git(main, ['worktree', 'add', '-f', '--detach', src, BASE_TAG]);
   }
