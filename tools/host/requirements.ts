@@ -27,5 +27,6 @@ export const HOST_PACKAGES: HostPackage[] = [
   { name: 'git', why: 'patch series work trees' },
   { name: 'perl', why: 'checkpatch.pl' },
   { name: 'python3-ply', why: "checkpatch.pl's SPDX licence check" },
+  { name: 'python3-git', why: "checkpatch.pl's SPDX licence check" },
   { name: 'rsync', why: 'kernel headers_install' },
 ];

@@ -46,10 +46,11 @@ async function checkTree(component: Component, record: RunRecord): Promise<strin
 async function checkpatch(src: string, patchPath: string): Promise<{ clean: boolean; detail: string }> {
   // Debian's python: checkpatch's SPDX check needs python3-ply.
   const env = { ...process.env, PATH: `/usr/bin:${process.env.PATH ?? ''}` };
-  const r = await execa('perl', [join(src, 'scripts/checkpatch.pl'), '--strict', '--terse', '--show-types', patchPath], { cwd: src, env, reject: false, all: true });
+  const r = await execa('perl', [join(src, 'scripts/checkpatch.pl'), '--strict', '--show-types', patchPath], { cwd: src, env, reject: false, all: true });
   const output = String(r.all ?? '').trim();
   const messages = output.split('\n').filter((l) => /\b(ERROR|WARNING|CHECK):[A-Z_]+:/.test(l));
   const others = messages.filter((l) => !/WARNING:FILE_PATH_CHANGES:/.test(l));
+  // Without --terse checkpatch always ends with its "total:" line.
   if (!/total: \d+ errors/.test(output)) return { clean: false, detail: `checkpatch did not run:\n${output.split('\n').slice(-8).join('\n')}` };
   if (others.length > 0) return { clean: false, detail: others.slice(0, 8).join('\n') };
   if (messages.length === 0) return { clean: true, detail: '' };
