@@ -18,7 +18,10 @@ export interface BootSpec {
   /** Profile-specific arguments for the checks (e.g. which heap), as PROTM_CHECK_ARGS on the target. */
   checkArgs?: string;
   timeouts?: Partial<BootTimeouts>;
+  /** QEMU binary; our patched build for the Mali model, else the host's. */
   qemu?: string;
+  /** Add the Mali CSF GPU model (needs our QEMU build). */
+  gpu?: boolean;
 }
 
 export interface BootResult {
@@ -54,7 +57,7 @@ function qemuOptValue(value: string): string {
 export function qemuArgs(spec: BootSpec, interactive: boolean): string[] {
   const ram = spec.secure.profile.machine.ramMiB;
   return [
-    '-machine', 'virt,secure=on,gic-version=3',
+    '-machine', `virt,secure=on,gic-version=3${spec.gpu ? ',mali=on' : ''}`,
     '-cpu', 'cortex-a57',
     '-smp', '2',
     '-m', String(ram),
@@ -65,6 +68,8 @@ export function qemuArgs(spec: BootSpec, interactive: boolean): string[] {
     '-serial', interactive ? 'mon:stdio' : 'stdio',
     '-serial', 'file:secure.log',
     '-no-reboot',
+    // No network: the target needs none, and virt's default NIC wants an option ROM.
+    '-nic', 'none',
     '-fw_cfg', `name=opt/protm/suite,string=${qemuOptValue(spec.suite)}`,
     ...(spec.checkArgs ? ['-fw_cfg', `name=opt/protm/check-args,string=${qemuOptValue(spec.checkArgs)}`] : []),
     ...(spec.secure.dtb ? ['-dtb', spec.secure.dtb] : []),

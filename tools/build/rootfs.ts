@@ -2,7 +2,7 @@
 // xtest, our check programs and TAs, and the init that runs a suite. It is
 // staged into a content-keyed directory and described as a gen_init_cpio list
 // that the kernel build embeds (booting through TF-A ignores -initrd).
-import { chmodSync, cpSync, existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, readlinkSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, cpSync, existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, readlinkSync, symlinkSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, relative } from 'node:path';
 import { cachedArtifact } from '../lib/artifact.js';
 import { sha256Dir } from '../lib/hash.js';
@@ -40,7 +40,8 @@ async function stage(record: RunRecord, root: string, programs: TargetPrograms):
   // Arm's Mali CSF firmware for Panthor (only the G610's arch10.8 image).
   const firmware = join(await fetchPin(findPin(pins, 'firmware'), record), MALI_FIRMWARE);
   mkdirSync(join(root, dirname(MALI_FIRMWARE)), { recursive: true });
-  cpSync(firmware, join(root, MALI_FIRMWARE));
+  // The Debian package makes arch10.8 a symlink (to arch10.10): copy the file, not the link.
+  copyFileSync(firmware, join(root, MALI_FIRMWARE));
   // Merged /usr, as the Debian binaries expect (/lib/ld-linux-aarch64.so.1).
   symlinkSync('usr/lib', join(root, 'lib'));
   mkdirSync(join(root, 'bin'), { recursive: true });
@@ -92,7 +93,7 @@ export async function buildRootfs(record: RunRecord, programs: TargetPrograms): 
     rootfs: await sha256Dir(ROOTFS_SRC),
     suites: await sha256Dir(SUITES_SRC),
     programs: basename(programs.dir),
-    recipe: 2,
+    recipe: 3,
   };
   const artifact = await cachedArtifact(record, 'rootfs', key, (out) => stage(record, join(out, 'root'), programs));
   const list = cpioList(join(artifact.dir, 'root'));

@@ -1,5 +1,6 @@
 import { Command, Option } from 'commander';
 import { buildKernel } from '../build/kernel.js';
+import { buildQemu } from '../build/qemu.js';
 import { buildRootfs } from '../build/rootfs.js';
 import { buildOptee, buildSecureWorld, buildTfa, loadSecureProfile, secureProfileNames } from '../build/secure-world.js';
 import { buildTargetChecks } from '../build/target-checks.js';
@@ -39,6 +40,11 @@ export function buildCommand(): Command {
     const rootfs = await buildRootfs(record, checks);
     return { text: `rootfs: ${rootfs.dir}
 initramfs list: ${rootfs.list}`, summary: { ...rootfs } };
+  });
+  leaf(cmd.command('qemu').description('build qemu-system-aarch64 with qemu-patches (Mali CSF model) in the sid build root'), 'build qemu', async ({ record }) => {
+    await ensureHost(record);
+    const q = await buildQemu(record);
+    return { text: `qemu: ${q.binary}`, summary: { ...q } };
   });
   return cmd;
 }

@@ -9,10 +9,10 @@ const suiteOption = () => new Option('--suite <name>', 'target suite (test/targe
 
 export function runCommand(): Command {
   return leaf(
-    new Command('run').description('the main job: build what changed, boot the QEMU target, run a suite, report').addOption(profileOption()).addOption(suiteOption()).option('--debug', 'debug kernel (KASAN, kmemleak, lockdep)'),
+    new Command('run').description('the main job: build what changed, boot the QEMU target, run a suite, report').addOption(profileOption()).addOption(suiteOption()).option('--debug', 'debug kernel (KASAN, kmemleak, lockdep)').option('--gpu', 'boot our QEMU build with the Mali CSF GPU model (qemu-patches)'),
     'run',
-    async ({ record }, opts: { profile: string; suite: string; debug?: boolean }) => {
-      const v = await runTarget(record, { profile: opts.profile, suite: opts.suite, debug: Boolean(opts.debug) });
+    async ({ record }, opts: { profile: string; suite: string; debug?: boolean; gpu?: boolean }) => {
+      const v = await runTarget(record, { profile: opts.profile, suite: opts.suite, debug: Boolean(opts.debug), gpu: Boolean(opts.gpu) });
       const counts = countCases(v.cases);
       return {
         text: `${v.text}\nresults: ${v.resultsJson}\njunit: ${v.junit}${v.boot ? `\nboot-to-verdict: ${v.boot.seconds.toFixed(1)} s` : ''}`,
@@ -30,10 +30,11 @@ export function bootCommand(): Command {
       .addOption(profileOption())
       .addOption(suiteOption())
       .option('--shell', 'interactive shell on the target console')
-      .option('--debug', 'debug kernel (KASAN, kmemleak, lockdep)'),
+      .option('--debug', 'debug kernel (KASAN, kmemleak, lockdep)')
+      .option('--gpu', 'boot our QEMU build with the Mali CSF GPU model (qemu-patches)'),
     'boot',
-    async ({ record }, opts: { profile: string; suite: string; shell?: boolean; debug?: boolean }) => {
-      const target = { profile: opts.profile, suite: opts.suite, debug: Boolean(opts.debug) };
+    async ({ record }, opts: { profile: string; suite: string; shell?: boolean; debug?: boolean; gpu?: boolean }) => {
+      const target = { profile: opts.profile, suite: opts.suite, debug: Boolean(opts.debug), gpu: Boolean(opts.gpu) };
       if (opts.shell) {
         const code = await shellTarget(record, target);
         return { summary: { qemuExit: code }, exitCode: code };

@@ -37,7 +37,9 @@ export async function ensureBase(component: Component, record: RunRecord, src = 
   mkdirSync(tmp, { recursive: true });
   try {
     progress.note(`▸ creating the ${component} work tree from ${pristine}`);
-    cpSync(pristine, tmp, { recursive: true, filter: (s) => !s.endsWith('.protm-pin.json') });
+    // verbatimSymlinks: keep relative links relative (node would otherwise
+    // point them at the pristine tree, which a chroot build cannot see).
+    cpSync(pristine, tmp, { recursive: true, verbatimSymlinks: true, filter: (s) => !s.endsWith('.protm-pin.json') });
     await git(tmp, ['init', '-q', '-b', 'main']);
     await git(tmp, ['config', 'core.autocrlf', 'false']);
     await git(tmp, ['config', 'gc.auto', '0']);

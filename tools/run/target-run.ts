@@ -4,6 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type KernelBuild, buildKernel } from '../build/kernel.js';
+import { buildQemu } from '../build/qemu.js';
 import { buildRootfs } from '../build/rootfs.js';
 import { type SecureWorld, buildSecureWorld } from '../build/secure-world.js';
 import { buildTargetChecks, teeHeapCheckArgs } from '../build/target-checks.js';
@@ -19,12 +20,15 @@ export interface TargetOptions {
   profile: string;
   suite: string;
   debug: boolean;
+  /** Boot our QEMU build with the Mali CSF GPU model. */
+  gpu?: boolean;
 }
 
 export interface Prepared {
   secure: SecureWorld;
   kernel: KernelBuild;
   checkArgs: string;
+  qemu?: string;
 }
 
 /** Everything a boot needs, built or taken from the cache. */
@@ -34,7 +38,8 @@ export async function prepareTarget(record: RunRecord, opts: TargetOptions): Pro
   const checks = await buildTargetChecks(record, { taDevKit: secure.taDevKit });
   await buildRootfs(record, checks);
   const kernel = await buildKernel(record, { debug: opts.debug });
-  return { secure, kernel, checkArgs: teeHeapCheckArgs(secure.profile).join(' ') };
+  const qemu = opts.gpu ? (await buildQemu(record)).binary : undefined;
+  return { secure, kernel, checkArgs: teeHeapCheckArgs(secure.profile).join(' '), qemu };
 }
 
 /** A debug kernel (KASAN, lockdep) runs several times slower under TCG. */
@@ -57,7 +62,7 @@ export async function runTarget(record: RunRecord, opts: TargetOptions): Promise
   let boot: BootResult | undefined;
   const extra: Case[] = [];
   try {
-    boot = await bootAndWatch(record, { secure: prepared.secure, image: prepared.kernel.image, suite: opts.suite, checkArgs: prepared.checkArgs, timeouts: timeouts(opts.debug) });
+    boot = await bootAndWatch(record, { secure: prepared.secure, image: prepared.kernel.image, suite: opts.suite, checkArgs: prepared.checkArgs, timeouts: timeouts(opts.debug), qemu: prepared.qemu, gpu: opts.gpu });
   } catch (err) {
     if (!(err instanceof StageTimeoutError || err instanceof StageExitError)) throw err;
     // Keep what the checks printed before the hang, and fail the run on it.
@@ -79,5 +84,5 @@ export async function runTarget(record: RunRecord, opts: TargetOptions): Promise
 
 export async function shellTarget(record: RunRecord, opts: TargetOptions): Promise<number> {
   const prepared = await prepareTarget(record, opts);
-  return bootInteractive(record, { secure: prepared.secure, image: prepared.kernel.image, suite: 'shell', checkArgs: prepared.checkArgs });
+  return bootInteractive(record, { secure: prepared.secure, image: prepared.kernel.image, suite: 'shell', checkArgs: prepared.checkArgs, qemu: prepared.qemu, gpu: opts.gpu });
 }
