@@ -6,6 +6,7 @@ import { buildCommand } from './commands/build.js';
 import { doctorCommand, setupCommand } from './commands/host.js';
 import { kunitCommand } from './commands/kunit.js';
 import { patchesCommand } from './commands/patches.js';
+import { qtestCommand } from './commands/qtest.js';
 import { bootCommand, runCommand } from './commands/run.js';
 import { sourcesCommand } from './commands/sources.js';
 
@@ -14,7 +15,7 @@ const program = new Command('protm')
   .showHelpAfterError('(run with --help for usage)')
   .exitOverride();
 
-for (const cmd of [runCommand(), bootCommand(), kunitCommand(), setupCommand(), doctorCommand(), sourcesCommand(), patchesCommand(), buildCommand()]) program.addCommand(cmd);
+for (const cmd of [runCommand(), bootCommand(), kunitCommand(), qtestCommand(), setupCommand(), doctorCommand(), sourcesCommand(), patchesCommand(), buildCommand()]) program.addCommand(cmd);
 
 // Usage errors anywhere in the tree exit with status 2 (failures exit 1).
 function inherit(cmd: Command): void {

@@ -56,6 +56,15 @@ describe('protm run (QEMU target, tee-heap suite)', () => {
     for (const c of doc.cases) expect(c, c.name).toMatchObject({ status: 'skip', reason: 'no Mali device' });
   });
 
+  it('passes the Panthor protected uAPI checks on the QEMU Mali CSF model (--gpu)', async () => {
+    const doc = await runSuite(['--suite', 'panthor-protm', '--gpu']);
+    expect(doc.counts.failed).toBe(0);
+    expect(doc.counts.skipped).toBe(0);
+    for (const name of ['protm_info_query', 'setup_rejects_system_heap_buffer', 'setup_with_tee_heap_buffer', 'setup_twice_is_ebusy', 'group_create_destroy_protected', 'protected_bo_cpu_mmap_refused', 'vm_bind_protected_needs_flag']) {
+      expect(status(doc, name), name).toBe('pass');
+    }
+  });
+
   it('passes with the debug kernel (KASAN, kmemleak, lockdep) and no report on the console', async () => {
     const doc = await runSuite(['--profile', 'dynamic', '--debug']);
     expect(doc.counts.failed).toBe(0);

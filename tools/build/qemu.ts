@@ -183,3 +183,20 @@ export async function buildQemu(record: RunRecord): Promise<QemuBuild> {
   record.set('qemu', { binary, realBinary, key: artifact.key, cached: artifact.cached, series: { patches: wt.series.patches.length, hash: wt.series.hash } });
   return { binary, realBinary, src: wt.src, out, key: artifact.key, cached: artifact.cached };
 }
+
+/** Our qtests (TAP from glib's test harness), built and run inside the build root. */
+export const QTESTS = ['mali-csf-test'];
+
+export async function runQtests(record: RunRecord): Promise<string> {
+  const build = await buildQemu(record);
+  const root = await ensureBuildRoot(record, QEMU_BUILD_ROOT);
+  const tap = join(build.out, 'protm-qtest.tap');
+  rmSync(tap, { force: true });
+  const targets = QTESTS.map((t) => `tests/qtest/${t}`);
+  const runs = targets.map((t) => `QTEST_QEMU_BINARY=./${BINARY} ${shq(`./${t}`)} --tap -k >> ${shq(tap)} 2>&1 || true`);
+  const script = [`cd ${shq(build.out)}`, `ninja -j${cpus().length} ${targets.map(shq).join(' ')}`, ...runs].join(' && ');
+  const s = inBuildRoot(root, [treeDir('qemu'), cachePaths.sources()], script);
+  await runStep(record, 'qemu qtests', s.file, s.args, { env: s.env, timeoutSeconds: 900 });
+  if (!existsSync(tap)) throw new ProtmError(`the qtests wrote no output (${tap})`);
+  return readFileSync(tap, 'utf8');
+}

@@ -1,0 +1,25 @@
+// Our QEMU (qemu-patches: the Mali CSF GPU model), built in the sid build
+// root, and its qtests. The end-to-end use of the model (Panthor probing
+// with Arm's firmware) is in target-run.test.ts (--gpu).
+import { existsSync, readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { lastJson, protm } from '../helpers/cli.js';
+
+describe('QEMU with the Mali CSF model', () => {
+  it('builds qemu-system-aarch64 from the pinned source and the series', async () => {
+    const r = await protm(['build', 'qemu', '--json']);
+    const summary = lastJson(r.stdout);
+    expect(summary.status, r.stderr.slice(-3000)).toBe('ok');
+    expect(existsSync(summary.realBinary as string)).toBe(true);
+    expect(readFileSync(summary.realBinary as string).subarray(0, 4).toString('latin1')).toBe('\x7fELF');
+  });
+
+  it('passes its qtests (registers, power, MMU fault, MCU boot and ping)', async () => {
+    const r = await protm(['qtest', '--json']);
+    const summary = lastJson(r.stdout);
+    expect(summary.status, `${r.stderr.slice(-3000)}\n${r.stdout.slice(-3000)}`).toBe('ok');
+    const doc = JSON.parse(readFileSync(summary.results as string, 'utf8')) as { counts: { passed: number; failed: number } };
+    expect(doc.counts.failed).toBe(0);
+    expect(doc.counts.passed).toBeGreaterThanOrEqual(4);
+  });
+});
