@@ -69,7 +69,10 @@ export async function runTarget(record: RunRecord, opts: TargetOptions): Promise
     extra.push({ suite: ['boot'], name: err instanceof StageTimeoutError ? `stage ${err.stage} finished in time` : 'QEMU kept running to the end', status: 'fail', reason: err.message.split('\n')[0], diagnostics: err.message.split('\n').slice(1) });
   }
   const consoleLog = readFileSync(join(bootDir, 'console.log'), 'utf8');
-  const secureLog = readFileSync(join(bootDir, 'secure.log'), 'utf8');
+  // TF-A's QEMU platform powers off through a GPIO and, should it return,
+  // panics: QEMU sometimes prints that panic before it exits. Anything after
+  // the power-off request is not part of the run.
+  const secureLog = readFileSync(join(bootDir, 'secure.log'), 'utf8').split(/^.*QEMU System Power off.*$/m)[0]!;
   const findings = [...scanConsole(consoleLog, { source: 'normal' }), ...scanConsole(secureLog, { source: 'secure' })];
   const cases = [...flattenCases(parseKtap(consoleLog)), ...extra, ...findingCases(findings)];
   const timing = { startedAt: new Date().toISOString(), seconds: boot?.seconds, stages: boot?.timings };
