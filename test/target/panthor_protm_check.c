@@ -129,21 +129,6 @@ struct ctx {
 
 typedef enum ktap_result (*case_fn)(struct ctx *c, char *skip, size_t skip_len);
 
-#define SKIP(...)                                            \
-	do {                                                 \
-		snprintf(skip, skip_len, __VA_ARGS__);       \
-		return KTAP_SKIP;                            \
-	} while (0)
-
-#define EXPECT(cond, ...)                                    \
-	do {                                                 \
-		if (!(cond)) {                               \
-			ktap_diag(__VA_ARGS__);              \
-			res = KTAP_FAIL;                     \
-			goto out;                            \
-		}                                            \
-	} while (0)
-
 /* ---- helpers ------------------------------------------------------------ */
 
 static int xioctl(int fd, unsigned long req, void *arg)

@@ -81,22 +81,6 @@ struct ctx {
 
 typedef enum ktap_result (*case_fn)(struct ctx *c, char *skip, size_t skip_len);
 
-#define SKIP(...)                                            \
-	do {                                                 \
-		snprintf(skip, skip_len, __VA_ARGS__);       \
-		return KTAP_SKIP;                            \
-	} while (0)
-
-/* Assertion inside a case: print why and jump to the case's cleanup. */
-#define EXPECT(cond, ...)                                    \
-	do {                                                 \
-		if (!(cond)) {                               \
-			ktap_diag(__VA_ARGS__);              \
-			res = KTAP_FAIL;                     \
-			goto out;                            \
-		}                                            \
-	} while (0)
-
 static const struct tee_uuid ta_uuid = PROTM_VERIFY_UUID;
 
 /* ---- helpers ----------------------------------------------------------- */

@@ -29,4 +29,26 @@ void ktap_case(enum ktap_result result, const char *name, const char *skip_reaso
 /* Closes the suite; returns the process exit status (0: no case failed). */
 int ktap_suite_end(void);
 
+/*
+ * For case functions of the form
+ *   enum ktap_result fn(..., char *skip, size_t skip_len)
+ * with a local `enum ktap_result res` and an `out:` cleanup label.
+ */
+/* The case cannot run here: report SKIP with a reason. */
+#define SKIP(...)                                            \
+	do {                                                 \
+		snprintf(skip, skip_len, __VA_ARGS__);       \
+		return KTAP_SKIP;                            \
+	} while (0)
+
+/* Assertion inside a case: print why and jump to the case's cleanup. */
+#define EXPECT(cond, ...)                                    \
+	do {                                                 \
+		if (!(cond)) {                               \
+			ktap_diag(__VA_ARGS__);              \
+			res = KTAP_FAIL;                     \
+			goto out;                            \
+		}                                            \
+	} while (0)
+
 #endif
