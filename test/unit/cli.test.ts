@@ -26,6 +26,12 @@ describe('protm CLI', () => {
     expect(r.stderr).toContain('unknown component "firefox"');
   });
 
+  it('names an unknown target suite before building anything', async () => {
+    const r = await protm(['run', '--suite', 'no-such-suite']);
+    expect(r.exitCode).toBe(1);
+    expect(r.stderr).toMatch(/no target suite named "no-such-suite"[\s\S]*suites: .*tee-heap/);
+  });
+
   it('--json prints a summary object as the last stdout line', async () => {
     const r = await protm(['doctor', '--json']);
     const summary = lastJson(r.stdout);

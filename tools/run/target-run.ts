@@ -1,7 +1,7 @@
 // The main job: build what is missing (secure world, check programs, rootfs,
 // kernel), boot the QEMU target on a suite, and turn its console into
 // results (results.json, junit.xml, a table and a closing count line).
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { type KernelBuild, buildKernel } from '../build/kernel.js';
 import { buildQemu } from '../build/qemu.js';
@@ -12,6 +12,8 @@ import { scanConsole } from '../boot/console-scan.js';
 import { type BootResult, bootAndWatch, bootInteractive } from '../boot/qemu.js';
 import { StageExitError, StageTimeoutError } from '../boot/stages.js';
 import { ensureHost } from '../host/setup.js';
+import { ProtmError } from '../lib/errors.js';
+import { repoRoot } from '../lib/paths.js';
 import type { RunRecord } from '../lib/run-record.js';
 import { parseKtap } from '../results/ktap.js';
 import { type Case, countCases, findingCases, flattenCases, renderText, resultsExitCode, summaryLine, writeJUnit, writeResultsJson } from '../results/report.js';
@@ -42,9 +44,21 @@ export async function prepareTarget(record: RunRecord, opts: TargetOptions): Pro
   return { secure, kernel, checkArgs: teeHeapCheckArgs(secure.profile).join(' '), qemu };
 }
 
+/** The suite's file; a suite may declare its own per-check budget ("# check-timeout: SECONDS"). */
+function readSuite(name: string): { checkTimeout?: number } {
+  const dir = join(repoRoot, 'test/target/suites');
+  const path = join(dir, name);
+  if (!/^[A-Za-z0-9_-]+$/.test(name) || !existsSync(path)) {
+    throw new ProtmError(`no target suite named "${name}"`, `suites: ${readdirSync(dir).sort().join(', ')}`);
+  }
+  const declared = /^# check-timeout: (\d+)\s*$/m.exec(readFileSync(path, 'utf8'))?.[1];
+  return declared ? { checkTimeout: Number(declared) } : {};
+}
+
 /** A debug kernel (KASAN, lockdep) runs several times slower under TCG. */
-function timeouts(debug: boolean) {
-  return debug ? { firmware: 120, kernel: 600, userspace: 600, check: 900, poweroff: 300 } : { firmware: 60, kernel: 120, userspace: 120, check: 300, poweroff: 60 };
+function timeouts(debug: boolean, checkTimeout?: number) {
+  const t = debug ? { firmware: 120, kernel: 600, userspace: 600, check: 900, poweroff: 300 } : { firmware: 60, kernel: 120, userspace: 120, check: 300, poweroff: 60 };
+  return checkTimeout ? { ...t, check: debug ? checkTimeout * 3 : checkTimeout } : t;
 }
 
 export interface TargetVerdict {
@@ -57,12 +71,13 @@ export interface TargetVerdict {
 }
 
 export async function runTarget(record: RunRecord, opts: TargetOptions): Promise<TargetVerdict> {
+  const suite = readSuite(opts.suite);
   const prepared = await prepareTarget(record, opts);
   const bootDir = join(record.dir, 'boot');
   let boot: BootResult | undefined;
   const extra: Case[] = [];
   try {
-    boot = await bootAndWatch(record, { secure: prepared.secure, image: prepared.kernel.image, suite: opts.suite, checkArgs: prepared.checkArgs, timeouts: timeouts(opts.debug), qemu: prepared.qemu, gpu: opts.gpu });
+    boot = await bootAndWatch(record, { secure: prepared.secure, image: prepared.kernel.image, suite: opts.suite, checkArgs: prepared.checkArgs, timeouts: timeouts(opts.debug, suite.checkTimeout), qemu: prepared.qemu, gpu: opts.gpu });
   } catch (err) {
     if (!(err instanceof StageTimeoutError || err instanceof StageExitError)) throw err;
     // Keep what the checks printed before the hang, and fail the run on it.
