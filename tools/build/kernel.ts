@@ -12,7 +12,7 @@ import { cachePaths, repoPaths } from '../lib/paths.js';
 import { runStep } from '../lib/process.js';
 import type { RunRecord } from '../lib/run-record.js';
 import { treeDir } from '../patches/components.js';
-import { git, gitTry } from '../patches/git.js';
+import { editsHash, git } from '../patches/git.js';
 import { currentWorkTree } from '../patches/worktree.js';
 import { pinHash } from '../sources/fetch.js';
 import { findPin, loadPins } from '../sources/pins.js';
@@ -109,10 +109,7 @@ export async function configureKernel(record: RunRecord, src: string, out: strin
  */
 async function treeFingerprint(src: string, configHash: string): Promise<string> {
   const head = await git(src, ['rev-parse', 'HEAD']);
-  const diff = (await gitTry(src, ['diff', 'HEAD', '--binary'])).stdout;
-  const untracked = (await git(src, ['ls-files', '--others', '--exclude-standard', '-z'])).split('\0').filter(Boolean).sort();
-  const untrackedContent = untracked.map((f) => `${f}\0${sha256(readFileSync(join(src, f)))}`);
-  return sha256(JSON.stringify([configHash, head, sha256(diff), untrackedContent, readFileSync(initramfsListPath(), 'utf8')]));
+  return sha256(JSON.stringify([configHash, head, await editsHash(src, 'HEAD'), readFileSync(initramfsListPath(), 'utf8')]));
 }
 
 export async function buildKernelAt(record: RunRecord, src: string, out: string, opts: KernelOptions, stage = 'kernel Image'): Promise<KernelBuild> {

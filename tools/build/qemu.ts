@@ -22,7 +22,7 @@ import { runStep } from '../lib/process.js';
 import type { RunRecord } from '../lib/run-record.js';
 import { ensureBuildRoot } from '../host/buildroot.js';
 import { treeDir } from '../patches/components.js';
-import { git, gitTry } from '../patches/git.js';
+import { editsHash, git } from '../patches/git.js';
 import { BASE_TAG, currentWorkTree, readTreeState } from '../patches/worktree.js';
 import { pinHash } from '../sources/fetch.js';
 import { findPin, loadPins } from '../sources/pins.js';
@@ -96,10 +96,7 @@ async function treeContent(src: string, seriesHash: string): Promise<Record<stri
   const { appliedHead } = await readTreeState(src);
   const status = await git(src, ['status', '--porcelain']);
   if (appliedHead === head && status.trim() === '') return { series: seriesHash };
-  const diff = (await gitTry(src, ['diff', BASE_TAG, '--binary'])).stdout;
-  const untracked = (await git(src, ['ls-files', '--others', '--exclude-standard', '-z'])).split('\0').filter(Boolean).sort();
-  const untrackedContent = untracked.map((f) => `${f}\0${sha256(readFileSync(join(src, f)))}`);
-  return { series: seriesHash, edits: sha256(JSON.stringify([sha256(diff), untrackedContent])) };
+  return { series: seriesHash, edits: await editsHash(src, BASE_TAG) };
 }
 
 /**

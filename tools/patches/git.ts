@@ -1,7 +1,10 @@
 // Git plumbing for work trees. Commits use a fixed committer identity and the
 // author date, so applying the same series twice yields the same commits and
 // exporting them yields the same bytes.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { execa } from 'execa';
+import { sha256 } from '../lib/hash.js';
 import { ProtmError } from '../lib/errors.js';
 
 const IDENTITY = {
@@ -35,4 +38,16 @@ export async function isDirty(cwd: string): Promise<boolean> {
 export async function getConfig(cwd: string, key: string): Promise<string | undefined> {
   const r = await gitTry(cwd, ['config', '--get', key]);
   return r.ok ? r.stdout.trim() : undefined;
+}
+
+/**
+ * Hash of what a work tree holds beyond `rev`: the binary diff of tracked
+ * files (committed after `rev` or not) plus every untracked, non-ignored
+ * file's name and content.
+ */
+export async function editsHash(cwd: string, rev: string): Promise<string> {
+  const diff = (await gitTry(cwd, ['diff', rev, '--binary'])).stdout;
+  const untracked = (await git(cwd, ['ls-files', '--others', '--exclude-standard', '-z'])).split('\0').filter(Boolean).sort();
+  const untrackedContent = untracked.map((f) => `${f}\0${sha256(readFileSync(join(cwd, f)))}`);
+  return sha256(JSON.stringify([sha256(diff), untrackedContent]));
 }
