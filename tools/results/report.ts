@@ -3,7 +3,7 @@
 // and an exit code. "No results" is a failure, never a pass, and a TODO counts
 // as skipped, never as passed.
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import junit from 'junit-report-builder';
 import type { Builder, TestCase } from 'junit-report-builder';
 import { type ConsoleFinding, describeFinding } from '../boot/console-scan.js';
@@ -227,4 +227,21 @@ export function junitXml(cases: Case[], opts: JUnitOptions = {}): string {
 export function writeJUnit(path: string, cases: Case[], opts: JUnitOptions = {}): void {
   mkdirSync(dirname(path), { recursive: true });
   writeFileSync(path, `${junitXml(cases, opts)}\n`);
+}
+
+export interface Published {
+  results: string;
+  junit: string;
+  counts: Counts;
+  text: string;
+  exitCode: number;
+}
+
+/** What every command that runs checks does with its cases: results.json and junit.xml in `dir`, the text and the verdict. */
+export function publishResults(dir: string, cases: Case[], opts: JUnitOptions = {}): Published {
+  const results = join(dir, 'results.json');
+  const junit = join(dir, 'junit.xml');
+  writeResultsJson(results, cases, opts.timing);
+  writeJUnit(junit, cases, opts);
+  return { results, junit, counts: countCases(cases), text: renderText(cases), exitCode: resultsExitCode(cases) };
 }

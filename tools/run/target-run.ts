@@ -16,7 +16,7 @@ import { ProtmError } from '../lib/errors.js';
 import { repoRoot } from '../lib/paths.js';
 import type { RunRecord } from '../lib/run-record.js';
 import { parseKtap } from '../results/ktap.js';
-import { type Case, countCases, findingCases, flattenCases, renderText, resultsExitCode, summaryLine, writeJUnit, writeResultsJson } from '../results/report.js';
+import { type Case, findingCases, flattenCases, publishResults, summaryLine } from '../results/report.js';
 
 export interface TargetOptions {
   profile: string;
@@ -100,13 +100,10 @@ export async function runTarget(record: RunRecord, opts: TargetOptions): Promise
   const findings = [...scanConsole(consoleLog, { source: 'normal' }), ...scanConsole(secureLog, { source: 'secure' }).filter((f) => !isPowerOffPanic(f, consoleLog, secureLog))];
   const cases = [...flattenCases(parseKtap(consoleLog)), ...extra, ...findingCases(findings)];
   const timing = { startedAt: new Date().toISOString(), seconds: boot?.seconds, stages: boot?.timings };
-  const resultsJson = join(record.dir, 'results.json');
-  const junit = join(record.dir, 'junit.xml');
-  writeResultsJson(resultsJson, cases, timing);
-  writeJUnit(junit, cases, { name: `protm.${opts.suite}.${opts.profile}${opts.debug ? '.debug' : ''}`, timing });
+  const p = publishResults(record.dir, cases, { name: `protm.${opts.suite}.${opts.profile}${opts.debug ? '.debug' : ''}`, timing });
   record.set('target', { ...opts, bootSeconds: boot?.seconds, stages: boot?.timings, qemu: boot?.command, consoleLog: join(bootDir, 'console.log'), secureLog: join(bootDir, 'secure.log') });
-  record.set('results', { summary: summaryLine(countCases(cases)), resultsJson, junit });
-  return { cases, exitCode: resultsExitCode(cases), text: renderText(cases), boot, resultsJson, junit };
+  record.set('results', { summary: summaryLine(p.counts), resultsJson: p.results, junit: p.junit });
+  return { cases, exitCode: p.exitCode, text: p.text, boot, resultsJson: p.results, junit: p.junit };
 }
 
 export async function shellTarget(record: RunRecord, opts: TargetOptions): Promise<number> {
