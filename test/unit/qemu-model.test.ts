@@ -1,6 +1,6 @@
 // Our QEMU (qemu-patches: the Mali CSF GPU model), built in the sid build
 // root, and its qtests. The end-to-end use of the model (Panthor probing
-// with Arm's firmware) is in target-run.test.ts (--gpu).
+// with Arm's firmware) is in target-run.test.ts (the default target has the GPU).
 import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { lastJson, protm } from '../helpers/cli.js';
@@ -14,12 +14,15 @@ describe('QEMU with the Mali CSF model', () => {
     expect(readFileSync(summary.realBinary as string).subarray(0, 4).toString('latin1')).toBe('\x7fELF');
   });
 
-  it('passes its qtests (registers, power, MMU fault, MCU boot and ping)', async () => {
+  it('passes its qtests (registers, power, MMU fault, MCU boot and ping, command streams)', async () => {
     const r = await protm(['qtest', '--json']);
     const summary = lastJson(r.stdout);
     expect(summary.status, `${r.stderr.slice(-3000)}\n${r.stdout.slice(-3000)}`).toBe('ok');
-    const doc = JSON.parse(readFileSync(summary.results as string, 'utf8')) as { counts: { passed: number; failed: number } };
+    const doc = JSON.parse(readFileSync(summary.results as string, 'utf8')) as { counts: { passed: number; failed: number }; cases: { name: string; status: string }[] };
     expect(doc.counts.failed).toBe(0);
-    expect(doc.counts.passed).toBeGreaterThanOrEqual(4);
+    expect(doc.counts.passed).toBeGreaterThanOrEqual(9);
+    for (const name of ['job', 'invalid-instruction', 'mmu-fault', 'endless', 'suspend-resume']) {
+      expect(doc.cases.find((c) => c.name.endsWith(`/cs/${name}`))?.status, name).toBe('pass');
+    }
   });
 });
