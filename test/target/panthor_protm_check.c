@@ -55,6 +55,8 @@
 #include <drm/panthor_drm.h>
 
 #include "lib/ktap.h"
+#include "lib/panthor.h"
+#include "lib/sys.h"
 
 #define SUITE "panthor-protm"
 #define NO_DEVICE "no Mali device"
@@ -131,89 +133,19 @@ typedef enum ktap_result (*case_fn)(struct ctx *c, char *skip, size_t skip_len);
 
 /* ---- helpers ------------------------------------------------------------ */
 
-static int xioctl(int fd, unsigned long req, void *arg)
-{
-	int rc;
-
-	do
-		rc = ioctl(fd, req, arg);
-	while (rc < 0 && (errno == EINTR || errno == EAGAIN));
-	return rc < 0 ? errno : 0;
-}
-
-static void close_fd(int *fd)
-{
-	if (*fd >= 0)
-		close(*fd);
-	*fd = -1;
-}
-
-static int heap_alloc(const char *path, uint64_t len, int *buf_fd)
-{
-	struct dma_heap_allocation_data data = { .len = len, .fd_flags = O_RDWR | O_CLOEXEC };
-	int heap = open(path, O_RDONLY | O_CLOEXEC);
-	int rc = 0;
-
-	*buf_fd = -1;
-	if (heap < 0)
-		return errno;
-	if (ioctl(heap, DMA_HEAP_IOCTL_ALLOC, &data) < 0)
-		rc = errno;
-	else
-		*buf_fd = (int)data.fd;
-	close(heap);
-	return rc;
-}
-
 static const char *err_name(int e)
 {
 	return e ? strerror(e) : "success";
 }
 
-/* Is this DRM node driven by panthor? Returns its minor version, or -1. */
-static int panthor_minor(int fd)
-{
-	char name[32] = "";
-	struct drm_version v = { .name = name, .name_len = sizeof(name) - 1 };
-
-	if (xioctl(fd, DRM_IOCTL_VERSION, &v))
-		return -1;
-	name[sizeof(name) - 1] = '\0';
-	return strcmp(name, "panthor") ? -1 : v.version_minor;
-}
-
 static void open_device(struct ctx *c)
 {
-	int i;
-
-	c->fd = -1;
-	for (i = 128; i < 192; i++) {
-		int fd, minor;
-
-		if (c->dri)
-			snprintf(c->dri_path, sizeof(c->dri_path), "%s", c->dri);
-		else
-			snprintf(c->dri_path, sizeof(c->dri_path), "/dev/dri/renderD%d", i);
-		fd = open(c->dri_path, O_RDWR | O_CLOEXEC);
-		if (fd >= 0) {
-			minor = panthor_minor(fd);
-			if (minor >= 0) {
-				c->fd = fd;
-				c->minor = minor;
-				return;
-			}
-			close(fd);
-		}
-		if (c->dri)
-			return;
-	}
+	c->fd = panthor_open(c->dri, c->dri_path, sizeof(c->dri_path), &c->minor);
 }
 
 static int query(struct ctx *c, uint32_t type, void *out, uint32_t size)
 {
-	struct drm_panthor_dev_query q = { .type = type, .size = size, .pointer = (uintptr_t)out };
-
-	return xioctl(c->fd, DRM_IOCTL_PANTHOR_DEV_QUERY, &q);
+	return panthor_query(c->fd, type, out, size);
 }
 
 static int protm_setup(struct ctx *c, int buf_fd, uint32_t flags)
@@ -281,10 +213,7 @@ static int import(struct ctx *c, int buf_fd, uint32_t *handle)
 
 static void gem_close(struct ctx *c, uint32_t handle)
 {
-	struct drm_gem_close g = { .handle = handle };
-
-	if (handle)
-		xioctl(c->fd, DRM_IOCTL_GEM_CLOSE, &g);
+	panthor_gem_close(c->fd, handle);
 }
 
 static int vm_bind(struct ctx *c, uint32_t op_flags, uint32_t handle, uint64_t size)

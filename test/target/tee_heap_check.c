@@ -49,6 +49,7 @@
 
 #include "lib/ktap.h"
 #include "lib/sha256.h"
+#include "lib/sys.h"
 #include "lib/tee_client.h"
 #include "protm_verify_ta.h"
 
@@ -84,32 +85,6 @@ typedef enum ktap_result (*case_fn)(struct ctx *c, char *skip, size_t skip_len);
 static const struct tee_uuid ta_uuid = PROTM_VERIFY_UUID;
 
 /* ---- helpers ----------------------------------------------------------- */
-
-static int heap_alloc(const char *path, uint64_t len, int *buf_fd)
-{
-	struct dma_heap_allocation_data data = {
-		.len = len,
-		.fd_flags = O_RDWR | O_CLOEXEC,
-	};
-	int heap = open(path, O_RDONLY | O_CLOEXEC);
-	int rc = 0;
-
-	if (heap < 0)
-		return errno;
-	if (ioctl(heap, DMA_HEAP_IOCTL_ALLOC, &data) < 0)
-		rc = errno;
-	else
-		*buf_fd = (int)data.fd;
-	close(heap);
-	return rc;
-}
-
-static void close_fd(int *fd)
-{
-	if (*fd >= 0)
-		close(*fd);
-	*fd = -1;
-}
 
 static off_t dmabuf_size(int fd)
 {

@@ -1,0 +1,42 @@
+// SPDX-License-Identifier: BSD-2-Clause
+#include "sys.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/dma-heap.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+int xioctl(int fd, unsigned long req, void *arg)
+{
+	int rc;
+
+	do
+		rc = ioctl(fd, req, arg);
+	while (rc < 0 && (errno == EINTR || errno == EAGAIN));
+	return rc < 0 ? errno : 0;
+}
+
+void close_fd(int *fd)
+{
+	if (*fd >= 0)
+		close(*fd);
+	*fd = -1;
+}
+
+int heap_alloc(const char *path, unsigned long long len, int *buf_fd)
+{
+	struct dma_heap_allocation_data data = { .len = len, .fd_flags = O_RDWR | O_CLOEXEC };
+	int heap = open(path, O_RDONLY | O_CLOEXEC);
+	int rc = 0;
+
+	*buf_fd = -1;
+	if (heap < 0)
+		return errno;
+	if (ioctl(heap, DMA_HEAP_IOCTL_ALLOC, &data) < 0)
+		rc = errno;
+	else
+		*buf_fd = (int)data.fd;
+	close(heap);
+	return rc;
+}

@@ -1,0 +1,18 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* System call helpers shared by the target checks. */
+#ifndef PROTM_SYS_H
+#define PROTM_SYS_H
+
+/* ioctl() retried on EINTR/EAGAIN; returns 0 or the errno. */
+int xioctl(int fd, unsigned long req, void *arg);
+
+/* Closes *fd if open and marks it closed. */
+void close_fd(int *fd);
+
+/*
+ * Allocates `len` bytes from the dma-heap at `path` (/dev/dma_heap/NAME).
+ * Returns 0 and the buffer's fd in *buf_fd, or the errno and -1.
+ */
+int heap_alloc(const char *path, unsigned long long len, int *buf_fd);
+
+#endif
