@@ -48,21 +48,35 @@ describe('protm run (QEMU target, tee-heap suite)', () => {
     expect(status(doc, 'protected_content_unreadable_from_normal_world')).toBe('pass');
   });
 
-  it('reports the Panthor protected uAPI checks as SKIP "no Mali device", never as passed', async () => {
-    const doc = await runSuite(['--suite', 'panthor-protm']);
+  it('reports the Panthor protected uAPI checks as SKIP "no Mali device", never as passed (--no-gpu)', async () => {
+    const doc = await runSuite(['--suite', 'panthor-protm', '--no-gpu']);
     expect(doc.counts.total).toBeGreaterThanOrEqual(10);
     expect(doc.counts.passed).toBe(0);
     expect(doc.counts.failed).toBe(0);
     for (const c of doc.cases) expect(c, c.name).toMatchObject({ status: 'skip', reason: 'no Mali device' });
   });
 
-  it('passes the Panthor protected uAPI checks on the QEMU Mali CSF model (--gpu)', async () => {
-    const doc = await runSuite(['--suite', 'panthor-protm', '--gpu']);
+  it('passes the Panthor protected uAPI checks on the QEMU Mali CSF model', async () => {
+    const doc = await runSuite(['--suite', 'panthor-protm']);
     expect(doc.counts.failed).toBe(0);
     expect(doc.counts.skipped).toBe(0);
     for (const name of ['protm_info_query', 'setup_rejects_system_heap_buffer', 'setup_with_tee_heap_buffer', 'setup_twice_is_ebusy', 'group_create_destroy_protected', 'protected_bo_cpu_mmap_refused', 'vm_bind_protected_needs_flag']) {
       expect(status(doc, name), name).toBe('pass');
     }
+  });
+
+  it('runs jobs on the Mali CSF model and recovers from a fault and a timeout (gpu-basic)', async () => {
+    const doc = await runSuite(['--suite', 'gpu-basic']);
+    expect(doc.counts.failed).toBe(0);
+    expect(doc.counts.skipped).toBe(0);
+    for (const name of ['dev_query_g610_identity', 'job_store_and_sync_add', 'mmu_fault_kills_group', 'job_timeout_recovers']) {
+      expect(status(doc, name), name).toBe('pass');
+    }
+    // Malformed firmware: every image is rejected, then the real one rebinds.
+    const firmware = doc.cases.filter((c) => c.suite.includes('panthor-firmware'));
+    expect(firmware.length).toBeGreaterThanOrEqual(12);
+    for (const c of firmware) expect(c.status, c.name).toBe('pass');
+    expect(status(doc, 'real_firmware_restored')).toBe('pass');
   });
 
   it('passes with the debug kernel (KASAN, kmemleak, lockdep) and no report on the console', async () => {

@@ -6,17 +6,20 @@ import { countCases } from '../results/report.js';
 
 const profileOption = () => new Option('--profile <name>', 'secure-world profile (images/secure)').choices(secureProfileNames()).default('dynamic');
 const suiteOption = () => new Option('--suite <name>', 'target suite (test/target/suites)').default('tee-heap');
+// The target has the Mali CSF GPU model (our QEMU build with qemu-patches)
+// unless --no-gpu boots the host's QEMU without it.
+const noGpuOption = () => new Option('--no-gpu', "boot the host's QEMU, without the Mali CSF GPU model of qemu-patches");
 
 export function runCommand(): Command {
   return leaf(
-    new Command('run').description('the main job: build what changed, boot the QEMU target, run a suite, report').addOption(profileOption()).addOption(suiteOption()).option('--debug', 'debug kernel (KASAN, kmemleak, lockdep)').option('--gpu', 'boot our QEMU build with the Mali CSF GPU model (qemu-patches)'),
+    new Command('run').description('the main job: build what changed, boot the QEMU target, run a suite, report').addOption(profileOption()).addOption(suiteOption()).option('--debug', 'debug kernel (KASAN, kmemleak, lockdep)').addOption(noGpuOption()),
     'run',
-    async ({ record }, opts: { profile: string; suite: string; debug?: boolean; gpu?: boolean }) => {
-      const v = await runTarget(record, { profile: opts.profile, suite: opts.suite, debug: Boolean(opts.debug), gpu: Boolean(opts.gpu) });
+    async ({ record }, opts: { profile: string; suite: string; debug?: boolean; gpu: boolean }) => {
+      const v = await runTarget(record, { profile: opts.profile, suite: opts.suite, debug: Boolean(opts.debug), gpu: opts.gpu });
       const counts = countCases(v.cases);
       return {
         text: `${v.text}\nresults: ${v.resultsJson}\njunit: ${v.junit}${v.boot ? `\nboot-to-verdict: ${v.boot.seconds.toFixed(1)} s` : ''}`,
-        summary: { profile: opts.profile, suite: opts.suite, debug: Boolean(opts.debug), counts, results: v.resultsJson, junit: v.junit, bootSeconds: v.boot?.seconds },
+        summary: { profile: opts.profile, suite: opts.suite, debug: Boolean(opts.debug), gpu: opts.gpu, counts, results: v.resultsJson, junit: v.junit, bootSeconds: v.boot?.seconds },
         exitCode: v.exitCode,
       };
     },
@@ -31,10 +34,10 @@ export function bootCommand(): Command {
       .addOption(suiteOption())
       .option('--shell', 'interactive shell on the target console')
       .option('--debug', 'debug kernel (KASAN, kmemleak, lockdep)')
-      .option('--gpu', 'boot our QEMU build with the Mali CSF GPU model (qemu-patches)'),
+      .addOption(noGpuOption()),
     'boot',
-    async ({ record }, opts: { profile: string; suite: string; shell?: boolean; debug?: boolean; gpu?: boolean }) => {
-      const target = { profile: opts.profile, suite: opts.suite, debug: Boolean(opts.debug), gpu: Boolean(opts.gpu) };
+    async ({ record }, opts: { profile: string; suite: string; shell?: boolean; debug?: boolean; gpu: boolean }) => {
+      const target = { profile: opts.profile, suite: opts.suite, debug: Boolean(opts.debug), gpu: opts.gpu };
       if (opts.shell) {
         const code = await shellTarget(record, target);
         return { summary: { qemuExit: code }, exitCode: code };

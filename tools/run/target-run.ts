@@ -22,8 +22,8 @@ export interface TargetOptions {
   profile: string;
   suite: string;
   debug: boolean;
-  /** Boot our QEMU build with the Mali CSF GPU model. */
-  gpu?: boolean;
+  /** Boot our QEMU build with the Mali CSF GPU model (else the host's QEMU, no GPU). */
+  gpu: boolean;
 }
 
 export interface Prepared {
