@@ -21,6 +21,11 @@
  * pinned tree's headers, which predate the series. The layouts must match
  * include/uapi/drm/panthor_drm.h of the series (driver version 1.9).
  *
+ * Beyond the errnos: setup raced by several processes (exactly one wins),
+ * setup surviving a runtime suspend/resume (Panthor's pre/post-reset path
+ * for the firmware), and an ordinary group getting no protected suspend
+ * buffer any more (counted in debugfs' gems list, its cost measured).
+ *
  * Errnos asserted, from the series:
  *   - DRM_IOCTL_PANTHOR_PROTM_SETUP is DRM_ROOT_ONLY: -EACCES without
  *     CAP_SYS_ADMIN (checked by the DRM core before anything else);
@@ -47,7 +52,9 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -475,25 +482,60 @@ out:
 
 /* ---- cases: setup and after --------------------------------------------- */
 
-static enum ktap_result case_setup(struct ctx *c, char *skip, size_t skip_len)
+/*
+ * SETUP_RACERS processes, each with its own TEE-heap buffer, call setup at
+ * once: exactly one wins, the others get EBUSY, and the query says READY.
+ */
+#define SETUP_RACERS 4
+
+static enum ktap_result case_setup_concurrent(struct ctx *c, char *skip, size_t skip_len)
 {
 	enum ktap_result res = KTAP_PASS;
-	int buf = -1, rc;
+	int go[2] = { -1, -1 }, results[256] = { 0 };
+	pid_t pids[SETUP_RACERS];
+	int started = 0, i, status;
 
 	NEED_ROOT();
 	NEED_AVAILABLE();
 	NEED_HEAP();
 	if (ready(c))
 		SKIP("protected mode was already set up");
-	rc = heap_alloc(c->heap_path, c->info.fw_buf_size, &buf);
-	EXPECT(rc == 0, "protected allocation of %" PRIu64 " bytes failed: %s", c->info.fw_buf_size, strerror(rc));
-	rc = protm_setup(c, buf, 0);
-	EXPECT(rc == 0, "setup with a %s buffer: %s", c->heap, err_name(rc));
-	close_fd(&buf); /* the driver keeps its own reference */
+	EXPECT(pipe(go) == 0, "pipe: %s", strerror(errno));
+	for (; started < SETUP_RACERS; started++) {
+		pids[started] = fork();
+		if (pids[started] == 0) {
+			char byte;
+			int buf, rc;
+
+			close(go[1]);
+			rc = heap_alloc(c->heap_path, c->info.fw_buf_size, &buf);
+			/* Everyone starts when the parent closes the pipe. */
+			if (read(go[0], &byte, 1) < 0 || rc)
+				_exit(255);
+			_exit(protm_setup(c, buf, 0) & 0xff);
+		}
+		EXPECT(pids[started] > 0, "fork: %s", strerror(errno));
+	}
+	usleep(200 * 1000); /* let every racer allocate and block */
+	close_fd(&go[1]);
+	for (i = 0; i < started; i++) {
+		if (waitpid(pids[i], &status, 0) == pids[i] && WIFEXITED(status))
+			results[WEXITSTATUS(status)]++;
+		else
+			results[255]++;
+	}
+	started = 0;
+	ktap_diag("%d racers: %d succeeded, %d got EBUSY, %d failed otherwise", SETUP_RACERS, results[0],
+		  results[EBUSY], SETUP_RACERS - results[0] - results[EBUSY]);
+	EXPECT(results[0] == 1, "%d setups succeeded, expected exactly one", results[0]);
+	EXPECT(results[EBUSY] == SETUP_RACERS - 1, "the losers did not all get EBUSY");
 	EXPECT(refresh_info(c), "PROTM_INFO query failed after setup");
 	EXPECT(ready(c), "setup succeeded but the query doesn't report READY (flags 0x%x)", c->info.flags);
 out:
-	close_fd(&buf);
+	close_fd(&go[1]);
+	close_fd(&go[0]);
+	for (i = 0; i < started; i++)
+		waitpid(pids[i], &status, 0);
 	return res;
 }
 
@@ -637,6 +679,158 @@ out:
 	return res;
 }
 
+/* ---- cases: memory and power ---------------------------------------------- */
+
+struct gem_census {
+	long long total;	/* "Total size" of all Panthor BOs */
+	int suspend_bufs;	/* BOs labelled "FW suspend buffer" */
+};
+
+/* Reads Panthor's debugfs list of BOs (mounting debugfs if needed). */
+static int gem_census(struct gem_census *g)
+{
+	static const char *const dirs[] = { "/sys/kernel/debug/dri/0", "/sys/kernel/debug/dri/1",
+					    "/sys/kernel/debug/dri/128" };
+	char line[512], path[96];
+	FILE *f = NULL;
+	size_t i;
+
+	if (access("/sys/kernel/debug/dri", F_OK) < 0 &&
+	    mount("debugfs", "/sys/kernel/debug", "debugfs", 0, NULL) < 0 && errno != EBUSY)
+		return errno;
+	for (i = 0; i < sizeof(dirs) / sizeof(dirs[0]) && !f; i++) {
+		snprintf(path, sizeof(path), "%s/gems", dirs[i]);
+		f = fopen(path, "re");
+	}
+	if (!f)
+		return ENOENT;
+	memset(g, 0, sizeof(*g));
+	g->total = -1;
+	while (fgets(line, sizeof(line), f)) {
+		line[strcspn(line, "\n")] = '\0';
+		if (strlen(line) >= 17 && !strcmp(line + strlen(line) - 17, "FW suspend buffer"))
+			g->suspend_bufs++;
+		sscanf(line, "Total size: %lld", &g->total);
+	}
+	fclose(f);
+	return g->total < 0 ? EPROTO : 0;
+}
+
+/*
+ * Before this series Panthor gave every group a protected suspend buffer
+ * from normal memory (a second "FW suspend buffer" of protm_suspend_size).
+ * A normal group now gets only its ordinary suspend buffer: count them and
+ * measure what the group costs in kernel BOs.
+ */
+static enum ktap_result case_group_normal_memory(struct ctx *c, char *skip, size_t skip_len)
+{
+	enum ktap_result res = KTAP_PASS;
+	struct gem_census before, after;
+	uint32_t handle = 0;
+	long long cost;
+	int rc = -1;
+
+	NEED_ROOT();
+	EXPECT(c->vm_id, "no VM");
+	rc = gem_census(&before);
+	if (rc)
+		SKIP("no Panthor gems list in debugfs: %s", strerror(rc));
+	rc = group_create(c, 0, 0, &handle);
+	EXPECT(rc == 0, "normal group: %s", err_name(rc));
+	rc = gem_census(&after);
+	EXPECT(rc == 0, "reading the gems list again: %s", strerror(rc));
+	cost = after.total - before.total;
+	ktap_diag("a normal group: %d FW suspend buffer(s), %lld KiB of kernel BOs", after.suspend_bufs -
+		  before.suspend_bufs, cost / 1024);
+	if (c->info_ok && c->info.group_suspend_buf_size) {
+		long long saved = (long long)c->info.group_suspend_buf_size;
+
+		ktap_diag("saved per normal group: the %lld KiB protected suspend buffer Panthor allocated "
+			  "before (%lld%% of %lld KiB)", saved / 1024, 100 * saved / (cost + saved),
+			  (cost + saved) / 1024);
+	}
+	EXPECT(after.suspend_bufs - before.suspend_bufs == 1,
+	       "%d FW suspend buffers for a normal group, expected 1 (no protected one)",
+	       after.suspend_bufs - before.suspend_bufs);
+	EXPECT(cost > 0, "the group's kernel BOs do not show in the gems list");
+	rc = group_destroy(c, handle);
+	EXPECT(rc == 0, "destroying the group: %s", err_name(rc));
+	rc = -1;
+out:
+	if (rc == 0)
+		group_destroy(c, handle);
+	return res;
+}
+
+/* The GPU's runtime PM state, from sysfs ("active", "suspended", ...). */
+static int runtime_status(struct ctx *c, char *out, size_t len)
+{
+	char path[128];
+	struct stat st;
+	FILE *f;
+
+	if (stat(c->dri_path, &st) < 0)
+		return errno;
+	snprintf(path, sizeof(path), "/sys/dev/char/%u:%u/device/power/runtime_status", major(st.st_rdev),
+		 minor(st.st_rdev));
+	f = fopen(path, "re");
+	if (!f)
+		return errno;
+	if (!fgets(out, (int)len, f))
+		out[0] = '\0';
+	fclose(f);
+	out[strcspn(out, "\n")] = '\0';
+	return 0;
+}
+
+/*
+ * Setup survives the GPU powering down: runtime suspend and resume take
+ * Panthor's firmware through the same pre-/post-reset path as a GPU reset
+ * (panthor_fw_suspend/resume), and the protected sections must be mapped
+ * again for the firmware. Afterwards the query still says READY, a
+ * protected group can be created, and setup is still EBUSY.
+ */
+static enum ktap_result case_setup_survives_power_cycle(struct ctx *c, char *skip, size_t skip_len)
+{
+	enum ktap_result res = KTAP_PASS;
+	uint32_t handle = 0;
+	char state[32] = "";
+	int buf = -1, rc = -1, i;
+
+	NEED_ROOT();
+	NEED_AVAILABLE();
+	NEED_HEAP();
+	if (!ready(c))
+		SKIP("protected mode is not set up");
+	for (i = 0; i < 100; i++) {
+		if (runtime_status(c, state, sizeof(state)))
+			SKIP("no runtime PM status for %s", c->dri_path);
+		if (!strcmp(state, "suspended"))
+			break;
+		usleep(50 * 1000);
+	}
+	if (strcmp(state, "suspended"))
+		SKIP("the GPU did not runtime-suspend within 5 s (state %s)", state);
+	rc = heap_alloc(c->heap_path, c->info.group_suspend_buf_size, &buf);
+	EXPECT(rc == 0, "protected allocation failed: %s", strerror(rc));
+	rc = group_create(c, PROTM_GROUP_CREATE_PROTECTED, buf, &handle);
+	EXPECT(rc == 0, "protected group after a power cycle: %s", err_name(rc));
+	close_fd(&buf);
+	EXPECT(refresh_info(c) && ready(c), "no longer READY after a power cycle (flags 0x%x)", c->info.flags);
+	rc = group_destroy(c, handle);
+	EXPECT(rc == 0, "destroying the protected group: %s", err_name(rc));
+	rc = heap_alloc(c->heap_path, c->info.fw_buf_size, &buf);
+	EXPECT(rc == 0, "protected allocation failed: %s", strerror(rc));
+	rc = protm_setup(c, buf, 0);
+	EXPECT(rc == EBUSY, "setup after a power cycle: %s, expected EBUSY", err_name(rc));
+	rc = -1;
+out:
+	if (rc == 0)
+		group_destroy(c, handle);
+	close_fd(&buf);
+	return res;
+}
+
 /* ---- main ---------------------------------------------------------------- */
 
 static const struct {
@@ -652,14 +846,16 @@ static const struct {
 	{ "setup_rejects_system_heap_buffer", case_setup_system_heap },
 	{ "setup_rejects_wrong_sizes", case_setup_wrong_size },
 	{ "group_create_normal", case_group_normal },
+	{ "group_normal_has_no_protm_suspend_buffer", case_group_normal_memory },
 	{ "group_create_rejects_unknown_flags", case_group_unknown_flags },
 	{ "group_create_protected_before_setup_eopnotsupp", case_group_protected_before_setup },
-	{ "setup_with_tee_heap_buffer", case_setup },
+	{ "setup_concurrent_callers_one_wins", case_setup_concurrent },
 	{ "setup_twice_is_ebusy", case_setup_twice },
 	{ "group_create_destroy_protected", case_group_protected },
 	{ "group_create_protected_rejects_system_heap", case_group_protected_system_heap },
 	{ "protected_bo_cpu_mmap_refused", case_bo_mmap_refused },
 	{ "vm_bind_protected_needs_flag", case_vm_bind_protected },
+	{ "setup_survives_runtime_suspend", case_setup_survives_power_cycle },
 };
 
 #define NCASES ((int)(sizeof(cases) / sizeof(cases[0])))

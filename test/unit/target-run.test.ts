@@ -60,7 +60,7 @@ describe('protm run (QEMU target, tee-heap suite)', () => {
     const doc = await runSuite(['--suite', 'panthor-protm']);
     expect(doc.counts.failed).toBe(0);
     expect(doc.counts.skipped).toBe(0);
-    for (const name of ['protm_info_query', 'setup_rejects_system_heap_buffer', 'setup_with_tee_heap_buffer', 'setup_twice_is_ebusy', 'group_create_destroy_protected', 'protected_bo_cpu_mmap_refused', 'vm_bind_protected_needs_flag']) {
+    for (const name of ['protm_info_query', 'setup_rejects_system_heap_buffer', 'setup_concurrent_callers_one_wins', 'setup_twice_is_ebusy', 'setup_survives_runtime_suspend', 'group_normal_has_no_protm_suspend_buffer', 'group_create_destroy_protected', 'protected_bo_cpu_mmap_refused', 'vm_bind_protected_needs_flag']) {
       expect(status(doc, name), name).toBe('pass');
     }
   });
