@@ -117,12 +117,15 @@ int main(void) {
   });
 
   it.skipIf(!linuxFetched)('protm-tee-heap without a TEE device: the device case fails, every other case skips (host build)', async () => {
-    // linux/tee.h, dma-heap.h and dma-buf.h are architecture-neutral: the
-    // pinned tree's versions build natively against the host's other headers.
+    // linux/tee.h, dma-heap.h, dma-buf.h, bits.h and the DRM headers are
+    // architecture-neutral: the pinned tree's versions build natively
+    // against the host's other headers.
     const uapi = await linuxUapiHeaders(new RunRecord('unit-target-checks'));
     const inc = join(scratch, 'include');
     mkdirSync(join(inc, 'linux'), { recursive: true });
-    for (const h of ['tee.h', 'dma-heap.h', 'dma-buf.h']) cpSync(join(uapi, 'linux', h), join(inc, 'linux', h));
+    for (const h of ['tee.h', 'dma-heap.h', 'dma-buf.h', 'bits.h']) cpSync(join(uapi, 'linux', h), join(inc, 'linux', h));
+    // lib/panthor.c, linked into every program, needs the pinned DRM uapi.
+    cpSync(join(uapi, 'drm'), join(inc, 'drm'), { recursive: true });
     const exe = join(scratch, 'protm-tee-heap');
     const lib = readdirSync(join(programs, 'lib'))
       .filter((f) => f.endsWith('.c'))
