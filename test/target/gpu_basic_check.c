@@ -25,7 +25,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/klog.h>
 #include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
@@ -269,22 +268,6 @@ static int group_state(struct ctx *c, struct job_env *e, uint32_t *state, uint32
 	*state = gs.state;
 	*fatal_queues = gs.fatal_queues;
 	return rc;
-}
-
-/* How many times `needle` occurs in the kernel log buffer. */
-static int klog_count(const char *needle)
-{
-	static char buf[1 << 20];
-	int len = klogctl(3 /* SYSLOG_ACTION_READ_ALL */, buf, sizeof(buf) - 1);
-	int count = 0;
-	char *p;
-
-	if (len < 0)
-		return -1;
-	buf[len] = '\0';
-	for (p = strstr(buf, needle); p; p = strstr(p + 1, needle))
-		count++;
-	return count;
 }
 
 /*

@@ -31,7 +31,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/klog.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
@@ -297,21 +296,6 @@ static int write_file(const char *path, const void *buf, size_t len, int flags)
 static int write_str(const char *path, const char *s)
 {
 	return write_file(path, s, strlen(s), 0);
-}
-
-static int klog_count(const char *needle)
-{
-	static char buf[1 << 20];
-	int len = klogctl(3 /* SYSLOG_ACTION_READ_ALL */, buf, sizeof(buf) - 1);
-	int count = 0;
-	char *p;
-
-	if (len < 0)
-		return -1;
-	buf[len] = '\0';
-	for (p = strstr(buf, needle); p; p = strstr(p + 1, needle))
-		count++;
-	return count;
 }
 
 static bool bound(const struct ctx *c)

@@ -4,6 +4,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/dma-heap.h>
+#include <string.h>
+#include <sys/klog.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
 
@@ -39,4 +41,19 @@ int heap_alloc(const char *path, unsigned long long len, int *buf_fd)
 		*buf_fd = (int)data.fd;
 	close(heap);
 	return rc;
+}
+
+int klog_count(const char *needle)
+{
+	static char buf[1 << 20];
+	int len = klogctl(3 /* SYSLOG_ACTION_READ_ALL */, buf, sizeof(buf) - 1);
+	int count = 0;
+	char *p;
+
+	if (len < 0)
+		return -1;
+	buf[len] = '\0';
+	for (p = strstr(buf, needle); p; p = strstr(p + 1, needle))
+		count++;
+	return count;
 }

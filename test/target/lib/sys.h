@@ -15,4 +15,7 @@ void close_fd(int *fd);
  */
 int heap_alloc(const char *path, unsigned long long len, int *buf_fd);
 
+/* How many times `needle` occurs in the kernel log buffer, or -1. */
+int klog_count(const char *needle);
+
 #endif
