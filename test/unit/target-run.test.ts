@@ -79,6 +79,14 @@ describe('protm run (QEMU target, tee-heap suite)', () => {
     expect(status(doc, 'real_firmware_restored')).toBe('pass');
   });
 
+  it('gpu-basic with the debug kernel: faults, timeouts and 14 rebinds leave no KASAN, kmemleak or lockdep report', async () => {
+    const doc = await runSuite(['--suite', 'gpu-basic', '--debug']);
+    expect(doc.counts.failed).toBe(0);
+    expect(doc.counts.skipped).toBe(0);
+    expect(doc.cases.some((c) => c.suite[0] === 'console')).toBe(false);
+    expect(status(doc, 'real_firmware_restored')).toBe('pass');
+  });
+
   it('passes with the debug kernel (KASAN, kmemleak, lockdep) and no report on the console', async () => {
     const doc = await runSuite(['--profile', 'dynamic', '--debug']);
     expect(doc.counts.failed).toBe(0);
