@@ -1,9 +1,10 @@
 // QEMU (qemu-system-aarch64 with the qemu-patches series, e.g. the Mali CSF
 // GPU model): configured and built with ninja inside the sid build root (QEMU
 // 10.2 needs meson >= 1.5; bookworm has 1.0.1), incrementally in
-// <trees>/qemu/out next to the work tree <trees>/qemu/src. The finished binary
-// goes into a content-keyed artifact (pin, series or the tree's own edits,
-// build root, recipe).
+// <trees>/qemu/out next to the work tree <trees>/qemu/src (buildQemuAt builds
+// any tree into any build directory the same way: `patches check qemu` uses
+// <trees>/qemu-check). The finished binary goes into a content-keyed artifact
+// (pin, series or the tree's own edits, build root, recipe).
 //
 // The binary links against sid's libraries (glibc 2.43), so it cannot run on
 // the bookworm host directly: the artifact's `qemu-system-aarch64` is a
@@ -68,7 +69,7 @@ const RECIPE = 2;
 const IPXE_ROMS = '/usr/lib/ipxe/qemu';
 const OPTION_ROMS = ['efi-virtio.rom'];
 
-const BINARY = 'qemu-system-aarch64';
+export const QEMU_BINARY = 'qemu-system-aarch64';
 
 export interface QemuBuild {
   /** Runs QEMU (a wrapper that enters the build root); spawn it like qemu-system-aarch64. */
@@ -123,7 +124,7 @@ function shq(s: string): string {
 /** The wrapper installed as the artifact's qemu-system-aarch64. */
 function wrapperScript(root: string, real: string, romDir: string): string {
   return `#!/bin/sh
-# protm: run ${BINARY} (built against the ${QEMU_BUILD_ROOT} build root's
+# protm: run ${QEMU_BINARY} (built against the ${QEMU_BUILD_ROOT} build root's
 # libraries) inside that build root, in the current directory.
 # Paths on the command line must lie under the current directory or ${cacheDir()}.
 exec unshare --mount --propagation private -- sh -ec '
@@ -137,6 +138,33 @@ exec chroot "$R" sh -c "cd \\"\\$0\\" && exec \\"\\$@\\"" "$CWD" "$REAL" -L "$RO
 `;
 }
 
+/** The directories a build of `src` into `out` needs inside the build root. */
+function qemuBinds(src: string, out: string): string[] {
+  // The work tree's symlinks may point into the unpacked sources: make both visible.
+  return [...new Set([dirname(src), dirname(out)]), cachePaths.sources()];
+}
+
+/**
+ * Build `targets` of the QEMU tree `src` in the build directory `out`, inside
+ * the build root: configures `out` first when it is new or the pin, build root
+ * or configure arguments changed, otherwise ninja works incrementally.
+ */
+export async function buildQemuAt(record: RunRecord, src: string, out: string, targets: string[] = [QEMU_BINARY], stage = `qemu ninja ${targets.join(' ')}`): Promise<void> {
+  const root = await ensureBuildRoot(record, QEMU_BUILD_ROOT);
+  const binds = qemuBinds(src, out);
+  const configureHash = sha256(JSON.stringify([pinHash(findPin(loadPins(), 'qemu')), basename(dirname(root)), QEMU_CONFIGURE_ARGS])).slice(0, 16);
+  const marker = join(out, '.protm-configure-hash');
+  if (!existsSync(join(out, 'build.ninja')) || !existsSync(marker) || readFileSync(marker, 'utf8') !== configureHash) {
+    rmSync(out, { recursive: true, force: true });
+    mkdirSync(out, { recursive: true });
+    const c = inBuildRoot(root, binds, `cd ${shq(out)} && ${shq(join(src, 'configure'))} ${QEMU_CONFIGURE_ARGS.map(shq).join(' ')}`);
+    await runStep(record, 'qemu configure', c.file, c.args, { env: c.env });
+    writeFileSync(marker, configureHash);
+  }
+  const n = inBuildRoot(root, binds, `cd ${shq(out)} && ninja -j${cpus().length} ${targets.map(shq).join(' ')}`);
+  await runStep(record, stage, n.file, n.args, { env: n.env });
+}
+
 export async function buildQemu(record: RunRecord): Promise<QemuBuild> {
   const wt = await currentWorkTree('qemu', record);
   const root = await ensureBuildRoot(record, QEMU_BUILD_ROOT);
@@ -148,23 +176,11 @@ export async function buildQemu(record: RunRecord): Promise<QemuBuild> {
     configure: QEMU_CONFIGURE_ARGS,
     recipe: RECIPE,
   };
-  // The work tree's symlinks may point into the unpacked sources: make both visible.
-  const binds = [treeDir('qemu'), cachePaths.sources()];
   const artifact = await cachedArtifact(record, 'qemu', keyParts, async (dir) => {
-    const configureHash = sha256(JSON.stringify([keyParts.pin, keyParts.buildRoot, QEMU_CONFIGURE_ARGS])).slice(0, 16);
-    const marker = join(out, '.protm-configure-hash');
-    if (!existsSync(join(out, 'build.ninja')) || !existsSync(marker) || readFileSync(marker, 'utf8') !== configureHash) {
-      rmSync(out, { recursive: true, force: true });
-      mkdirSync(out, { recursive: true });
-      const c = inBuildRoot(root, binds, `cd ${shq(out)} && ${shq(join(wt.src, 'configure'))} ${QEMU_CONFIGURE_ARGS.map(shq).join(' ')}`);
-      await runStep(record, 'qemu configure', c.file, c.args, { env: c.env });
-      writeFileSync(marker, configureHash);
-    }
-    const n = inBuildRoot(root, binds, `cd ${shq(out)} && ninja -j${cpus().length} ${BINARY}`);
-    await runStep(record, `qemu ninja ${BINARY}`, n.file, n.args, { env: n.env });
-    const built = join(out, BINARY);
+    await buildQemuAt(record, wt.src, out);
+    const built = join(out, QEMU_BINARY);
     if (!existsSync(built)) throw new ProtmError(`ninja finished but ${built} is missing`);
-    const final = join(dir, `${BINARY}.real`);
+    const final = join(dir, `${QEMU_BINARY}.real`);
     copyFileSync(built, final);
     chmodSync(final, 0o755);
     mkdirSync(join(dir, 'roms'));
@@ -172,9 +188,9 @@ export async function buildQemu(record: RunRecord): Promise<QemuBuild> {
       if (existsSync(join(IPXE_ROMS, rom))) copyFileSync(join(IPXE_ROMS, rom), join(dir, 'roms', rom));
     }
   });
-  const realBinary = join(artifact.dir, `${BINARY}.real`);
+  const realBinary = join(artifact.dir, `${QEMU_BINARY}.real`);
   // The wrapper names the artifact's final path, so write it after the rename.
-  const binary = join(artifact.dir, BINARY);
+  const binary = join(artifact.dir, QEMU_BINARY);
   writeFileSync(binary, wrapperScript(root, realBinary, join(artifact.dir, 'roms')));
   chmodSync(binary, 0o755);
   record.set('qemu', { binary, realBinary, key: artifact.key, cached: artifact.cached, series: { patches: wt.series.patches.length, hash: wt.series.hash } });
@@ -190,9 +206,9 @@ export async function runQtests(record: RunRecord): Promise<string> {
   const tap = join(build.out, 'protm-qtest.tap');
   rmSync(tap, { force: true });
   const targets = QTESTS.map((t) => `tests/qtest/${t}`);
-  const runs = targets.map((t) => `QTEST_QEMU_BINARY=./${BINARY} ${shq(`./${t}`)} --tap -k >> ${shq(tap)} 2>&1 || true`);
+  const runs = targets.map((t) => `QTEST_QEMU_BINARY=./${QEMU_BINARY} ${shq(`./${t}`)} --tap -k >> ${shq(tap)} 2>&1 || true`);
   const script = [`cd ${shq(build.out)}`, `ninja -j${cpus().length} ${targets.map(shq).join(' ')}`, ...runs].join(' && ');
-  const s = inBuildRoot(root, [treeDir('qemu'), cachePaths.sources()], script);
+  const s = inBuildRoot(root, qemuBinds(build.src, build.out), script);
   await runStep(record, 'qemu qtests', s.file, s.args, { env: s.env, timeoutSeconds: 900 });
   if (!existsSync(tap)) throw new ProtmError(`the qtests wrote no output (${tap})`);
   return readFileSync(tap, 'utf8');
