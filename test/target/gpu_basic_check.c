@@ -3,9 +3,9 @@
  * protm-gpu-basic: KTAP suite "gpu-basic", Panthor on a Mali CSF GPU (the
  * QEMU model of qemu-patches/ or a board) through the upstream uAPI only:
  * probe and identity, VMs, buffer objects, groups, a command stream that
- * stores values and signals a sync object, an MMU fault that kills its
- * group, an endless stream caught by the job timeout, and the device still
- * working after each of them.
+ * stores values and signals a sync object, an invalid instruction the
+ * group survives, an MMU fault that kills its group, an endless stream
+ * caught by the job timeout, and the device still working after each.
  *
  * Usage: protm-gpu-basic [--dri DEV]
  *
@@ -470,6 +470,39 @@ out:
 	return res;
 }
 
+/*
+ * An instruction the GPU does not know: Panthor reports the CS_FAULT
+ * (INSTR_INVALID_ENC), the job completes in error, and the same group
+ * runs the next job (the stream resumes at the job wrapper's
+ * ERROR_BARRIER).
+ */
+static enum ktap_result case_invalid_instruction(struct ctx *c, char *skip, size_t skip_len)
+{
+	enum ktap_result res = KTAP_PASS;
+	const uint64_t job[] = { CS_INSN(0xff, 0, 0) };
+	const char *report = "CS_FAULT.EXCEPTION_TYPE: 0x51";
+	int before = klog_count(report), rc;
+	uint32_t state = 0, fatal = 0;
+	struct job_env e;
+	const char *what;
+
+	(void)skip, (void)skip_len;
+	rc = env_create(c, &e, &what);
+	EXPECT(rc == 0, "%s: %s", what, strerror(rc));
+	rc = submit(c, &e, job, 1);
+	EXPECT(rc == 0, "GROUP_SUBMIT: %s", strerror(rc));
+	rc = wait_job(c, &e, JOB_WAIT_MS);
+	EXPECT(rc == 0, "the faulting job never completed: %s", strerror(rc));
+	EXPECT(klog_count(report) > before, "the kernel log has no \"%s\"", report);
+	rc = group_state(c, &e, &state, &fatal);
+	EXPECT(rc == 0 && state == 0, "GROUP_GET_STATE: %s, state 0x%x (a CS_FAULT is not fatal)", strerror(rc),
+	       state);
+	res = run_good_job(c, &e);
+out:
+	env_destroy(c, &e);
+	return res;
+}
+
 /* An endless loop: Panthor's job timeout fires and the device recovers. */
 static enum ktap_result case_job_timeout(struct ctx *c, char *skip, size_t skip_len)
 {
@@ -518,6 +551,7 @@ static const struct {
 	{ "bo_create_mmap_vm_bind", case_bo_create_map },
 	{ "group_create_destroy", case_group_create_destroy },
 	{ "job_store_and_sync_add", case_job_store_sync_add },
+	{ "invalid_instruction_cs_fault", case_invalid_instruction },
 	{ "mmu_fault_kills_group", case_mmu_fault },
 	{ "job_timeout_recovers", case_job_timeout },
 };
