@@ -11,9 +11,9 @@ describe('kernel series', () => {
     const summary = lastJson(r.stdout);
     expect(summary.status, `${r.stderr.slice(-3000)}\n${r.stdout.slice(-3000)}`).toBe('ok');
     const series = readFileSync('kernel-patches/series', 'utf8').trim().split('\n');
-    const verdicts = summary.patches as { patch: string; applies: boolean; style: string; builds: boolean; w1Warnings: number }[];
+    const verdicts = summary.patches as { patch: string; applies: boolean; style: string; builds: boolean; warnings: number }[];
     expect(verdicts.map((v) => v.patch)).toEqual(series);
-    for (const v of verdicts) expect(v, v.patch).toMatchObject({ applies: true, style: 'clean', builds: true, w1Warnings: 0 });
+    for (const v of verdicts) expect(v, v.patch).toMatchObject({ applies: true, style: 'clean', builds: true, warnings: 0 });
   });
 
   it('passes its KUnit tests (protm kunit)', async () => {

@@ -2,7 +2,8 @@ import { Command } from 'commander';
 import { ensureHost } from '../host/setup.js';
 import { leaf } from '../lib/command.js';
 import { asComponent } from '../patches/components.js';
-import { checkSeries, renderVerdicts, verdictOk } from '../patches/check.js';
+import { checkSeries, renderVerdicts, verdictCases } from '../patches/check.js';
+import { publishResults } from '../results/report.js';
 import { exportSeries } from '../patches/export.js';
 import { readSeries } from '../patches/series.js';
 import { applySeries, ensureBase, markApplied } from '../patches/worktree.js';
@@ -39,13 +40,20 @@ export function patchesCommand(): Command {
   );
 
   leaf(
-    cmd.command('check').description('per patch: checkpatch --strict, build, W=1 on touched files (bisectability)').argument('<component>', 'kernel, mesa or qemu'),
+    cmd
+      .command('check')
+      .description('per patch: checkpatch (kernel: --strict; qemu: its own), incremental build, compiler warnings in touched files (kernel: W=1)')
+      .argument('<component>', 'kernel or qemu'),
     'patches check',
     async ({ record }, component: string) => {
       await ensureHost(record);
-      const verdicts = await checkSeries(asComponent(component), record);
-      const failed = verdicts.filter((v) => !verdictOk(v)).length;
-      return { text: renderVerdicts(verdicts), summary: { component, patches: verdicts, failed }, exitCode: failed > 0 ? 1 : 0 };
+      const check = await checkSeries(asComponent(component), record);
+      const p = publishResults(record.dir, verdictCases(check), { name: `protm.patches-check.${check.component}` });
+      return {
+        text: `${renderVerdicts(check)}\nresults: ${p.results}\njunit: ${p.junit}`,
+        summary: { component, patches: check.verdicts, failed: p.counts.failed, counts: p.counts, results: p.results, junit: p.junit },
+        exitCode: p.exitCode,
+      };
     },
   );
   return cmd;

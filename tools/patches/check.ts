@@ -1,15 +1,19 @@
 // `protm patches check`: apply the series patch by patch in a separate work
 // tree (the developer's tree is left alone), and after each patch run the
-// style checker and a build, so a series that is not bisectable is caught.
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+// component's style checker and an incremental build, so a series that is not
+// bisectable is caught. What differs per component (the tree, the checker,
+// the build and how it reports warnings) is a Checker; the loop is shared.
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { delimiter, join, relative, resolve } from 'node:path';
 import { execa } from 'execa';
 import { ProtmError } from '../lib/errors.js';
 import { progress } from '../lib/progress.js';
 import type { RunRecord } from '../lib/run-record.js';
+import type { Case } from '../results/report.js';
 import { buildKernelAt, kernelMakeArgs, kernelOutDir } from '../build/kernel.js';
+import { buildQemuAt, QEMU_BINARY } from '../build/qemu.js';
 import { type Component, patchDir, treeDir } from './components.js';
-import { git } from './git.js';
+import { git, gitTry } from './git.js';
 import { readSeries } from './series.js';
 import { applyPatch, BASE_TAG, ensureBase } from './worktree.js';
 
@@ -19,21 +23,51 @@ export interface PatchVerdict {
   style: 'clean' | 'issues' | 'n/a';
   styleDetail?: string;
   builds: boolean | null;
-  w1Warnings: number | null;
+  /** Compiler warnings the patch adds in the files it touches (kernel: W=1). */
+  warnings: number | null;
   detail?: string;
 }
 
-/** The bisect-check tree: a git worktree sharing the main tree's objects. */
-async function checkTree(component: Component, record: RunRecord): Promise<string> {
-  const main = await ensureBase(component, record);
-  const src = join(treeDir(`${component}-check`), 'src');
+export interface SeriesCheck {
+  component: Component;
+  verdicts: PatchVerdict[];
+  /** The warnings column's heading ("W=1 warnings" for the kernel). */
+  warningsLabel: string;
+}
+
+interface CheckTree {
+  src: string;
+  out: string;
+}
+
+interface Checker {
+  /** Host programs the check runs, and what for (a missing one is named up front). */
+  tools: Record<string, string>;
+  warningsLabel: string;
+  /** The check's own work tree (tagged protm-base) and build directory. */
+  tree(record: RunRecord): Promise<CheckTree>;
+  checkpatch(src: string, patchPath: string): Promise<{ clean: boolean; detail: string }>;
+  /**
+   * Build the tree as it is; returns the compiler warnings in (or caused by)
+   * the files `touched` (paths relative to the tree). Throws when the build fails.
+   */
+  build(record: RunRecord, tree: CheckTree, stage: string, touched: string[]): Promise<string[]>;
+}
+
+// Debian's python: the kernel checkpatch's SPDX check needs python3-ply.
+const checkpatchEnv = () => ({ ...process.env, PATH: `/usr/bin:${process.env.PATH ?? ''}` });
+
+/** The kernel's bisect-check tree: a git worktree sharing the main tree's objects. */
+async function kernelCheckTree(record: RunRecord): Promise<CheckTree> {
+  const main = await ensureBase('kernel', record);
+  const src = join(treeDir('kernel-check'), 'src');
   if (!existsSync(join(src, '.git'))) {
-    mkdirSync(treeDir(`${component}-check`), { recursive: true });
-    progress.note(`▸ creating the ${component} bisect-check worktree ${src} (once)`);
+    mkdirSync(treeDir('kernel-check'), { recursive: true });
+    progress.note(`▸ creating the kernel bisect-check worktree ${src} (once)`);
     await git(main, ['worktree', 'prune']);
     await git(main, ['worktree', 'add', '-f', '--detach', src, BASE_TAG]);
   }
-  return src;
+  return { src, out: kernelOutDir('kernel-check', {}) };
 }
 
 /**
@@ -43,9 +77,8 @@ async function checkTree(component: Component, record: RunRecord): Promise<strin
  * assigns every new file to a maintained entry (a redundant MAINTAINERS line
  * would be noise upstream). Any other message makes the patch unclean.
  */
-async function checkpatch(src: string, patchPath: string): Promise<{ clean: boolean; detail: string }> {
-  // Debian's python: checkpatch's SPDX check needs python3-ply.
-  const env = { ...process.env, PATH: `/usr/bin:${process.env.PATH ?? ''}` };
+async function kernelCheckpatch(src: string, patchPath: string): Promise<{ clean: boolean; detail: string }> {
+  const env = checkpatchEnv();
   const r = await execa('perl', [join(src, 'scripts/checkpatch.pl'), '--strict', '--show-types', patchPath], { cwd: src, env, reject: false, all: true });
   const output = String(r.all ?? '').trim();
   const messages = output.split('\n').filter((l) => /\b(ERROR|WARNING|CHECK):[A-Z_]+:/.test(l));
@@ -65,40 +98,111 @@ async function checkpatch(src: string, patchPath: string): Promise<{ clean: bool
     : { clean: false, detail: `new file(s) not covered by MAINTAINERS: ${unowned.join(', ')}` };
 }
 
-/** Files a commit touches that the kernel builds as objects (for the W=1 pass). */
-async function touchedObjects(src: string): Promise<string[]> {
-  const files = (await git(src, ['diff', '--name-only', 'HEAD~1', 'HEAD'])).split('\n').filter((f) => f.endsWith('.c'));
-  return files.filter((f) => existsSync(join(src, f))).map((f) => f.replace(/\.c$/, '.o'));
-}
-
-async function w1Warnings(record: RunRecord, src: string, out: string, objects: string[], patch: string): Promise<number> {
-  if (objects.length === 0) return 0;
+/** Build the Image, then recompile the touched objects with W=1 and collect its warnings. */
+async function kernelBuild(record: RunRecord, { src, out }: CheckTree, stage: string, touched: string[]): Promise<string[]> {
+  await buildKernelAt(record, src, out, {}, stage);
+  const objects = touched.filter((f) => f.endsWith('.c')).map((f) => f.replace(/\.c$/, '.o'));
+  if (objects.length === 0) return [];
   const { args, env } = kernelMakeArgs(src, out);
   const r = await execa('make', [...args, 'W=1', ...objects], { env: { ...process.env, ...env }, reject: false, all: true });
   const output = String(r.all ?? '');
-  record.log(`\n## W=1 ${patch}: ${objects.join(' ')}\n${output}`);
-  return output.split('\n').filter((l) => /\bwarning:/.test(l)).length;
+  record.log(`\n## W=1 ${stage}: ${objects.join(' ')}\n${output}`);
+  return output.split('\n').filter((l) => /\bwarning:/.test(l));
 }
 
-export async function checkSeries(component: Component, record: RunRecord): Promise<PatchVerdict[]> {
-  if (component !== 'kernel') {
-    throw new ProtmError(`patches check for ${component} is not available yet`, 'only the kernel series has a style checker and build wired in so far');
+/**
+ * QEMU's scripts/checkpatch.pl on one patch. Clean means no ERROR and no
+ * WARNING; each report (message, where, the offending line) is kept for the detail.
+ */
+async function qemuCheckpatch(src: string, patchPath: string): Promise<{ clean: boolean; detail: string }> {
+  const r = await execa('perl', [join(src, 'scripts/checkpatch.pl'), '--color=never', patchPath], { cwd: src, env: checkpatchEnv(), reject: false, all: true });
+  const output = String(r.all ?? '').trim();
+  if (!/^total: \d+ errors, \d+ warnings/m.test(output)) return { clean: false, detail: `checkpatch did not run:\n${output.split('\n').slice(-8).join('\n')}` };
+  const reports = output.split(/\n\s*\n/).filter((block) => /^(ERROR|WARNING): /.test(block));
+  return reports.length === 0 ? { clean: true, detail: '' } : { clean: false, detail: reports.slice(0, 8).join('\n') };
+}
+
+/** The objects meson compiles from `files` (from its compile_commands.json), relative to `out`. */
+function qemuObjects(src: string, out: string, files: string[]): string[] {
+  const path = join(out, 'compile_commands.json');
+  if (!existsSync(path)) return [];
+  const wanted = new Set(files);
+  const entries = JSON.parse(readFileSync(path, 'utf8')) as { directory: string; file: string; output: string }[];
+  return [...new Set(entries.filter((e) => wanted.has(relative(src, resolve(e.directory, e.file)))).map((e) => e.output))];
+}
+
+/**
+ * Regenerate the build files (the patch may add sources), delete the objects
+ * of the touched C files so they are compiled again whatever ninja thinks,
+ * and build them with qemu-system-aarch64 (a touched qtest is built too). The
+ * warnings are read from that build's output, for the touched files only.
+ */
+async function qemuBuild(record: RunRecord, { src, out }: CheckTree, stage: string, touched: string[]): Promise<string[]> {
+  await buildQemuAt(record, src, out, ['build.ninja'], `${stage}: regenerate`);
+  const objects = qemuObjects(src, out, touched.filter((f) => f.endsWith('.c')));
+  for (const o of objects) rmSync(join(out, o), { force: true });
+  const from = statSync(record.logPath).size;
+  await buildQemuAt(record, src, out, [QEMU_BINARY, ...objects], stage);
+  const output = readFileSync(record.logPath).subarray(from).toString();
+  const ours = new Set(touched);
+  const warnings = output.split('\n').flatMap((l) => {
+    const m = /^(\S+?)(:\d+(?::\d+)?: warning: .*)/.exec(l);
+    const file = m && relative(src, resolve(out, m[1]!));
+    return file && ours.has(file) ? [`${file}${m[2]}`] : [];
+  });
+  return [...new Set(warnings)];
+}
+
+const CHECKERS: Partial<Record<Component, Checker>> = {
+  kernel: {
+    tools: { perl: 'checkpatch.pl', make: 'the kernel build', 'aarch64-linux-gnu-gcc': 'the kernel build', ccache: 'the kernel build' },
+    warningsLabel: 'W=1 warnings',
+    tree: kernelCheckTree,
+    checkpatch: kernelCheckpatch,
+    build: kernelBuild,
+  },
+  qemu: {
+    tools: { perl: "QEMU's scripts/checkpatch.pl", unshare: 'entering the sid-qemu build root', chroot: 'entering the sid-qemu build root' },
+    warningsLabel: 'warnings',
+    // A repository of its own made from the pinned source, never a worktree of
+    // <trees>/qemu/src: the check must not write into the developer's tree.
+    tree: async (record) => ({ src: await ensureBase('qemu', record, join(treeDir('qemu-check'), 'src')), out: join(treeDir('qemu-check'), 'out') }),
+    checkpatch: qemuCheckpatch,
+    build: qemuBuild,
+  },
+};
+
+function requireTools(component: Component, tools: Record<string, string>): void {
+  const dirs = (process.env.PATH ?? '').split(delimiter).filter(Boolean);
+  for (const [tool, why] of Object.entries(tools)) {
+    if (!dirs.some((d) => existsSync(join(d, tool)))) {
+      throw new ProtmError(`patches check ${component} needs ${tool} (${why}), which is not on PATH`, 'run `protm setup` (`protm doctor` lists what is missing)');
+    }
   }
+}
+
+export async function checkSeries(component: Component, record: RunRecord): Promise<SeriesCheck> {
+  const checker = CHECKERS[component];
+  if (!checker) {
+    throw new ProtmError(`patches check for ${component} is not available yet`, `components with a style checker and build wired in: ${Object.keys(CHECKERS).join(', ')}`);
+  }
+  requireTools(component, checker.tools);
   const series = readSeries(patchDir(component));
-  const src = await checkTree(component, record);
-  const out = kernelOutDir(`${component}-check`, {});
+  const tree = await checker.tree(record);
+  const { src } = tree;
+  await gitTry(src, ['am', '--abort']); // an interrupted earlier check
   await git(src, ['checkout', '-q', '-f', '--detach', BASE_TAG]);
-  const verdicts: PatchVerdict[] = [];
+  const check: SeriesCheck = { component, verdicts: [], warningsLabel: checker.warningsLabel };
   if (series.patches.length === 0) {
     progress.note('series is empty: building the pinned base so the check still proves the tree builds');
-    await buildKernelAt(record, src, out, {}, 'build base (empty series)');
-    return verdicts;
+    await checker.build(record, tree, 'build base (empty series)', []);
+    return check;
   }
   let applying = true;
   for (const patch of series.patches) {
     const path = join(series.dir, patch);
-    const verdict: PatchVerdict = { patch, applies: false, style: 'n/a', builds: null, w1Warnings: null };
-    verdicts.push(verdict);
+    const verdict: PatchVerdict = { patch, applies: false, style: 'n/a', builds: null, warnings: null };
+    check.verdicts.push(verdict);
     if (!applying) {
       verdict.detail = 'not tried: an earlier patch does not apply';
       continue;
@@ -111,30 +215,50 @@ export async function checkSeries(component: Component, record: RunRecord): Prom
       applying = false;
       continue;
     }
-    const style = await checkpatch(src, path);
+    const style = await checker.checkpatch(src, path);
     verdict.style = style.clean ? 'clean' : 'issues';
     verdict.styleDetail = style.detail;
+    const touched = (await git(src, ['diff', '--name-only', 'HEAD~1', 'HEAD'])).split('\n').filter((f) => f && existsSync(join(src, f)));
     try {
-      await buildKernelAt(record, src, out, {}, `build after ${patch}`);
+      const warnings = await checker.build(record, tree, `build after ${patch}`, touched);
       verdict.builds = true;
-      verdict.w1Warnings = await w1Warnings(record, src, out, await touchedObjects(src), patch);
+      verdict.warnings = warnings.length;
+      if (warnings.length > 0) verdict.detail = warnings.slice(0, 8).join('\n');
     } catch (err) {
       verdict.builds = false;
       verdict.detail = (err as Error).message.split('\n').slice(0, 20).join('\n');
     }
   }
-  return verdicts;
+  return check;
 }
 
 export function verdictOk(v: PatchVerdict): boolean {
-  return v.applies && v.style === 'clean' && v.builds === true && v.w1Warnings === 0;
+  return v.applies && v.style === 'clean' && v.builds === true && v.warnings === 0;
 }
 
-export function renderVerdicts(verdicts: PatchVerdict[]): string {
+/** One case per patch for results.json and junit.xml (an empty series: one case, the base builds). */
+export function verdictCases({ component, verdicts, warningsLabel }: SeriesCheck): Case[] {
+  const suite = [`${component}-patches`];
+  if (verdicts.length === 0) return [{ suite, name: 'pinned base builds (series is empty)', status: 'pass', diagnostics: [] }];
+  return verdicts.map((v) => {
+    const diagnostics = [v.styleDetail, v.detail].filter((d): d is string => Boolean(d)).flatMap((d) => d.split('\n'));
+    if (verdictOk(v)) return { suite, name: v.patch, status: 'pass', diagnostics };
+    if (!v.applies && v.detail?.startsWith('not tried')) return { suite, name: v.patch, status: 'skip', reason: v.detail, diagnostics };
+    const problems = [
+      !v.applies && 'does not apply',
+      v.style === 'issues' && 'checkpatch issues',
+      v.builds === false && 'does not build',
+      (v.warnings ?? 0) > 0 && `${v.warnings} ${warningsLabel}`,
+    ].filter(Boolean);
+    return { suite, name: v.patch, status: 'fail', reason: problems.join(', '), diagnostics };
+  });
+}
+
+export function renderVerdicts({ verdicts, warningsLabel }: SeriesCheck): string {
   if (verdicts.length === 0) return 'series is empty (0 patches): the pinned base builds.';
   const yn = (b: boolean | null) => (b === null ? '-' : b ? 'yes' : 'NO');
-  const rows = verdicts.map((v) => [v.patch, yn(v.applies), v.style === 'clean' ? 'clean' : v.style === 'n/a' ? '-' : 'ISSUES', yn(v.builds), v.w1Warnings === null ? '-' : String(v.w1Warnings)]);
-  const header = ['patch', 'applies', 'checkpatch', 'builds', 'W=1 warnings'];
+  const rows = verdicts.map((v) => [v.patch, yn(v.applies), v.style === 'clean' ? 'clean' : v.style === 'n/a' ? '-' : 'ISSUES', yn(v.builds), v.warnings === null ? '-' : String(v.warnings)]);
+  const header = ['patch', 'applies', 'checkpatch', 'builds', warningsLabel];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ');
   const details = verdicts.filter((v) => v.detail || v.styleDetail).map((v) => `--- ${v.patch}\n${[v.styleDetail, v.detail].filter(Boolean).join('\n')}`);

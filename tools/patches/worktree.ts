@@ -36,7 +36,7 @@ export async function ensureBase(component: Component, record: RunRecord, src = 
   rmSync(tmp, { recursive: true, force: true });
   mkdirSync(tmp, { recursive: true });
   try {
-    progress.note(`▸ creating the ${component} work tree from ${pristine}`);
+    progress.note(`▸ creating the ${component} work tree ${src} from ${pristine}`);
     // verbatimSymlinks: keep relative links relative (node would otherwise
     // point them at the pristine tree, which a chroot build cannot see).
     cpSync(pristine, tmp, { recursive: true, verbatimSymlinks: true, filter: (s) => !s.endsWith('.protm-pin.json') });
