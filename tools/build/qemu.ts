@@ -55,6 +55,10 @@ export const QEMU_CONFIGURE_ARGS = [
   '--disable-install-blobs',
   '--disable-werror',
   '--enable-fdt=system',
+  // By name, so that /usr/lib/ccache (first on PATH, see ccacheEnv) wraps
+  // them: it has gcc and g++ but no cc, QEMU's default.
+  '--cc=gcc',
+  '--cxx=g++',
 ];
 
 /** Bump when the recipe (arguments, wrapper) changes in a way the key cannot see. */
@@ -112,7 +116,7 @@ function inBuildRoot(root: string, binds: string[], script: string): { file: str
     ...binds.map((_, i) => `d="$PROTM_BIND_${i}"; mkdir -p "$R$d"; mount --bind "$d" "$R$d"`),
     'exec chroot "$R" sh -ec "$PROTM_SCRIPT"',
   ].join('\n');
-  const env: Record<string, string> = { PROTM_ROOT: root, PROTM_SCRIPT: script, PATH: '/usr/sbin:/usr/bin:/sbin:/bin', LC_ALL: 'C.UTF-8' };
+  const env: Record<string, string> = { PROTM_ROOT: root, PROTM_SCRIPT: script, PATH: '/usr/sbin:/usr/bin:/sbin:/bin', LC_ALL: 'C.UTF-8', ...ccacheEnv() };
   binds.forEach((b, i) => (env[`PROTM_BIND_${i}`] = b));
   return { file: 'unshare', args: ['--mount', '--propagation', 'private', '--', 'sh', '-ec', outer], env };
 }
@@ -141,7 +145,25 @@ exec chroot "$R" sh -c "cd \\"\\$0\\" && exec \\"\\$@\\"" "$CWD" "$REAL" -L "$RO
 /** The directories a build of `src` into `out` needs inside the build root. */
 function qemuBinds(src: string, out: string): string[] {
   // The work tree's symlinks may point into the unpacked sources: make both visible.
-  return [...new Set([dirname(src), dirname(out)]), cachePaths.sources()];
+  return [...new Set([dirname(src), dirname(out), cachePaths.sources(), cachePaths.ccache()])];
+}
+
+/**
+ * Compilers run through the build root's ccache: configure names gcc, which
+ * /usr/lib/ccache (first on PATH) turns into ccache, with the cache under ours. Paths below the trees directory are hashed relative
+ * to the build directory, so trees/qemu and trees/qemu-check (the same
+ * src/out layout) share their objects: the patch check's rebuilds are
+ * mostly cache hits.
+ */
+function ccacheEnv(): Record<string, string> {
+  return {
+    PATH: '/usr/lib/ccache:/usr/sbin:/usr/bin:/sbin:/bin',
+    CCACHE_DIR: cachePaths.ccache(),
+    CCACHE_BASEDIR: cachePaths.trees(),
+    // QEMU compiles with -g: without this the build directory's absolute
+    // path is hashed and the two trees never share an object.
+    CCACHE_NOHASHDIR: '1',
+  };
 }
 
 /**
@@ -152,6 +174,7 @@ function qemuBinds(src: string, out: string): string[] {
 export async function buildQemuAt(record: RunRecord, src: string, out: string, targets: string[] = [QEMU_BINARY], stage = `qemu ninja ${targets.join(' ')}`): Promise<void> {
   const root = await ensureBuildRoot(record, QEMU_BUILD_ROOT);
   const binds = qemuBinds(src, out);
+  mkdirSync(cachePaths.ccache(), { recursive: true });
   const configureHash = sha256(JSON.stringify([pinHash(findPin(loadPins(), 'qemu')), basename(dirname(root)), QEMU_CONFIGURE_ARGS])).slice(0, 16);
   const marker = join(out, '.protm-configure-hash');
   if (!existsSync(join(out, 'build.ninja')) || !existsSync(marker) || readFileSync(marker, 'utf8') !== configureHash) {
