@@ -306,6 +306,22 @@ out:
 	return res;
 }
 
+/* A new group on a new VM runs the good job (`when`: "" or "after ..., "). */
+static enum ktap_result new_group_runs_job(struct ctx *c, const char *when)
+{
+	enum ktap_result res = KTAP_PASS;
+	struct job_env e;
+	const char *what;
+	int rc;
+
+	rc = env_create(c, &e, &what);
+	EXPECT(rc == 0, "%s%s: %s", when, what, strerror(rc));
+	res = run_good_job(c, &e);
+out:
+	env_destroy(c, &e);
+	return res;
+}
+
 /* ---- cases ---------------------------------------------------------------- */
 
 static enum ktap_result case_probe(struct ctx *c, char *skip, size_t skip_len)
@@ -412,18 +428,8 @@ out:
 
 static enum ktap_result case_job_store_sync_add(struct ctx *c, char *skip, size_t skip_len)
 {
-	enum ktap_result res = KTAP_PASS;
-	struct job_env e;
-	const char *what;
-	int rc;
-
 	(void)skip, (void)skip_len;
-	rc = env_create(c, &e, &what);
-	EXPECT(rc == 0, "%s: %s", what, strerror(rc));
-	res = run_good_job(c, &e);
-out:
-	env_destroy(c, &e);
-	return res;
+	return new_group_runs_job(c, "");
 }
 
 /*
@@ -440,7 +446,7 @@ static enum ktap_result case_mmu_fault(struct ctx *c, char *skip, size_t skip_le
 		CS_STORE(2, 0, 0x1, 0),
 	};
 	const char *report = "Unhandled Page fault in AS";
-	struct job_env e, fresh = { 0 };
+	struct job_env e;
 	uint32_t state = 0, fatal = 0;
 	int before = klog_count(report), rc;
 	const char *what;
@@ -460,12 +466,8 @@ static enum ktap_result case_mmu_fault(struct ctx *c, char *skip, size_t skip_le
 	EXPECT(klog_count(report) > before, "the kernel log has no \"%s\"", report);
 	rc = submit(c, &e, job, 1);
 	EXPECT(rc != 0, "a submission to the killed group was accepted");
-
-	rc = env_create(c, &fresh, &what);
-	EXPECT(rc == 0, "after the fault, %s: %s", what, strerror(rc));
-	res = run_good_job(c, &fresh);
+	res = new_group_runs_job(c, "after the fault, ");
 out:
-	env_destroy(c, &fresh);
 	env_destroy(c, &e);
 	return res;
 }
@@ -508,7 +510,7 @@ static enum ktap_result case_job_timeout(struct ctx *c, char *skip, size_t skip_
 {
 	enum ktap_result res = KTAP_PASS;
 	const uint64_t job[] = { CS_BRANCH_ALWAYS(-1) };
-	struct job_env e, fresh = { 0 };
+	struct job_env e;
 	uint32_t state = 0, fatal = 0;
 	struct timespec t0, t1;
 	const char *what;
@@ -529,12 +531,8 @@ static enum ktap_result case_job_timeout(struct ctx *c, char *skip, size_t skip_
 	EXPECT(rc == 0, "GROUP_GET_STATE: %s", strerror(rc));
 	EXPECT(state & DRM_PANTHOR_GROUP_STATE_TIMEDOUT, "the group is not marked as timed out (state 0x%x)",
 	       state);
-
-	rc = env_create(c, &fresh, &what);
-	EXPECT(rc == 0, "after the timeout, %s: %s", what, strerror(rc));
-	res = run_good_job(c, &fresh);
+	res = new_group_runs_job(c, "after the timeout, ");
 out:
-	env_destroy(c, &fresh);
 	env_destroy(c, &e);
 	return res;
 }

@@ -32,7 +32,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include <drm/drm.h>
@@ -425,12 +424,11 @@ static int mkdir_p(const char *file)
 static int find_device(struct ctx *c)
 {
 	char link[160], target[256];
-	struct stat st;
 	ssize_t n;
+	int rc = panthor_sysfs_device(c->dri_path, link, sizeof(link));
 
-	if (stat(c->dri_path, &st) < 0)
-		return errno;
-	snprintf(link, sizeof(link), "/sys/dev/char/%u:%u/device", major(st.st_rdev), minor(st.st_rdev));
+	if (rc)
+		return rc;
 	n = readlink(link, target, sizeof(target) - 1);
 	if (n < 0)
 		return errno;

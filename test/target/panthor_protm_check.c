@@ -54,7 +54,6 @@
 #include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
-#include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -765,14 +764,13 @@ out:
 /* The GPU's runtime PM state, from sysfs ("active", "suspended", ...). */
 static int runtime_status(struct ctx *c, char *out, size_t len)
 {
-	char path[128];
-	struct stat st;
+	char dev[128], path[160];
 	FILE *f;
+	int rc = panthor_sysfs_device(c->dri_path, dev, sizeof(dev));
 
-	if (stat(c->dri_path, &st) < 0)
-		return errno;
-	snprintf(path, sizeof(path), "/sys/dev/char/%u:%u/device/power/runtime_status", major(st.st_rdev),
-		 minor(st.st_rdev));
+	if (rc)
+		return rc;
+	snprintf(path, sizeof(path), "%s/power/runtime_status", dev);
 	f = fopen(path, "re");
 	if (!f)
 		return errno;

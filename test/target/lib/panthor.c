@@ -2,9 +2,12 @@
 #include "panthor.h"
 #include "sys.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include <drm/drm.h>
@@ -51,6 +54,16 @@ int panthor_query(int fd, uint32_t type, void *out, uint32_t size)
 	struct drm_panthor_dev_query q = { .type = type, .size = size, .pointer = (uintptr_t)out };
 
 	return xioctl(fd, DRM_IOCTL_PANTHOR_DEV_QUERY, &q);
+}
+
+int panthor_sysfs_device(const char *dri_path, char *out, size_t len)
+{
+	struct stat st;
+
+	if (stat(dri_path, &st) < 0)
+		return errno;
+	snprintf(out, len, "/sys/dev/char/%u:%u/device", major(st.st_rdev), minor(st.st_rdev));
+	return 0;
 }
 
 void panthor_gem_close(int fd, uint32_t handle)

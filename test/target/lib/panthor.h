@@ -19,6 +19,12 @@ int panthor_open(const char *dri, char *path, size_t path_len, int *minor);
 /* DRM_IOCTL_PANTHOR_DEV_QUERY of `type` into `out`; returns 0 or the errno. */
 int panthor_query(int fd, uint32_t type, void *out, uint32_t size);
 
+/*
+ * The sysfs directory of the device behind the DRM node `dri_path`
+ * (/sys/dev/char/MAJOR:MINOR/device) into `out`; returns 0 or the errno.
+ */
+int panthor_sysfs_device(const char *dri_path, char *out, size_t len);
+
 /* DRM_IOCTL_GEM_CLOSE, ignoring handle 0. */
 void panthor_gem_close(int fd, uint32_t handle);
 
