@@ -116,7 +116,7 @@ function inBuildRoot(root: string, binds: string[], script: string): { file: str
     ...binds.map((_, i) => `d="$PROTM_BIND_${i}"; mkdir -p "$R$d"; mount --bind "$d" "$R$d"`),
     'exec chroot "$R" sh -ec "$PROTM_SCRIPT"',
   ].join('\n');
-  const env: Record<string, string> = { PROTM_ROOT: root, PROTM_SCRIPT: script, PATH: '/usr/sbin:/usr/bin:/sbin:/bin', LC_ALL: 'C.UTF-8', ...ccacheEnv() };
+  const env: Record<string, string> = { PROTM_ROOT: root, PROTM_SCRIPT: script, LC_ALL: 'C.UTF-8', ...ccacheEnv() };
   binds.forEach((b, i) => (env[`PROTM_BIND_${i}`] = b));
   return { file: 'unshare', args: ['--mount', '--propagation', 'private', '--', 'sh', '-ec', outer], env };
 }
@@ -149,11 +149,12 @@ function qemuBinds(src: string, out: string): string[] {
 }
 
 /**
- * Compilers run through the build root's ccache: configure names gcc, which
- * /usr/lib/ccache (first on PATH) turns into ccache, with the cache under ours. Paths below the trees directory are hashed relative
- * to the build directory, so trees/qemu and trees/qemu-check (the same
- * src/out layout) share their objects: the patch check's rebuilds are
- * mostly cache hits.
+ * The build root's PATH and ccache settings. Compilers run through ccache:
+ * configure names gcc, which /usr/lib/ccache (first on PATH) turns into
+ * ccache, with the cache under ours. Paths below the trees directory are
+ * hashed relative to the build directory, so trees/qemu and trees/qemu-check
+ * (the same src/out layout) share their objects: the patch check's rebuilds
+ * are mostly cache hits.
  */
 function ccacheEnv(): Record<string, string> {
   return {
