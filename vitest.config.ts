@@ -9,5 +9,8 @@ export default defineConfig({
     // Builds share two cores and one cache: run test files one at a time.
     fileParallelism: false,
     reporters: ['default'],
+    // Tests (and so CI) build exactly the series in the checkout, in protm's
+    // own trees, never a developer's edited work tree.
+    env: { PROTM_EXACT_SERIES: '1' },
   },
 });

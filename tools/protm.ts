@@ -1,21 +1,40 @@
 // protm: pins and fetches sources, applies/exports/checks the patch series,
 // builds the chain, boots the target and reports. One subcommand per module
 // in commands/.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { buildCommand } from './commands/build.js';
+import { gcCommand } from './commands/gc.js';
 import { doctorCommand, setupCommand } from './commands/host.js';
 import { kunitCommand } from './commands/kunit.js';
 import { patchesCommand } from './commands/patches.js';
 import { qtestCommand } from './commands/qtest.js';
 import { bootCommand, runCommand } from './commands/run.js';
 import { sourcesCommand } from './commands/sources.js';
+import { repoRoot } from './lib/paths.js';
+
+const { version } = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { version: string };
 
 const program = new Command('protm')
   .description('an open protected-content pipeline for Mali CSF GPUs')
+  .version(version, '-V, --version', 'print the version of protm')
   .showHelpAfterError('(run with --help for usage)')
   .exitOverride();
 
-for (const cmd of [runCommand(), bootCommand(), kunitCommand(), qtestCommand(), setupCommand(), doctorCommand(), sourcesCommand(), patchesCommand(), buildCommand()]) program.addCommand(cmd);
+for (const cmd of [
+  runCommand(),
+  bootCommand(),
+  kunitCommand(),
+  qtestCommand(),
+  setupCommand(),
+  doctorCommand(),
+  sourcesCommand(),
+  patchesCommand(),
+  buildCommand(),
+  gcCommand(),
+])
+  program.addCommand(cmd);
 
 // Usage errors anywhere in the tree exit with status 2 (failures exit 1).
 function inherit(cmd: Command): void {

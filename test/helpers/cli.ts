@@ -1,6 +1,7 @@
 // Runs the real CLI as a child process, the way users and CI do.
-import { execa } from 'execa';
+
 import { join } from 'node:path';
+import { execa } from 'execa';
 import { repoRoot } from '../../tools/lib/paths.js';
 
 export interface CliResult {

@@ -20,16 +20,23 @@ describe('protm CLI', () => {
     expect(r.stderr).toContain("missing required argument 'version'");
   });
 
-  it('names an unknown component', async () => {
+  it('names an unknown component: a usage error (exit 2) with the choices', async () => {
     const r = await protm(['patches', 'apply', 'firefox']);
-    expect(r.exitCode).toBe(1);
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toMatch(/components: kernel, mesa, qemu/);
     expect(r.stderr).toContain('unknown component "firefox"');
   });
 
-  it('names an unknown target suite before building anything', async () => {
+  it('names an unknown target suite before building anything: a usage error (exit 2)', async () => {
     const r = await protm(['run', '--suite', 'no-such-suite']);
-    expect(r.exitCode).toBe(1);
+    expect(r.exitCode).toBe(2);
     expect(r.stderr).toMatch(/no target suite named "no-such-suite"[\s\S]*suites: .*tee-heap/);
+  });
+
+  it('prints its version', async () => {
+    const r = await protm(['--version']);
+    expect(r.exitCode).toBe(0);
+    expect(r.stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
   });
 
   it('--json prints a summary object as the last stdout line', async () => {

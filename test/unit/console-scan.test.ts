@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { type FindingKind, describeFinding, scanConsole } from '../../tools/boot/console-scan.js';
+import { describeFinding, type FindingKind, scanConsole } from '../../tools/boot/console-scan.js';
 import { repoRoot } from '../../tools/lib/paths.js';
 
 const fixture = (name: string) => readFileSync(join(repoRoot, 'test', 'fixtures', 'console', name), 'utf8');
@@ -123,7 +123,12 @@ describe('console scan', () => {
       ['optee-panic', clean.length + 1, 'secure'],
       ['tfa-panic', clean.length + 5, 'secure'],
     ]);
-    expect(found[0]!.context.slice(-4)).toEqual(['E/TC:0 0 TEE load address @ 0xe100000', 'E/TC:0 0 Call stack:', 'E/TC:0 0  0x0e10a4c8', 'PANIC at PC : 0x000000000e0a1b2c']);
+    expect(found[0]!.context.slice(-4)).toEqual([
+      'E/TC:0 0 TEE load address @ 0xe100000',
+      'E/TC:0 0 Call stack:',
+      'E/TC:0 0  0x0e10a4c8',
+      'PANIC at PC : 0x000000000e0a1b2c',
+    ]);
     expect(describeFinding(found[0]!)).toBe(
       `OP-TEE panic (secure console, line ${clean.length + 1}): E/TC:0 0 Panic 'Failed to map protected heap' at core/mm/core_mmu.c:2051 <core_mmu_map_contiguous_pages>`,
     );
@@ -147,6 +152,9 @@ describe('console scan', () => {
     const found = scanConsole('[    1.0] Kernel panic - not syncing: Attempted to kill init! exitcode=0x00000100\r\n[    1.1] ---[ end Kernel panic ]---\r\n');
     expect(found).toHaveLength(1);
     expect(found[0]).toMatchObject({ kind: 'panic', line: 1, text: 'Kernel panic - not syncing: Attempted to kill init! exitcode=0x00000100' });
-    expect(found[0]!.context).toEqual(['[    1.0] Kernel panic - not syncing: Attempted to kill init! exitcode=0x00000100', '[    1.1] ---[ end Kernel panic ]---']);
+    expect(found[0]!.context).toEqual([
+      '[    1.0] Kernel panic - not syncing: Attempted to kill init! exitcode=0x00000100',
+      '[    1.1] ---[ end Kernel panic ]---',
+    ]);
   });
 });

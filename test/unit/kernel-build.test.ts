@@ -15,7 +15,8 @@ describe('protm build kernel', () => {
     // arm64 Image header: "ARMd" magic at offset 56.
     expect(readFileSync(image).subarray(56, 60).toString('latin1')).toBe('ARM\x64');
     const config = readFileSync(summary.config as string, 'utf8');
-    for (const opt of ['CONFIG_DRM_PANTHOR=y', 'CONFIG_TEE_DMABUF_HEAPS=y', 'CONFIG_OPTEE_STATIC_PROTMEM_POOL=y', 'CONFIG_ARM64=y']) expect(config).toContain(`\n${opt}\n`);
+    for (const opt of ['CONFIG_DRM_PANTHOR=y', 'CONFIG_TEE_DMABUF_HEAPS=y', 'CONFIG_OPTEE_STATIC_PROTMEM_POOL=y', 'CONFIG_ARM64=y'])
+      expect(config).toContain(`\n${opt}\n`);
     const metadata = JSON.parse(readFileSync(summary.metadata as string, 'utf8'));
     expect(metadata.reproduce).toEqual(['npx', 'protm', 'build', 'kernel', '--json']);
     expect(metadata.kernel.imageSha256).toMatch(/^[0-9a-f]{64}$/);

@@ -20,7 +20,10 @@ describe('kernel series', () => {
     const r = await protm(['kunit', '--json']);
     const summary = lastJson(r.stdout);
     expect(summary.status, `${r.stderr.slice(-3000)}\n${r.stdout.slice(-3000)}`).toBe('ok');
-    const doc = JSON.parse(readFileSync(summary.results as string, 'utf8')) as { counts: { passed: number; failed: number }; cases: { suite: string[]; status: string }[] };
+    const doc = JSON.parse(readFileSync(summary.results as string, 'utf8')) as {
+      counts: { passed: number; failed: number };
+      cases: { suite: string[]; status: string }[];
+    };
     expect(doc.counts.failed).toBe(0);
     expect(doc.cases.filter((c) => c.suite.includes('panthor-protm') && c.status === 'pass').length).toBeGreaterThanOrEqual(13);
   });

@@ -3,8 +3,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { KtapParser, type KtapNode, NO_RESULT, parseKtap, stripConsolePrefix } from '../../tools/results/ktap.js';
 import { repoRoot } from '../../tools/lib/paths.js';
+import { type KtapNode, KtapParser, NO_RESULT, parseKtap, stripConsolePrefix } from '../../tools/results/ktap.js';
 
 const fixture = (name: string) => readFileSync(join(repoRoot, 'test', 'fixtures', 'ktap', name), 'utf8');
 
@@ -76,7 +76,7 @@ describe('KTAP from the kernel tree', () => {
     expect(find(all, 'string-stream-test', 'string_stream_test_get_string')).toMatchObject({ status: 'skip', reason: 'all tests skipped' });
   });
 
-  it('reads suite attributes printed between the KTAP and plan lines as the suite\'s own diagnostics', () => {
+  it("reads suite attributes printed between the KTAP and plan lines as the suite's own diagnostics", () => {
     const tree = parseKtap(fixture('parse_attributes.txt'));
     expect(find(tree, 'suite').diagnostics).toEqual(['module: example']);
     expect(find(tree, 'suite', 'test')).toMatchObject({ status: 'pass', diagnostics: ['test.speed: slow'] });

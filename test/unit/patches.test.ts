@@ -1,12 +1,12 @@
 // The patch engine on the real pinned Linux tree, with a throw-away two-patch
 // series (test/fixtures/kernel-series). A sparse git worktree of the cached
 // base keeps this fast: only drivers/gpu/drm/panthor is checked out.
-import { cpSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RunRecord } from '../../tools/lib/run-record.js';
 import { repoRoot } from '../../tools/lib/paths.js';
+import { RunRecord } from '../../tools/lib/run-record.js';
 import { exportSeries } from '../../tools/patches/export.js';
 import { git } from '../../tools/patches/git.js';
 import { readSeries } from '../../tools/patches/series.js';
@@ -36,7 +36,11 @@ afterAll(async () => {
 });
 
 function files(dir: string): Record<string, string> {
-  return Object.fromEntries(readdirSync(dir).sort().map((f) => [f, readFileSync(join(dir, f), 'utf8')]));
+  return Object.fromEntries(
+    readdirSync(dir)
+      .sort()
+      .map((f) => [f, readFileSync(join(dir, f), 'utf8')]),
+  );
 }
 
 describe('patch series engine', () => {
@@ -97,7 +101,9 @@ describe('patch series engine', () => {
     // Corrupt a context line so the hunk no longer matches the pinned tree.
     writeFileSync(path, readFileSync(path, 'utf8').replace(' #define CSF_FW_BINARY_IFACE_ENTRY_RD', ' #define CSF_FW_BINARY_IFACE_ENTRY_READ'));
     await expect(applySeriesAt(tree, readSeries(broken))).rejects.toThrow(
-      new RegExp(`patch ${second.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} does not apply \\(drivers/gpu/drm/panthor/panthor_fw\\.c:\\d+\\)[\\s\\S]*--- failing hunk ---\\n@@ -\\d+`),
+      new RegExp(
+        `patch ${second.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} does not apply \\(drivers/gpu/drm/panthor/panthor_fw\\.c:\\d+\\)[\\s\\S]*--- failing hunk ---\\n@@ -\\d+`,
+      ),
     );
     // The first patch applied; the failed one left no half-applied state.
     expect(await seriesCommits(tree)).toHaveLength(1);

@@ -7,11 +7,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cacheDir } from '../../tools/lib/paths.js';
 import { RunRecord } from '../../tools/lib/run-record.js';
 import { downloadDir, fetchPin, sourceDir, verifyPin } from '../../tools/sources/fetch.js';
-import { type Pin, findPin, loadPins } from '../../tools/sources/pins.js';
+import { findPin, loadPins, type Pin } from '../../tools/sources/pins.js';
 import { updatePin } from '../../tools/sources/update.js';
 
 const real = findPin(loadPins(), 'optee-client');
-const small: Pin = { ...real, name: 'libteec', packages: real.packages.filter((p) => p.package === 'libteec2'), files: Object.fromEntries(Object.entries(real.files).filter(([f]) => f.startsWith('libteec2'))) };
+const small: Pin = {
+  ...real,
+  name: 'libteec',
+  packages: real.packages.filter((p) => p.package === 'libteec2'),
+  files: Object.fromEntries(Object.entries(real.files).filter(([f]) => f.startsWith('libteec2'))),
+};
 
 let scratch: string;
 let realCache: string;
@@ -32,7 +37,9 @@ beforeAll(() => {
 });
 
 afterAll(() => {
-  for (const [k, v] of Object.entries(saved)) if (v === undefined) delete process.env[k]; else process.env[k] = v;
+  for (const [k, v] of Object.entries(saved))
+    if (v === undefined) delete process.env[k];
+    else process.env[k] = v;
   rmSync(scratch, { recursive: true, force: true });
 });
 
@@ -40,7 +47,9 @@ describe('pinned sources', () => {
   it('rejects a download whose sha256 differs from the pin and unpacks nothing', async () => {
     const file = Object.keys(small.files)[0]!;
     const corrupted: Pin = { ...small, files: { [file]: '0'.repeat(64) } };
-    await expect(fetchPin(corrupted, new RunRecord('test'))).rejects.toThrow(/pin libteec .*do not match the pin; nothing was kept[\s\S]*libteec2_4\.11\.0-1_arm64\.deb: sha256 [0-9a-f]{64}, pin says 0{64}/);
+    await expect(fetchPin(corrupted, new RunRecord('test'))).rejects.toThrow(
+      /pin libteec .*do not match the pin; nothing was kept[\s\S]*libteec2_4\.11\.0-1_arm64\.deb: sha256 [0-9a-f]{64}, pin says 0{64}/,
+    );
     expect(existsSync(downloadDir(corrupted))).toBe(false);
     expect(existsSync(sourceDir(corrupted))).toBe(false);
   });
@@ -61,7 +70,9 @@ describe('pinned sources', () => {
 
   it('names the pin when the pinned version is not in the archive', async () => {
     const missing: Pin = { ...small, packages: [{ ...small.packages[0]!, version: '0.0.0-protm-nonexistent' }] };
-    await expect(fetchPin(missing, new RunRecord('test'))).rejects.toThrow(/pin libteec: libteec2 0\.0\.0-protm-nonexistent \(arm64\) is not in the archive index/);
+    await expect(fetchPin(missing, new RunRecord('test'))).rejects.toThrow(
+      /pin libteec: libteec2 0\.0\.0-protm-nonexistent \(arm64\) is not in the archive index/,
+    );
     expect(existsSync(sourceDir(missing))).toBe(false);
   });
 

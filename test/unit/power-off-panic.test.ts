@@ -12,7 +12,7 @@ function excused(consoleLog: string, secureLog: string): boolean[] {
 }
 
 describe("TF-A's panic after its GPIO power-off", () => {
-  it('is excused as the secure log\'s last line after a power-off request', () => {
+  it("is excused as the secure log's last line after a power-off request", () => {
     expect(excused(poweredOff, panicLast)).toEqual([true]);
   });
   it('still fails the run without a power-off request', () => {

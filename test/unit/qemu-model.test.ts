@@ -11,14 +11,21 @@ describe('QEMU with the Mali CSF model', () => {
     const summary = lastJson(r.stdout);
     expect(summary.status, r.stderr.slice(-3000)).toBe('ok');
     expect(existsSync(summary.realBinary as string)).toBe(true);
-    expect(readFileSync(summary.realBinary as string).subarray(0, 4).toString('latin1')).toBe('\x7fELF');
+    expect(
+      readFileSync(summary.realBinary as string)
+        .subarray(0, 4)
+        .toString('latin1'),
+    ).toBe('\x7fELF');
   });
 
   it('passes its qtests (registers, power, MMU fault, MCU boot and ping, command streams)', async () => {
     const r = await protm(['qtest', '--json']);
     const summary = lastJson(r.stdout);
     expect(summary.status, `${r.stderr.slice(-3000)}\n${r.stdout.slice(-3000)}`).toBe('ok');
-    const doc = JSON.parse(readFileSync(summary.results as string, 'utf8')) as { counts: { passed: number; failed: number }; cases: { name: string; status: string }[] };
+    const doc = JSON.parse(readFileSync(summary.results as string, 'utf8')) as {
+      counts: { passed: number; failed: number };
+      cases: { name: string; status: string }[];
+    };
     expect(doc.counts.failed).toBe(0);
     expect(doc.counts.passed).toBeGreaterThanOrEqual(9);
     for (const name of ['job', 'invalid-instruction', 'mmu-fault', 'endless', 'suspend-resume']) {

@@ -32,7 +32,10 @@ describe('patches check qemu', () => {
     expect(broken!.styleDetail).toMatch(/^ERROR: do not use C99 \/\/ comments\n#\d+: FILE: hw\/misc\/unimp\.c:\d+:/);
     expect(broken!.detail).toMatch(/hw\/misc\/unimp\.c:\d+:\d+: warning: unused variable [‘']unused[’']/);
 
-    const results = JSON.parse(readFileSync(summary.results as string, 'utf8')) as { counts: { passed: number; failed: number }; cases: { name: string; status: string; reason?: string }[] };
+    const results = JSON.parse(readFileSync(summary.results as string, 'utf8')) as {
+      counts: { passed: number; failed: number };
+      cases: { name: string; status: string; reason?: string }[];
+    };
     expect(results.counts).toMatchObject({ passed: 1, failed: 1 });
     expect(results.cases[1]).toMatchObject({ name: series[1], status: 'fail', reason: 'checkpatch issues, 1 warnings' });
     expect(readFileSync(summary.junit as string, 'utf8')).toMatch(/<failure message="checkpatch issues, 1 warnings"/);

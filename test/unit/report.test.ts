@@ -61,7 +61,9 @@ describe('cases', () => {
   });
 
   it('keeps a failed suite with no failed case as a case of its own', () => {
-    const tree = parseKtap('KTAP version 1\n1..1\n    KTAP version 1\n    # Subtest: heap\n    1..1\n    ok 1 a\n# heap: exit hook leaked 3 buffers\nnot ok 1 heap\n');
+    const tree = parseKtap(
+      'KTAP version 1\n1..1\n    KTAP version 1\n    # Subtest: heap\n    1..1\n    ok 1 a\n# heap: exit hook leaked 3 buffers\nnot ok 1 heap\n',
+    );
     expect(flattenCases(tree).map((c) => [c.suite.join('/'), c.name, c.status])).toEqual([
       ['heap', 'a', 'pass'],
       ['', 'heap', 'fail'],

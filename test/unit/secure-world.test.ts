@@ -1,13 +1,13 @@
 // The secure-world profiles (images/secure/*.json) and the OP-TEE patch that
 // reserves the static SDP pool: checks that need no build and no boot.
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
-  type SecureProfile,
   guestRam,
   loadSecureProfile,
+  type SecureProfile,
   sdpPlacementProblems,
   secureProfileNames,
   secureProfilesDir,
@@ -92,7 +92,9 @@ describe('secure-world profiles', () => {
 
   it("sdpPlacementProblems rejects OP-TEE's default range 0x0ec00000, unaligned ranges and ranges past the end of RAM", () => {
     const p = loadSecureProfile('static');
-    expect(sdpPlacementProblems(withMake(p, { CFG_TEE_SDP_MEM_BASE: '0x0ec00000', CFG_TEE_SDP_MEM_SIZE: '0x00400000' })).join()).toMatch(/not inside the guest RAM/);
+    expect(sdpPlacementProblems(withMake(p, { CFG_TEE_SDP_MEM_BASE: '0x0ec00000', CFG_TEE_SDP_MEM_SIZE: '0x00400000' })).join()).toMatch(
+      /not inside the guest RAM/,
+    );
     expect(sdpPlacementProblems(withMake(p, { CFG_TEE_SDP_MEM_BASE: '0x7f000800' })).join()).toMatch(/not page aligned/);
     expect(sdpPlacementProblems(withMake(p, { CFG_TEE_SDP_MEM_SIZE: '0x01000800' })).join()).toMatch(/not page aligned/);
     expect(sdpPlacementProblems(withMake(p, { CFG_TEE_SDP_MEM_BASE: '0x7f800000' })).join()).toMatch(/not inside the guest RAM/);
@@ -101,7 +103,11 @@ describe('secure-world profiles', () => {
 
 describe('OP-TEE patch reserving the static SDP pool', () => {
   const patchDir = join(secureProfilesDir(), 'optee-os-patches');
-  const patches = existsSync(patchDir) ? readdirSync(patchDir).filter((f) => f.endsWith('.patch')).sort() : [];
+  const patches = existsSync(patchDir)
+    ? readdirSync(patchDir)
+        .filter((f) => f.endsWith('.patch'))
+        .sort()
+    : [];
   const optee = sourceDir(findPin(loadPins(), 'optee-os'));
 
   it('adds a reserved-memory node from CFG_TEE_SDP_MEM_BASE/SIZE, only when a static pool is configured (text of the patch)', () => {

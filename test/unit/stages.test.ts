@@ -5,7 +5,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { StageExitError, StageTimeoutError, StageTracker, qemuBootStages, watchStages } from '../../tools/boot/stages.js';
+import { qemuBootStages, StageExitError, StageTimeoutError, StageTracker, watchStages } from '../../tools/boot/stages.js';
 import { repoRoot } from '../../tools/lib/paths.js';
 
 const FAKE_QEMU = join(repoRoot, 'test', 'fixtures', 'boot', 'fake-qemu.mjs');

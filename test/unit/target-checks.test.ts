@@ -4,17 +4,17 @@
 // an OP-TEE dev kit in the cache) the arm64 build itself.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadSecureProfile } from '../../tools/build/secure-world.js';
 import {
-  PROTM_VERIFY_TA_UUID,
   buildTargetChecks,
   checkPrograms,
   isCheckSource,
   linuxUapiHeaders,
+  PROTM_VERIFY_TA_UUID,
   targetChecksPaths,
   teeHeapCheckArgs,
 } from '../../tools/build/target-checks.js';
@@ -53,7 +53,14 @@ describe('target check sources', () => {
   it('every test/target/*_check.c is a program named protm-<name>', () => {
     const found = checkPrograms();
     expect(found.map((p) => p.name)).toContain('protm-tee-heap');
-    for (const p of found) expect(p.name).toBe(`protm-${p.source.split('/').pop()!.replace(/_check\.c$/, '').replace(/_/g, '-')}`);
+    for (const p of found)
+      expect(p.name).toBe(
+        `protm-${p.source
+          .split('/')
+          .pop()!
+          .replace(/_check\.c$/, '')
+          .replace(/_/g, '-')}`,
+      );
   });
 
   it('the build key covers the C sources, not the rootfs scripts beside them', () => {
@@ -67,7 +74,10 @@ describe('target check sources', () => {
     const header = readFileSync(join(ta, 'include', 'protm_verify_ta.h'), 'utf8');
     expect(header).toContain(`#define PROTM_VERIFY_UUID_STR "${PROTM_VERIFY_TA_UUID}"`);
     const [a, b, c, d, e] = PROTM_VERIFY_TA_UUID.split('-') as [string, string, string, string, string];
-    const bytes = (d + e).match(/../g)!.map((x) => `0x${x}`).join(', ');
+    const bytes = (d + e)
+      .match(/../g)!
+      .map((x) => `0x${x}`)
+      .join(', ');
     expect(header.replace(/\s*\\\n\s*/g, ' ')).toContain(`{ 0x${a}, 0x${b}, 0x${c}, { ${bytes} } }`);
     expect(readFileSync(join(ta, 'Makefile'), 'utf8')).toContain(`BINARY = ${PROTM_VERIFY_TA_UUID}`);
   });
@@ -108,7 +118,19 @@ int main(void) {
 `,
     );
     const exe = join(scratch, 'digest');
-    execFileSync('cc', ['-O2', '-std=gnu11', '-Wall', '-Wextra', '-Werror', `-I${programs}`, `-I${join(ta, 'include')}`, '-o', exe, driver, join(programs, 'lib', 'sha256.c')]);
+    execFileSync('cc', [
+      '-O2',
+      '-std=gnu11',
+      '-Wall',
+      '-Wextra',
+      '-Werror',
+      `-I${programs}`,
+      `-I${join(ta, 'include')}`,
+      '-o',
+      exe,
+      driver,
+      join(programs, 'lib', 'sha256.c'),
+    ]);
     const got = execFileSync(exe, { encoding: 'utf8' }).trim().split('\n');
     const want = [sha(''), sha('abc'), sha('a'.repeat(1000000))];
     for (const seed of [0, 0x5eed1234, 0xffffffff]) for (const size of [1, 55, 56, 63, 64, 65, 4097, 1048576]) want.push(sha(pattern(seed, size)));
@@ -130,7 +152,20 @@ int main(void) {
     const lib = readdirSync(join(programs, 'lib'))
       .filter((f) => f.endsWith('.c'))
       .map((f) => join(programs, 'lib', f));
-    execFileSync('cc', ['-O2', '-std=gnu11', '-Wall', '-Wextra', '-Werror', `-I${inc}`, `-I${join(ta, 'include')}`, `-I${programs}`, '-o', exe, join(programs, 'tee_heap_check.c'), ...lib]);
+    execFileSync('cc', [
+      '-O2',
+      '-std=gnu11',
+      '-Wall',
+      '-Wextra',
+      '-Werror',
+      `-I${inc}`,
+      `-I${join(ta, 'include')}`,
+      `-I${programs}`,
+      '-o',
+      exe,
+      join(programs, 'tee_heap_check.c'),
+      ...lib,
+    ]);
 
     const run = spawnSync(exe, ['--tee', '/nonexistent/tee0', '--heap', 'protm-no-such-heap', '--system-heap', 'protm-no-such-heap'], { encoding: 'utf8' });
     expect(run.status).toBe(1);

@@ -29,14 +29,30 @@ describe('protm run (QEMU target, tee-heap suite)', () => {
     const doc = await runSuite(['--profile', 'dynamic']);
     expect(doc.counts.failed).toBe(0);
     expect(doc.counts.passed).toBeGreaterThanOrEqual(10);
-    for (const name of ['protected_heap_exists', 'alloc_1mib', 'mmap_refused_system_heap_maps', 'pool_exhaustion_enomem_and_refill', 'register_fd_accepts_protected', 'ta_fill_hash_compare_protected', 'protected_content_unreadable_from_normal_world', 'xtest-quick']) {
+    for (const name of [
+      'protected_heap_exists',
+      'alloc_1mib',
+      'mmap_refused_system_heap_maps',
+      'pool_exhaustion_enomem_and_refill',
+      'register_fd_accepts_protected',
+      'ta_fill_hash_compare_protected',
+      'protected_content_unreadable_from_normal_world',
+      'xtest-quick',
+    ]) {
       expect(status(doc, name), name).toBe('pass');
     }
   });
 
   it('built an initramfs holding init, busybox, the TA, xtest and the Mali firmware', () => {
     const list = readFileSync(initramfsListPath(), 'utf8');
-    for (const entry of [/^file \/init \S+ 0755 0 0$/m, /^slink \/bin\/sh busybox 0777 0 0$/m, /^nod \/dev\/console 0600 0 0 c 5 1$/m, /^file \/usr\/bin\/xtest /m, new RegExp(`^file /usr/lib/optee_armtz/${PROTM_VERIFY_TA_UUID}\\.ta `, 'm'), /^file \/usr\/lib\/firmware\/arm\/mali\/arch10\.8\/mali_csffw\.bin /m]) {
+    for (const entry of [
+      /^file \/init \S+ 0755 0 0$/m,
+      /^slink \/bin\/sh busybox 0777 0 0$/m,
+      /^nod \/dev\/console 0600 0 0 c 5 1$/m,
+      /^file \/usr\/bin\/xtest /m,
+      new RegExp(`^file /usr/lib/optee_armtz/${PROTM_VERIFY_TA_UUID}\\.ta `, 'm'),
+      /^file \/usr\/lib\/firmware\/arm\/mali\/arch10\.8\/mali_csffw\.bin /m,
+    ]) {
       expect(list).toMatch(entry);
     }
   });
@@ -60,7 +76,17 @@ describe('protm run (QEMU target, tee-heap suite)', () => {
     const doc = await runSuite(['--suite', 'panthor-protm']);
     expect(doc.counts.failed).toBe(0);
     expect(doc.counts.skipped).toBe(0);
-    for (const name of ['protm_info_query', 'setup_rejects_system_heap_buffer', 'setup_concurrent_callers_one_wins', 'setup_twice_is_ebusy', 'setup_survives_runtime_suspend', 'group_normal_has_no_protm_suspend_buffer', 'group_create_destroy_protected', 'protected_bo_cpu_mmap_refused', 'vm_bind_protected_needs_flag']) {
+    for (const name of [
+      'protm_info_query',
+      'setup_rejects_system_heap_buffer',
+      'setup_concurrent_callers_one_wins',
+      'setup_twice_is_ebusy',
+      'setup_survives_runtime_suspend',
+      'group_normal_has_no_protm_suspend_buffer',
+      'group_create_destroy_protected',
+      'protected_bo_cpu_mmap_refused',
+      'vm_bind_protected_needs_flag',
+    ]) {
       expect(status(doc, name), name).toBe('pass');
     }
   });

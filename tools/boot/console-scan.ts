@@ -7,18 +7,7 @@
 // count.
 import { stripConsolePrefix } from '../results/ktap.js';
 
-export type FindingKind =
-  | 'oops'
-  | 'bug'
-  | 'warn'
-  | 'kasan'
-  | 'kmemleak'
-  | 'lockdep'
-  | 'panic'
-  | 'rcu-stall'
-  | 'hung-task'
-  | 'optee-panic'
-  | 'tfa-panic';
+export type FindingKind = 'oops' | 'bug' | 'warn' | 'kasan' | 'kmemleak' | 'lockdep' | 'panic' | 'rcu-stall' | 'hung-task' | 'optee-panic' | 'tfa-panic';
 
 export interface ConsoleFinding {
   kind: FindingKind;

@@ -3,12 +3,14 @@
 // QEMU's virt machine with TrustZone. The normal-world console is watched
 // through staged timeouts; the secure-world console goes to its own log.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { copyFileSync, createWriteStream, mkdirSync } from 'node:fs';
+import { copyFileSync, createWriteStream, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { SecureWorld } from '../build/secure-world.js';
+import { killGroupOnExit, signalGroup } from '../lib/children.js';
+import { ProtmError } from '../lib/errors.js';
 import { progress } from '../lib/progress.js';
 import type { RunRecord } from '../lib/run-record.js';
-import { type BootTimeouts, qemuBootStages, type StageTiming, watchStages } from './stages.js';
+import { type BootTimeouts, qemuBootStages, StageExitError, type StageTiming, watchStages } from './stages.js';
 
 export interface BootSpec {
   secure: SecureWorld;
@@ -33,20 +35,23 @@ export interface BootResult {
   command: string[];
 }
 
+const BOOT_FILES = ['bl1.bin', 'bl2.bin', 'bl31.bin', 'bl32.bin', 'bl32_extra1.bin', 'bl32_extra2.bin', 'bl33.bin'];
+
 /** Lay out the firmware files under the names TF-A's semihosting loader opens. */
 function prepareDir(dir: string, spec: BootSpec): void {
   mkdirSync(dir, { recursive: true });
   const f = spec.secure.files;
-  const files: [string, string][] = [
-    [f.bl1, 'bl1.bin'],
-    [f.bl2, 'bl2.bin'],
-    [f.bl31, 'bl31.bin'],
-    [f.bl32, 'bl32.bin'],
-    [f.bl32Extra1, 'bl32_extra1.bin'],
-    [f.bl32Extra2, 'bl32_extra2.bin'],
-    [spec.image, 'bl33.bin'],
-  ];
-  for (const [from, name] of files) copyFileSync(from, join(dir, name));
+  const files: [string, string][] = [f.bl1, f.bl2, f.bl31, f.bl32, f.bl32Extra1, f.bl32Extra2, spec.image].map((from, i) => [from, BOOT_FILES[i]!]);
+  for (const [from, name] of files) if (from !== join(dir, name)) copyFileSync(from, join(dir, name));
+}
+
+/**
+ * The firmware and kernel copies are only for QEMU's semihosting loader: once
+ * QEMU has exited they go, so a run record keeps its logs (and metadata with
+ * every hash) but not 10 MB of binaries.
+ */
+function removeBootFiles(dir: string): void {
+  for (const name of BOOT_FILES) rmSync(join(dir, name), { force: true });
 }
 
 /** QEMU option values escape a comma by doubling it. */
@@ -57,23 +62,52 @@ function qemuOptValue(value: string): string {
 export function qemuArgs(spec: BootSpec, interactive: boolean): string[] {
   const ram = spec.secure.profile.machine.ramMiB;
   return [
-    '-machine', `virt,secure=on,gic-version=3${spec.gpu ? ',mali=on' : ''}`,
-    '-cpu', 'cortex-a57',
-    '-smp', '2',
-    '-m', String(ram),
-    '-bios', 'bl1.bin',
-    '-semihosting-config', 'enable=on,target=native',
-    '-display', 'none',
-    '-monitor', 'none',
-    '-serial', interactive ? 'mon:stdio' : 'stdio',
-    '-serial', 'file:secure.log',
+    '-machine',
+    `virt,secure=on,gic-version=3${spec.gpu ? ',mali=on' : ''}`,
+    '-cpu',
+    'cortex-a57',
+    '-smp',
+    '2',
+    '-m',
+    String(ram),
+    '-bios',
+    'bl1.bin',
+    '-semihosting-config',
+    'enable=on,target=native',
+    '-display',
+    'none',
+    '-monitor',
+    'none',
+    '-serial',
+    interactive ? 'mon:stdio' : 'stdio',
+    '-serial',
+    'file:secure.log',
     '-no-reboot',
     // No network: the target needs none, and virt's default NIC wants an option ROM.
-    '-nic', 'none',
-    '-fw_cfg', `name=opt/protm/suite,string=${qemuOptValue(spec.suite)}`,
+    '-nic',
+    'none',
+    '-fw_cfg',
+    `name=opt/protm/suite,string=${qemuOptValue(spec.suite)}`,
     ...(spec.checkArgs ? ['-fw_cfg', `name=opt/protm/check-args,string=${qemuOptValue(spec.checkArgs)}`] : []),
+    // The checks must fail, not skip, when the GPU they were promised is missing.
+    ...(spec.gpu ? ['-fw_cfg', 'name=opt/protm/expect-gpu,string=1'] : []),
     ...(spec.secure.dtb ? ['-dtb', spec.secure.dtb] : []),
   ];
+}
+
+/** After the kernel's power-off message QEMU exits by itself; past this it is stuck. */
+const EXIT_GRACE_MS = 15_000;
+
+/** Resolves when `child` exits; rejects with a clear error if it could not be started. */
+function exited(child: ChildProcess, qemu: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (child.exitCode !== null || child.signalCode !== null) return resolve();
+    child.once('exit', () => resolve());
+    child.once('error', (err: NodeJS.ErrnoException) => {
+      const hint = err.code === 'ENOENT' ? 'install it with `protm setup` (or drop --no-gpu to use our QEMU build)' : undefined;
+      reject(new ProtmError(`QEMU could not be started (${qemu}): ${err.code === 'ENOENT' ? 'not found' : err.message}`, hint));
+    });
+  });
 }
 
 /** Boot, run the suite and power off; rejects naming the stage that hung. */
@@ -86,53 +120,57 @@ export async function bootAndWatch(record: RunRecord, spec: BootSpec): Promise<B
   const consoleLog = join(dir, 'console.log');
   const consoleFile = createWriteStream(consoleLog);
   const started = Date.now();
-  const child = spawn(qemu, args, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
-  const release = killOnExit(child);
-  child.stderr.on('data', (d: Buffer) => consoleFile.write(`[qemu stderr] ${d.toString()}`));
+  // Its own process group: the wrapper's unshare/chroot chain and QEMU die together with protm.
+  const child = spawn(qemu, args, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  const release = killGroupOnExit(child);
+  const exit = exited(child, qemu);
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => {
+    stderr = (stderr + d.toString()).slice(-4000);
+    consoleFile.write(`[qemu stderr] ${d.toString()}`);
+  });
   child.stdout.pipe(consoleFile);
   const ticker = progress.start(`boot ${spec.suite}`);
   try {
-    const timings = await watchStages(child, child.stdout, {
-      stages: qemuBootStages(spec.timeouts),
-      onLine: (line) => {
-        ticker.update(line);
-        // A panicked kernel never powers off: stop QEMU once the trace is out
-        // instead of waiting for the stage timeout.
-        if (/Kernel panic - not syncing/.test(line)) setTimeout(() => child.kill('SIGTERM'), 2000).unref();
-      },
-      onStage: (label) => ticker.update(`[${label}]`),
-    });
-    // The power-off stage ends on the kernel's message; let QEMU exit by itself.
-    await new Promise<void>((resolve) => (child.exitCode !== null ? resolve() : child.once('exit', () => resolve())));
+    const timings = await Promise.race([
+      watchStages(child, child.stdout, {
+        stages: qemuBootStages(spec.timeouts),
+        onLine: (line) => {
+          ticker.update(line);
+          // A panicked kernel never powers off: stop QEMU once the trace is out
+          // instead of waiting for the stage timeout.
+          if (/Kernel panic - not syncing/.test(line)) setTimeout(() => signalGroup(child, 'SIGTERM'), 2000).unref();
+        },
+        onStage: (label) => ticker.update(`[${label}]`),
+      }),
+      // A start failure (spawn error) ends the watch at once.
+      exit.then(() => new Promise<never>(() => {})),
+    ]);
+    // The power-off stage ends on the kernel's message; QEMU then exits by itself, or is stuck.
+    const inTime = await Promise.race([exit.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), EXIT_GRACE_MS).unref())]);
+    if (!inTime) {
+      throw new StageExitError('poweroff', `QEMU did not exit within ${EXIT_GRACE_MS / 1000} s of the kernel's power-off; it was killed`, []);
+    }
     ticker.stop(true);
     return { dir, consoleLog, secureLog: join(dir, 'secure.log'), timings, seconds: (Date.now() - started) / 1000, command: [qemu, ...args] };
   } catch (err) {
     ticker.stop(false);
+    if (err instanceof StageExitError) await Promise.race([exit.catch(() => {}), new Promise((r) => setTimeout(r, 2000).unref())]);
+    // QEMU itself failed (bad option, missing file, no permission): say so with its own words.
+    if (err instanceof StageExitError && child.exitCode !== null && child.exitCode !== 0 && stderr.trim()) {
+      throw new ProtmError(
+        `QEMU exited with status ${child.exitCode} during boot stage "${err.stage}":\n${stderr.trim().split('\n').slice(-10).join('\n')}`,
+        `the full console is in ${consoleLog}`,
+      );
+    }
     throw err;
   } finally {
+    if (child.exitCode === null && child.signalCode === null) signalGroup(child, 'SIGKILL');
     release();
-    if (child.exitCode === null) child.kill('SIGKILL');
+    exit.catch(() => {});
+    removeBootFiles(dir);
     await new Promise<void>((resolve) => consoleFile.end(() => resolve()));
   }
-}
-
-/** If protm is interrupted or exits, QEMU must not live on (it would spin a core). */
-function killOnExit(child: ChildProcess): () => void {
-  const onExit = () => {
-    if (child.exitCode === null) child.kill('SIGKILL');
-  };
-  const onSignal = (signal: NodeJS.Signals) => {
-    onExit();
-    process.exit(signal === 'SIGINT' ? 130 : 143);
-  };
-  process.once('exit', onExit);
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
-  return () => {
-    process.off('exit', onExit);
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
-  };
 }
 
 /** Boot with the console on this terminal (suite "shell"); resolves with QEMU's exit code. */
@@ -142,5 +180,10 @@ export async function bootInteractive(record: RunRecord, spec: BootSpec): Promis
   const qemu = spec.qemu ?? 'qemu-system-aarch64';
   progress.note(`▸ interactive boot (Ctrl-A X quits QEMU); secure-world log: ${join(dir, 'secure.log')}`);
   const child = spawn(qemu, qemuArgs({ ...spec, suite: 'shell' }, true), { cwd: dir, stdio: 'inherit' });
-  return new Promise((resolve) => child.once('exit', (code) => resolve(code ?? 1)));
+  try {
+    await exited(child, qemu);
+    return child.exitCode ?? 1;
+  } finally {
+    removeBootFiles(dir);
+  }
 }

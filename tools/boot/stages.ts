@@ -75,7 +75,7 @@ export class StageExitError extends ProtmError {
   }
 }
 
-// eslint-disable-next-line no-control-regex
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching ANSI escape sequences is the point
 const ANSI = /\x1b\[[0-9;?]*[A-Za-z]/g;
 
 function matches(marker: Marker | undefined, line: string): { name?: string } | undefined {

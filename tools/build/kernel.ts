@@ -5,15 +5,16 @@
 // re-merges the configuration and make rebuilds only what it affects.
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { ProtmError } from '../lib/errors.js';
 import { sha256, sha256File } from '../lib/hash.js';
+import { withLock } from '../lib/lock.js';
 import { cachePaths, repoPaths } from '../lib/paths.js';
 import { runStep } from '../lib/process.js';
 import type { RunRecord } from '../lib/run-record.js';
 import { treeDir } from '../patches/components.js';
 import { editsHash, git } from '../patches/git.js';
-import { currentWorkTree } from '../patches/worktree.js';
+import { buildTreeName, currentWorkTree } from '../patches/worktree.js';
 import { pinHash } from '../sources/fetch.js';
 import { findPin, loadPins } from '../sources/pins.js';
 import { findDropped, readFragment } from './kconfig.js';
@@ -33,13 +34,13 @@ export interface KernelBuild {
 
 /** Where the target's initramfs list lives; the rootfs build writes it. */
 export function initramfsListPath(): string {
-  return join(treeDir('kernel'), 'initramfs.list');
+  return join(treeDir(buildTreeName('kernel')), 'initramfs.list');
 }
 
 function ensureInitramfsList(): string {
   const path = initramfsListPath();
   if (!existsSync(path)) {
-    mkdirSync(treeDir('kernel'), { recursive: true });
+    mkdirSync(dirname(path), { recursive: true });
     // A kernel built before any rootfs still needs a console node to boot.
     writeFileSync(path, 'dir /dev 0755 0 0\nnod /dev/console 0600 0 0 c 5 1\n');
   }
@@ -61,7 +62,16 @@ export function kernelFragments(opts: KernelOptions, dir = repoPaths.kernelFragm
 /** Environment and make arguments shared by every kernel make invocation. */
 export function kernelMakeArgs(src: string, out: string): { args: string[]; env: Record<string, string> } {
   return {
-    args: ['-C', src, `O=${out}`, 'ARCH=arm64', 'CROSS_COMPILE=aarch64-linux-gnu-', 'CC=ccache aarch64-linux-gnu-gcc', 'HOSTCC=ccache gcc', `-j${cpus().length}`],
+    args: [
+      '-C',
+      src,
+      `O=${out}`,
+      'ARCH=arm64',
+      'CROSS_COMPILE=aarch64-linux-gnu-',
+      'CC=ccache aarch64-linux-gnu-gcc',
+      'HOSTCC=ccache gcc',
+      `-j${cpus().length}`,
+    ],
     env: {
       CCACHE_DIR: cachePaths.ccache(),
       CCACHE_BASEDIR: cachePaths.trees(),
@@ -132,9 +142,18 @@ export function kernelOutDir(tree: string, opts: KernelOptions): string {
   return join(treeDir(tree), opts.debug ? 'out-debug' : 'out');
 }
 
+/** Serializes everything that writes a kernel tree's initramfs list or build directories. */
+export function withKernelTree<T>(fn: () => Promise<T>): Promise<T> {
+  return withLock(`tree-${buildTreeName('kernel')}`, fn);
+}
+
 export async function buildKernel(record: RunRecord, opts: KernelOptions = {}): Promise<KernelBuild> {
+  return withKernelTree(() => buildKernelLocked(record, opts));
+}
+
+async function buildKernelLocked(record: RunRecord, opts: KernelOptions): Promise<KernelBuild> {
   const wt = await currentWorkTree('kernel', record);
-  const build = await buildKernelAt(record, wt.src, kernelOutDir('kernel', opts), opts);
+  const build = await buildKernelAt(record, wt.src, kernelOutDir(buildTreeName('kernel'), opts), opts);
   record.set('kernel', { ...build, series: { patches: wt.series.patches.length, hash: wt.series.hash }, debug: Boolean(opts.debug) });
   return build;
 }

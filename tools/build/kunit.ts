@@ -2,15 +2,16 @@
 // QEMU, on the work tree as it is, with a build directory beside it (so the
 // warm case recompiles only what changed). The raw KTAP it saves is parsed
 // by our KTAP parser like any target suite.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { ProtmError } from '../lib/errors.js';
+import { withLock } from '../lib/lock.js';
 import { cachePaths, repoPaths } from '../lib/paths.js';
 import { runStep } from '../lib/process.js';
 import type { RunRecord } from '../lib/run-record.js';
 import { treeDir } from '../patches/components.js';
-import { currentWorkTree } from '../patches/worktree.js';
+import { buildTreeName, currentWorkTree } from '../patches/worktree.js';
 
 export interface KunitRun {
   buildDir: string;
@@ -19,8 +20,16 @@ export interface KunitRun {
 }
 
 export async function runKunit(record: RunRecord): Promise<KunitRun> {
+  return withLock(`tree-${buildTreeName('kernel')}`, () => runKunitLocked(record));
+}
+
+async function runKunitLocked(record: RunRecord): Promise<KunitRun> {
   const wt = await currentWorkTree('kernel', record);
-  const buildDir = join(treeDir('kernel'), 'kunit');
+  const buildDir = join(treeDir(buildTreeName('kernel')), 'kunit');
+  // kunit.py does not rewrite test.log when the kernel fails to build: a log
+  // left from an earlier run must never be read as this run's result.
+  const log = join(buildDir, 'test.log');
+  rmSync(log, { force: true });
   const kunitconfig = join(repoPaths.kernelFragments(), 'kunit.config');
   // kunit.py's exit status is non-zero when a test fails: the verdict comes
   // from parsing its log, so only a missing log is an error here.
@@ -46,7 +55,6 @@ export async function runKunit(record: RunRecord): Promise<KunitRun> {
       allowFailure: true,
     },
   );
-  const log = join(buildDir, 'test.log');
   if (!existsSync(log)) throw new ProtmError(`kunit.py left no ${log}: the kernel did not build or boot`, `see ${record.logPath}`);
   return { buildDir, log: readFileSync(log, 'utf8') };
 }

@@ -15,16 +15,17 @@
 import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { basename, dirname, join } from 'node:path';
+import { ensureBuildRoot } from '../host/buildroot.js';
 import { cachedArtifact } from '../lib/artifact.js';
 import { ProtmError } from '../lib/errors.js';
 import { sha256 } from '../lib/hash.js';
+import { withLock } from '../lib/lock.js';
 import { cacheDir, cachePaths } from '../lib/paths.js';
 import { runStep } from '../lib/process.js';
 import type { RunRecord } from '../lib/run-record.js';
-import { ensureBuildRoot } from '../host/buildroot.js';
 import { treeDir } from '../patches/components.js';
 import { editsHash, git } from '../patches/git.js';
-import { BASE_TAG, currentWorkTree, readTreeState } from '../patches/worktree.js';
+import { BASE_TAG, buildTreeName, currentWorkTree, readTreeState } from '../patches/worktree.js';
 import { pinHash } from '../sources/fetch.js';
 import { findPin, loadPins } from '../sources/pins.js';
 
@@ -88,7 +89,7 @@ export interface QemuBuild {
 
 /** The build directory: next to the work tree, reused across builds (incremental ninja). */
 export function qemuOutDir(): string {
-  return join(treeDir('qemu'), 'out');
+  return join(treeDir(buildTreeName('qemu')), 'out');
 }
 
 /**
@@ -117,7 +118,7 @@ function inBuildRoot(root: string, binds: string[], script: string): { file: str
     'exec chroot "$R" sh -ec "$PROTM_SCRIPT"',
   ].join('\n');
   const env: Record<string, string> = { PROTM_ROOT: root, PROTM_SCRIPT: script, LC_ALL: 'C.UTF-8', ...ccacheEnv() };
-  binds.forEach((b, i) => (env[`PROTM_BIND_${i}`] = b));
+  for (const [i, b] of binds.entries()) env[`PROTM_BIND_${i}`] = b;
   return { file: 'unshare', args: ['--mount', '--propagation', 'private', '--', 'sh', '-ec', outer], env };
 }
 
@@ -172,7 +173,13 @@ function ccacheEnv(): Record<string, string> {
  * the build root: configures `out` first when it is new or the pin, build root
  * or configure arguments changed, otherwise ninja works incrementally.
  */
-export async function buildQemuAt(record: RunRecord, src: string, out: string, targets: string[] = [QEMU_BINARY], stage = `qemu ninja ${targets.join(' ')}`): Promise<void> {
+export async function buildQemuAt(
+  record: RunRecord,
+  src: string,
+  out: string,
+  targets: string[] = [QEMU_BINARY],
+  stage = `qemu ninja ${targets.join(' ')}`,
+): Promise<void> {
   const root = await ensureBuildRoot(record, QEMU_BUILD_ROOT);
   const binds = qemuBinds(src, out);
   mkdirSync(cachePaths.ccache(), { recursive: true });
@@ -190,6 +197,10 @@ export async function buildQemuAt(record: RunRecord, src: string, out: string, t
 }
 
 export async function buildQemu(record: RunRecord): Promise<QemuBuild> {
+  return withLock(`tree-${buildTreeName('qemu')}`, () => buildQemuLocked(record));
+}
+
+async function buildQemuLocked(record: RunRecord): Promise<QemuBuild> {
   const wt = await currentWorkTree('qemu', record);
   const root = await ensureBuildRoot(record, QEMU_BUILD_ROOT);
   const out = qemuOutDir();
@@ -225,6 +236,10 @@ export async function buildQemu(record: RunRecord): Promise<QemuBuild> {
 export const QTESTS = ['mali-csf-test'];
 
 export async function runQtests(record: RunRecord): Promise<string> {
+  return withLock(`tree-${buildTreeName('qemu')}`, () => runQtestsLocked(record));
+}
+
+async function runQtestsLocked(record: RunRecord): Promise<string> {
   const build = await buildQemu(record);
   const root = await ensureBuildRoot(record, QEMU_BUILD_ROOT);
   const tap = join(build.out, 'protm-qtest.tap');

@@ -2,15 +2,27 @@
 // xtest, our check programs and TAs, and the init that runs a suite. It is
 // staged into a content-keyed directory and described as a gen_init_cpio list
 // that the kernel build embeds (booting through TF-A ignores -initrd).
-import { chmodSync, copyFileSync, cpSync, existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, readlinkSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  copyFileSync,
+  cpSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { basename, dirname, join, relative } from 'node:path';
 import { cachedArtifact } from '../lib/artifact.js';
-import { sha256Dir } from '../lib/hash.js';
+import { sha256, sha256Dir } from '../lib/hash.js';
 import { repoRoot } from '../lib/paths.js';
 import type { RunRecord } from '../lib/run-record.js';
 import { fetchPin, pinHash } from '../sources/fetch.js';
 import { findPin, loadPins } from '../sources/pins.js';
-import { initramfsListPath } from './kernel.js';
+import { initramfsListPath, withKernelTree } from './kernel.js';
 
 export interface TargetPrograms {
   /** Content-keyed artifact directory of the programs (its name is their identity). */
@@ -98,7 +110,12 @@ export async function buildRootfs(record: RunRecord, programs: TargetPrograms): 
   const artifact = await cachedArtifact(record, 'rootfs', key, (out) => stage(record, join(out, 'root'), programs));
   const list = cpioList(join(artifact.dir, 'root'));
   const listPath = initramfsListPath();
-  // Rewrite only on change: the kernel re-packs the initramfs when the list's mtime moves.
-  if (!existsSync(listPath) || readFileSync(listPath, 'utf8') !== list) writeFileSync(listPath, list);
+  await withKernelTree(async () => {
+    // On a first run nothing has created the kernel's tree directory yet.
+    mkdirSync(dirname(listPath), { recursive: true });
+    // Rewrite only on change: the kernel re-packs the initramfs when the list's mtime moves.
+    if (!existsSync(listPath) || readFileSync(listPath, 'utf8') !== list) writeFileSync(listPath, list);
+  });
+  record.set('rootfs', { dir: artifact.dir, list: listPath, listSha256: sha256(list) });
   return { dir: artifact.dir, list: listPath, cached: artifact.cached };
 }

@@ -33,7 +33,7 @@
 // (memory, CPUs, devices, QEMU version) and a stale one silently drops or
 // misdescribes devices. With the patch the boot needs no -dtb and no kernel
 // command line.
-import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { basename, join } from 'node:path';
 import { cachedArtifact } from '../lib/artifact.js';

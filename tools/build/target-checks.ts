@@ -17,7 +17,7 @@
 // The TA is signed by the dev kit with OP-TEE's default development key and
 // must be installed where tee-supplicant looks (TA_INSTALL_DIR), with
 // tee-supplicant running, before the checks start.
-import { cpSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { cpSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { cachedArtifact } from '../lib/artifact.js';
 import { ProtmError } from '../lib/errors.js';

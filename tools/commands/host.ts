@@ -1,10 +1,10 @@
+import { existsSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { buildRootNames, ensureBuildRoot } from '../host/buildroot.js';
-import { existsSync } from 'node:fs';
-import { leaf } from '../lib/command.js';
-import { cacheDir } from '../lib/paths.js';
 import { HOST_PACKAGES } from '../host/requirements.js';
 import { ensureHost, missingPackages } from '../host/setup.js';
+import { leaf } from '../lib/command.js';
+import { cacheDir } from '../lib/paths.js';
 
 export function setupCommand(): Command {
   return leaf(
@@ -17,7 +17,10 @@ export function setupCommand(): Command {
       await ensureHost(record);
       const roots: Record<string, string> = {};
       for (const name of opts.buildroot ?? []) roots[name] = await ensureBuildRoot(record, name);
-      const lines = [before.length === 0 ? 'host is ready: nothing to install' : `installed: ${before.join(' ')}`, ...Object.entries(roots).map(([n, d]) => `build root ${n}: ${d}`)];
+      const lines = [
+        before.length === 0 ? 'host is ready: nothing to install' : `installed: ${before.join(' ')}`,
+        ...Object.entries(roots).map(([n, d]) => `build root ${n}: ${d}`),
+      ];
       return { text: lines.join('\n'), summary: { installed: before, buildRoots: roots } };
     },
   );

@@ -11,6 +11,10 @@ export function kunitCommand(): Command {
     const run = await runKunit(record);
     const cases = flattenCases(parseKtap(run.log, { name: 'kunit' }));
     const p = publishResults(record.dir, cases, { name: 'protm.kunit' });
-    return { text: `${p.text}\nresults: ${p.results}\njunit: ${p.junit}`, summary: { counts: p.counts, results: p.results, junit: p.junit, buildDir: run.buildDir }, exitCode: p.exitCode };
+    return {
+      text: `${p.text}\nresults: ${p.results}\njunit: ${p.junit}`,
+      summary: { counts: p.counts, results: p.results, junit: p.junit, buildDir: run.buildDir },
+      exitCode: p.exitCode,
+    };
   });
 }

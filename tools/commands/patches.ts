@@ -1,12 +1,12 @@
 import { Command } from 'commander';
 import { ensureHost } from '../host/setup.js';
 import { leaf } from '../lib/command.js';
-import { asComponent } from '../patches/components.js';
 import { checkSeries, renderVerdicts, verdictCases } from '../patches/check.js';
-import { publishResults } from '../results/report.js';
+import { asComponent } from '../patches/components.js';
 import { exportSeries } from '../patches/export.js';
 import { readSeries } from '../patches/series.js';
 import { applySeries, ensureBase, markApplied } from '../patches/worktree.js';
+import { publishResults } from '../results/report.js';
 
 export function patchesCommand(): Command {
   const cmd = new Command('patches').description('patch series (kernel, mesa, qemu): apply, export, check');
@@ -26,7 +26,10 @@ export function patchesCommand(): Command {
   );
 
   leaf(
-    cmd.command('export').description('write the work tree commits back as format-patch files, series and cover letter').argument('<component>', 'kernel, mesa or qemu'),
+    cmd
+      .command('export')
+      .description('write the work tree commits back as format-patch files, series and cover letter')
+      .argument('<component>', 'kernel, mesa or qemu'),
     'patches export',
     async ({ record }, component: string) => {
       const c = asComponent(component);

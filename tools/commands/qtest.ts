@@ -10,6 +10,10 @@ export function qtestCommand(): Command {
     await ensureHost(record);
     const cases = flattenCases(parseKtap(await runQtests(record), { name: 'qtest' }));
     const p = publishResults(record.dir, cases, { name: 'protm.qtest' });
-    return { text: `${p.text}\nresults: ${p.results}\njunit: ${p.junit}`, summary: { counts: p.counts, results: p.results, junit: p.junit }, exitCode: p.exitCode };
+    return {
+      text: `${p.text}\nresults: ${p.results}\njunit: ${p.junit}`,
+      summary: { counts: p.counts, results: p.results, junit: p.junit },
+      exitCode: p.exitCode,
+    };
   });
 }

@@ -1,8 +1,8 @@
 import { Command, Option } from 'commander';
 import { secureProfileNames } from '../build/secure-world.js';
 import { leaf } from '../lib/command.js';
-import { runTarget, shellTarget } from '../run/target-run.js';
 import { countCases } from '../results/report.js';
+import { runTarget, shellTarget } from '../run/target-run.js';
 
 const profileOption = () => new Option('--profile <name>', 'secure-world profile (images/secure)').choices(secureProfileNames()).default('dynamic');
 const suiteOption = () => new Option('--suite <name>', 'target suite (test/target/suites)').default('tee-heap');
@@ -12,14 +12,28 @@ const noGpuOption = () => new Option('--no-gpu', "boot the host's QEMU, without 
 
 export function runCommand(): Command {
   return leaf(
-    new Command('run').description('the main job: build what changed, boot the QEMU target, run a suite, report').addOption(profileOption()).addOption(suiteOption()).option('--debug', 'debug kernel (KASAN, kmemleak, lockdep)').addOption(noGpuOption()),
+    new Command('run')
+      .description('the main job: build what changed, boot the QEMU target, run a suite, report')
+      .addOption(profileOption())
+      .addOption(suiteOption())
+      .option('--debug', 'debug kernel (KASAN, kmemleak, lockdep)')
+      .addOption(noGpuOption()),
     'run',
     async ({ record }, opts: { profile: string; suite: string; debug?: boolean; gpu: boolean }) => {
       const v = await runTarget(record, { profile: opts.profile, suite: opts.suite, debug: Boolean(opts.debug), gpu: opts.gpu });
       const counts = countCases(v.cases);
       return {
         text: `${v.text}\nresults: ${v.resultsJson}\njunit: ${v.junit}${v.boot ? `\nboot-to-verdict: ${v.boot.seconds.toFixed(1)} s` : ''}`,
-        summary: { profile: opts.profile, suite: opts.suite, debug: Boolean(opts.debug), gpu: opts.gpu, counts, results: v.resultsJson, junit: v.junit, bootSeconds: v.boot?.seconds },
+        summary: {
+          profile: opts.profile,
+          suite: opts.suite,
+          debug: Boolean(opts.debug),
+          gpu: opts.gpu,
+          counts,
+          results: v.resultsJson,
+          junit: v.junit,
+          bootSeconds: v.boot?.seconds,
+        },
         exitCode: v.exitCode,
       };
     },

@@ -38,7 +38,12 @@ export function sourcesCommand(): Command {
     async (_ctx, name: string, version: string) => {
       if (!version.trim()) throw new ProtmError('VERSION must not be empty');
       const pin = await updatePin(name, version);
-      return { text: `pinned ${name} to ${version}:\n${Object.entries(pin.files).map(([f, h]) => `  ${h}  ${f}`).join('\n')}`, summary: { pin } };
+      return {
+        text: `pinned ${name} to ${version}:\n${Object.entries(pin.files)
+          .map(([f, h]) => `  ${h}  ${f}`)
+          .join('\n')}`,
+        summary: { pin },
+      };
     },
   );
   return cmd;

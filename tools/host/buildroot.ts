@@ -2,7 +2,7 @@
 // build needs newer tools than the host has (QEMU 10.2 needs meson >= 1.5;
 // Mesa 25.0.7 builds only against trixie's glibc). Described by
 // images/buildroots/NAME.json and cached by content (suite, packages).
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { cachedArtifact } from '../lib/artifact.js';
 import { ProtmError } from '../lib/errors.js';
@@ -10,6 +10,7 @@ import { repoRoot } from '../lib/paths.js';
 import { runStep } from '../lib/process.js';
 import type { RunRecord } from '../lib/run-record.js';
 import { debianMirror } from '../sources/apt.js';
+import { requireRoot } from './root.js';
 
 interface BuildRootSpec {
   suite: string;
@@ -20,7 +21,12 @@ interface BuildRootSpec {
 const specDir = () => join(repoRoot, 'images', 'buildroots');
 
 export function buildRootNames(): string[] {
-  return existsSync(specDir()) ? readdirSync(specDir()).filter((f) => f.endsWith('.json')).map((f) => f.replace(/\.json$/, '')).sort() : [];
+  return existsSync(specDir())
+    ? readdirSync(specDir())
+        .filter((f) => f.endsWith('.json'))
+        .map((f) => f.replace(/\.json$/, ''))
+        .sort()
+    : [];
 }
 
 function loadSpec(name: string): BuildRootSpec {
@@ -31,6 +37,7 @@ function loadSpec(name: string): BuildRootSpec {
 /** The chroot directory for `name`, created on first use. */
 export async function ensureBuildRoot(record: RunRecord, name: string): Promise<string> {
   const spec = loadSpec(name);
+  requireRoot(`the ${name} build root`);
   const artifact = await cachedArtifact(record, `buildroot-${name}`, spec, async (out) => {
     const root = join(out, 'root');
     await runStep(

@@ -1,6 +1,7 @@
 // Host set-up: install missing Debian packages through the host's apt
 // (idempotent: nothing happens when everything is there). `doctor` only looks.
 import { execa } from 'execa';
+import { requireFreeSpace } from '../lib/disk.js';
 import { ProtmError } from '../lib/errors.js';
 import { runStep } from '../lib/process.js';
 import type { RunRecord } from '../lib/run-record.js';
@@ -8,6 +9,7 @@ import { HOST_PACKAGES } from './requirements.js';
 
 export async function missingPackages(): Promise<string[]> {
   const names = HOST_PACKAGES.map((p) => p.name);
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: dpkg-query's own format syntax
   const r = await execa('dpkg-query', ['-W', '-f=${Package} ${db:Status-Abbrev}\\n', ...names], { reject: false });
   const installed = new Set(
     String(r.stdout)
@@ -26,13 +28,17 @@ export async function installPackages(record: RunRecord, names: string[]): Promi
     throw new ProtmError(`missing host packages: ${names.join(' ')}`, 'run `protm setup` as root, or install them with apt-get');
   }
   const env = { DEBIAN_FRONTEND: 'noninteractive' };
-  const run = (args: string[]) => (prefix.length ? runStep(record, `host packages: ${args[0]}`, prefix[0]!, [...prefix.slice(1), 'apt-get', ...args], { env }) : runStep(record, `host packages: ${args[0]}`, 'apt-get', args, { env }));
+  const run = (args: string[]) =>
+    prefix.length
+      ? runStep(record, `host packages: ${args[0]}`, prefix[0]!, [...prefix.slice(1), 'apt-get', ...args], { env })
+      : runStep(record, `host packages: ${args[0]}`, 'apt-get', args, { env });
   await run(['update', '-q']);
   await run(['install', '-y', '-q', '--no-install-recommends', ...names]);
 }
 
 /** Called by commands that build: installs what is missing, or explains. */
 export async function ensureHost(record: RunRecord): Promise<void> {
+  requireFreeSpace();
   const missing = await missingPackages();
   if (missing.length === 0) return;
   record.log(`installing missing host packages: ${missing.join(' ')}`);

@@ -1,11 +1,12 @@
 // Glue shared by every command: a run record, --json output, and turning
 // failures into one clear message and a non-zero exit.
 import type { Command } from 'commander';
+import { pinHash } from '../sources/fetch.js';
+import { loadPins, pinVersion } from '../sources/pins.js';
+import { diskFullError } from './disk.js';
 import { ProtmError } from './errors.js';
 import { progress } from './progress.js';
 import { RunRecord } from './run-record.js';
-import { pinHash } from '../sources/fetch.js';
-import { loadPins, pinVersion } from '../sources/pins.js';
 
 export interface Context {
   record: RunRecord;
@@ -35,15 +36,22 @@ export function leaf(cmd: Command, recordName: string, handler: Handler): Comman
     const record = new RunRecord(recordName);
     const started = Date.now();
     recordPins(record);
+    // Interrupted (Ctrl-C, SIGTERM): the record still says what happened.
+    const onExit = () => {
+      if (!record.written) record.write('failed', 'interrupted before it finished');
+    };
+    process.once('exit', onExit);
     try {
       const outcome = await (handler as (ctx: Context, ...a: unknown[]) => Promise<Outcome>)({ record, json }, ...args);
       const failed = (outcome.exitCode ?? 0) !== 0;
       const metadata = record.write(failed ? 'failed' : 'ok');
       if (outcome.text && !json) process.stdout.write(`${outcome.text.replace(/\n?$/, '\n')}`);
       if (!json) progress.note(`run record: ${metadata}`);
-      if (json) printJson({ command: recordName, status: failed ? 'failed' : 'ok', seconds: secondsSince(started), ...outcome.summary, metadata, log: record.logPath });
+      if (json)
+        printJson({ command: recordName, status: failed ? 'failed' : 'ok', seconds: secondsSince(started), ...outcome.summary, metadata, log: record.logPath });
       process.exitCode = outcome.exitCode ?? 0;
-    } catch (err) {
+    } catch (caught) {
+      const err = (caught instanceof Error && !(caught instanceof ProtmError) && diskFullError(caught)) || caught;
       const message = err instanceof Error ? err.message : String(err);
       const metadata = record.write('failed', message);
       process.stderr.write(`protm ${recordName}: error: ${message}\n`);
@@ -52,6 +60,8 @@ export function leaf(cmd: Command, recordName: string, handler: Handler): Comman
       process.stderr.write(`run record: ${metadata}\n`);
       if (json) printJson({ command: recordName, status: 'failed', seconds: secondsSince(started), error: message, metadata, log: record.logPath });
       process.exitCode = err instanceof ProtmError ? err.exitCode : 1;
+    } finally {
+      process.off('exit', onExit);
     }
   });
 }

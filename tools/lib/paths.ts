@@ -26,6 +26,8 @@ export const cachePaths = {
   runs: () => join(cacheDir(), 'runs'),
   ccache: () => join(cacheDir(), 'ccache'),
   buildRoots: () => join(cacheDir(), 'buildroots'),
+  /** Inter-process locks (one file per locked resource, naming its holder). */
+  locks: () => join(cacheDir(), 'locks'),
 };
 
 export const repoPaths = {

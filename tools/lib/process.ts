@@ -1,8 +1,11 @@
 // Running external programs: arguments always as arrays, output to the run's
 // log, a live progress line (stage, elapsed, last output line), and on failure
 // the last lines plus the log's path.
-import { execa } from 'execa';
+
 import { appendFileSync } from 'node:fs';
+import { execa } from 'execa';
+import { killGroupOnExit } from './children.js';
+import { diskFullError } from './disk.js';
 import { ProtmError } from './errors.js';
 import { progress } from './progress.js';
 import type { RunRecord } from './run-record.js';
@@ -33,7 +36,11 @@ export async function runStep(record: RunRecord, stage: string, file: string, ar
     reject: false,
     stdin: 'ignore',
     timeout: opts.timeoutSeconds ? opts.timeoutSeconds * 1000 : undefined,
+    // Its own process group, so that an interrupted protm stops the whole
+    // tree under the step (make's compilers, ninja inside a build root).
+    detached: true,
   });
+  const release = killGroupOnExit(child);
   let partial = '';
   child.all?.on('data', (chunk: Buffer) => {
     const text = chunk.toString();
@@ -47,7 +54,7 @@ export async function runStep(record: RunRecord, stage: string, file: string, ar
       ticker.update(line);
     }
   });
-  const result = await child;
+  const result = await child.finally(release);
   if (partial.trim()) tail.push(partial);
   const seconds = (Date.now() - started) / 1000;
   const ok = result.exitCode === 0 && !result.failed;
@@ -58,6 +65,14 @@ export async function runStep(record: RunRecord, stage: string, file: string, ar
     return result.exitCode ?? 0;
   }
   record.addStep({ name: stage, status: 'failed', seconds });
+  const full = diskFullError(tail, record.logPath);
+  if (full) throw full;
+  if (result.exitCode === undefined && (result as { code?: string }).code === 'ENOENT') {
+    throw new ProtmError(
+      `${stage} failed: ${file} is not installed (or not on PATH)`,
+      'run `protm setup` (as root) to install the host packages, `protm doctor` to list what is missing',
+    );
+  }
   const why = result.timedOut
     ? `timed out after ${opts.timeoutSeconds}s`
     : result.exitCode === undefined
@@ -70,7 +85,9 @@ export async function runStep(record: RunRecord, stage: string, file: string, ar
 export async function capture(file: string, args: string[], opts: StepOptions = {}): Promise<string> {
   const result = await execa(file, args, { cwd: opts.cwd, env: opts.env, reject: false, stdin: 'ignore' });
   if (result.exitCode !== 0 || result.failed) {
-    throw new ProtmError(`${[file, ...args].join(' ')} failed: ${(result.stderr || result.shortMessage || '').toString().trim().split('\n').slice(-5).join('\n')}`);
+    throw new ProtmError(
+      `${[file, ...args].join(' ')} failed: ${(result.stderr || result.shortMessage || '').toString().trim().split('\n').slice(-5).join('\n')}`,
+    );
   }
   return result.stdout.toString();
 }

@@ -28,14 +28,17 @@ class Progress {
       render(`▸ ${stage} ${formatElapsed(Date.now() - started)}  ${last.slice(0, Math.max(10, width))}`);
     };
     let nextReport = PERIODIC_SECONDS;
-    const timer = setInterval(() => {
-      if (interactive) return draw();
-      const elapsed = (Date.now() - started) / 1000;
-      if (!this.quiet && elapsed >= nextReport) {
-        nextReport += PERIODIC_SECONDS;
-        process.stderr.write(`… ${stage} ${formatElapsed(Date.now() - started)}: ${last.slice(0, 120)}\n`);
-      }
-    }, interactive ? 250 : 1000);
+    const timer = setInterval(
+      () => {
+        if (interactive) return draw();
+        const elapsed = (Date.now() - started) / 1000;
+        if (!this.quiet && elapsed >= nextReport) {
+          nextReport += PERIODIC_SECONDS;
+          process.stderr.write(`… ${stage} ${formatElapsed(Date.now() - started)}: ${last.slice(0, 120)}\n`);
+        }
+      },
+      interactive ? 250 : 1000,
+    );
     if (!this.quiet) process.stderr.write(interactive ? '' : `▸ ${stage}\n`);
     return {
       update: (line) => {

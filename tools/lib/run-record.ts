@@ -1,10 +1,12 @@
 // A run record: one directory per command invocation holding the full log and
 // metadata.json (pins, hashes, host, step durations, the exact reproducer).
-import { mkdirSync, writeFileSync, appendFileSync } from 'node:fs';
-import { hostname, cpus, totalmem, release } from 'node:os';
-import { join } from 'node:path';
-import { cachePaths, repoRoot } from './paths.js';
+
 import { execFileSync } from 'node:child_process';
+import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, hostname, release, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { DEFAULT_KEEP_RUNS, pruneRuns } from './gc.js';
+import { cachePaths, repoRoot } from './paths.js';
 
 export interface StepRecord {
   name: string;
@@ -19,11 +21,14 @@ export class RunRecord {
   readonly steps: StepRecord[] = [];
   readonly facts: Record<string, unknown> = {};
   private readonly started = Date.now();
+  /** metadata.json has been written. */
+  written = false;
 
   constructor(readonly command: string) {
     const stamp = new Date().toISOString().replace(/[:.]/g, '-');
     this.dir = join(cachePaths.runs(), `${stamp}-${command.replace(/\s+/g, '-')}`);
     mkdirSync(this.dir, { recursive: true });
+    pruneRuns(Number(process.env.PROTM_KEEP_RUNS ?? DEFAULT_KEEP_RUNS), this.dir);
     this.logPath = join(this.dir, 'run.log');
     appendFileSync(this.logPath, `# protm ${process.argv.slice(2).join(' ')}\n`);
   }
@@ -57,6 +62,7 @@ export class RunRecord {
       log: this.logPath,
     };
     writeFileSync(path, `${JSON.stringify(metadata, null, 2)}\n`);
+    this.written = true;
     return path;
   }
 }

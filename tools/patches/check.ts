@@ -3,19 +3,20 @@
 // component's style checker and an incremental build, so a series that is not
 // bisectable is caught. What differs per component (the tree, the checker,
 // the build and how it reports warnings) is a Checker; the loop is shared.
-import { existsSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { delimiter, join, relative, resolve } from 'node:path';
 import { execa } from 'execa';
+import { buildKernelAt, kernelMakeArgs, kernelOutDir } from '../build/kernel.js';
+import { buildQemuAt, QEMU_BINARY } from '../build/qemu.js';
 import { ProtmError } from '../lib/errors.js';
+import { withLock } from '../lib/lock.js';
 import { progress } from '../lib/progress.js';
 import type { RunRecord } from '../lib/run-record.js';
 import type { Case } from '../results/report.js';
-import { buildKernelAt, kernelMakeArgs, kernelOutDir } from '../build/kernel.js';
-import { buildQemuAt, QEMU_BINARY } from '../build/qemu.js';
 import { type Component, patchDir, treeDir } from './components.js';
 import { git, gitTry } from './git.js';
 import { readSeries } from './series.js';
-import { applyPatch, BASE_TAG, ensureBase } from './worktree.js';
+import { applyPatch, BASE_TAG, ownedTree } from './worktree.js';
 
 export interface PatchVerdict {
   patch: string;
@@ -59,15 +60,7 @@ const checkpatchEnv = () => ({ ...process.env, PATH: `/usr/bin:${process.env.PAT
 
 /** The kernel's bisect-check tree: a git worktree sharing the main tree's objects. */
 async function kernelCheckTree(record: RunRecord): Promise<CheckTree> {
-  const main = await ensureBase('kernel', record);
-  const src = join(treeDir('kernel-check'), 'src');
-  if (!existsSync(join(src, '.git'))) {
-    mkdirSync(treeDir('kernel-check'), { recursive: true });
-    progress.note(`▸ creating the kernel bisect-check worktree ${src} (once)`);
-    await git(main, ['worktree', 'prune']);
-    await git(main, ['worktree', 'add', '-f', '--detach', src, BASE_TAG]);
-  }
-  return { src, out: kernelOutDir('kernel-check', {}) };
+  return { src: await ownedTree('kernel', 'kernel-check', record), out: kernelOutDir('kernel-check', {}) };
 }
 
 /**
@@ -90,7 +83,11 @@ async function kernelCheckpatch(src: string, patchPath: string): Promise<{ clean
   const added = [...readFileSync(patchPath, 'utf8').matchAll(/^diff --git a\/(\S+) b\/\S+\nnew file mode/gm)].map((m) => m[1]!);
   const unowned: string[] = [];
   for (const file of added) {
-    const owners = await execa('perl', [join(src, 'scripts/get_maintainer.pl'), '--nogit', '--nogit-fallback', '--norolestats', '-f', file], { cwd: src, env, reject: false });
+    const owners = await execa('perl', [join(src, 'scripts/get_maintainer.pl'), '--nogit', '--nogit-fallback', '--norolestats', '-f', file], {
+      cwd: src,
+      env,
+      reject: false,
+    });
     if (owners.exitCode !== 0 || String(owners.stdout).trim() === '') unowned.push(file);
   }
   return unowned.length === 0
@@ -139,7 +136,11 @@ function qemuObjects(src: string, out: string, files: string[]): string[] {
  */
 async function qemuBuild(record: RunRecord, { src, out }: CheckTree, stage: string, touched: string[]): Promise<string[]> {
   await buildQemuAt(record, src, out, ['build.ninja'], `${stage}: regenerate`);
-  const objects = qemuObjects(src, out, touched.filter((f) => f.endsWith('.c')));
+  const objects = qemuObjects(
+    src,
+    out,
+    touched.filter((f) => f.endsWith('.c')),
+  );
   for (const o of objects) rmSync(join(out, o), { force: true });
   const from = statSync(record.logPath).size;
   await buildQemuAt(record, src, out, [QEMU_BINARY, ...objects], stage);
@@ -166,7 +167,7 @@ const CHECKERS: Partial<Record<Component, Checker>> = {
     warningsLabel: 'warnings',
     // A repository of its own made from the pinned source, never a worktree of
     // <trees>/qemu/src: the check must not write into the developer's tree.
-    tree: async (record) => ({ src: await ensureBase('qemu', record, join(treeDir('qemu-check'), 'src')), out: join(treeDir('qemu-check'), 'out') }),
+    tree: async (record) => ({ src: await ownedTree('qemu', 'qemu-check', record), out: join(treeDir('qemu-check'), 'out') }),
     checkpatch: qemuCheckpatch,
     build: qemuBuild,
   },
@@ -176,7 +177,10 @@ function requireTools(component: Component, tools: Record<string, string>): void
   const dirs = (process.env.PATH ?? '').split(delimiter).filter(Boolean);
   for (const [tool, why] of Object.entries(tools)) {
     if (!dirs.some((d) => existsSync(join(d, tool)))) {
-      throw new ProtmError(`patches check ${component} needs ${tool} (${why}), which is not on PATH`, 'run `protm setup` (`protm doctor` lists what is missing)');
+      throw new ProtmError(
+        `patches check ${component} needs ${tool} (${why}), which is not on PATH`,
+        'run `protm setup` (`protm doctor` lists what is missing)',
+      );
     }
   }
 }
@@ -184,9 +188,16 @@ function requireTools(component: Component, tools: Record<string, string>): void
 export async function checkSeries(component: Component, record: RunRecord): Promise<SeriesCheck> {
   const checker = CHECKERS[component];
   if (!checker) {
-    throw new ProtmError(`patches check for ${component} is not available yet`, `components with a style checker and build wired in: ${Object.keys(CHECKERS).join(', ')}`);
+    throw new ProtmError(
+      `patches check for ${component} is not available yet`,
+      `components with a style checker and build wired in: ${Object.keys(CHECKERS).join(', ')}`,
+    );
   }
   requireTools(component, checker.tools);
+  return withLock(`tree-${component}-check`, () => checkSeriesLocked(component, checker, record));
+}
+
+async function checkSeriesLocked(component: Component, checker: Checker, record: RunRecord): Promise<SeriesCheck> {
   const series = readSeries(patchDir(component));
   const tree = await checker.tree(record);
   const { src } = tree;
@@ -257,7 +268,13 @@ export function verdictCases({ component, verdicts, warningsLabel }: SeriesCheck
 export function renderVerdicts({ verdicts, warningsLabel }: SeriesCheck): string {
   if (verdicts.length === 0) return 'series is empty (0 patches): the pinned base builds.';
   const yn = (b: boolean | null) => (b === null ? '-' : b ? 'yes' : 'NO');
-  const rows = verdicts.map((v) => [v.patch, yn(v.applies), v.style === 'clean' ? 'clean' : v.style === 'n/a' ? '-' : 'ISSUES', yn(v.builds), v.warnings === null ? '-' : String(v.warnings)]);
+  const rows = verdicts.map((v) => [
+    v.patch,
+    yn(v.applies),
+    v.style === 'clean' ? 'clean' : v.style === 'n/a' ? '-' : 'ISSUES',
+    yn(v.builds),
+    v.warnings === null ? '-' : String(v.warnings),
+  ]);
   const header = ['patch', 'applies', 'checkpatch', 'builds', warningsLabel];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ');

@@ -1,7 +1,7 @@
 // The patched components: which pin each series applies to and where its
 // patches live.
 import { join } from 'node:path';
-import { ProtmError } from '../lib/errors.js';
+import { ProtmError, USAGE_ERROR } from '../lib/errors.js';
 import { cachePaths, repoPaths } from '../lib/paths.js';
 
 export const COMPONENTS = ['kernel', 'mesa', 'qemu'] as const;
@@ -11,7 +11,7 @@ const PIN_OF: Record<Component, string> = { kernel: 'linux', mesa: 'mesa', qemu:
 
 export function asComponent(name: string): Component {
   if ((COMPONENTS as readonly string[]).includes(name)) return name as Component;
-  throw new ProtmError(`unknown component "${name}"`, `components: ${COMPONENTS.join(', ')}`);
+  throw new ProtmError(`unknown component "${name}"`, `components: ${COMPONENTS.join(', ')}`, USAGE_ERROR);
 }
 
 export function pinOf(component: Component): string {

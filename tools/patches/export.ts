@@ -2,7 +2,7 @@
 // `git format-patch` files, the series file and the cover letter. Output is
 // byte-stable: --zero-commit and no signature keep tool versions and commit
 // ids out of the files, so re-exporting an unchanged tree changes nothing.
-import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ProtmError } from '../lib/errors.js';
 import { type Component, patchDir } from './components.js';
@@ -65,7 +65,19 @@ export async function exportSeries(component: Component, src: string): Promise<E
     if (commits.length > 0) {
       const numbering = commits.length > 1 ? ['--numbered'] : ['--no-numbered'];
       // A fixed abbreviation keeps "index" lines stable as the repository grows.
-      await git(src, ['-c', 'core.abbrev=12', 'format-patch', '-q', '--zero-commit', '--no-signature', '--no-binary', ...numbering, '-o', scratch, `${BASE_TAG}..HEAD`]);
+      await git(src, [
+        '-c',
+        'core.abbrev=12',
+        'format-patch',
+        '-q',
+        '--zero-commit',
+        '--no-signature',
+        '--no-binary',
+        ...numbering,
+        '-o',
+        scratch,
+        `${BASE_TAG}..HEAD`,
+      ]);
       for (const name of readdirSync(scratch).sort()) files.set(name, readFileSync(join(scratch, name), 'utf8'));
     }
     const patches = [...files.keys()];

@@ -4,8 +4,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { sha256 } from '../lib/hash.js';
 import { ProtmError } from '../lib/errors.js';
+import { sha256 } from '../lib/hash.js';
 
 const IDENTITY = {
   GIT_COMMITTER_NAME: 'protm',

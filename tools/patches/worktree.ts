@@ -6,10 +6,11 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { ProtmError } from '../lib/errors.js';
 import { progress } from '../lib/progress.js';
 import type { RunRecord } from '../lib/run-record.js';
+import { removeStaleTemps, tempPath } from '../lib/temp.js';
 import { fetchPin, pinHash } from '../sources/fetch.js';
 import { findPin, loadPins } from '../sources/pins.js';
 import { type Component, patchDir, pinOf, treeDir } from './components.js';
-import { getConfig, git, gitTry, isDirty } from './git.js';
+import { editsHash, getConfig, git, gitTry, isDirty } from './git.js';
 import { findHunk, readSeries, type Series } from './series.js';
 
 export const BASE_TAG = 'protm-base';
@@ -28,11 +29,9 @@ export async function ensureBase(component: Component, record: RunRecord, src = 
   const pin = findPin(loadPins(), pinOf(component));
   const wanted = pinHash(pin);
   if (existsSync(join(src, '.git')) && (await getConfig(src, 'protm.pinHash')) === wanted) return src;
-  if (existsSync(join(src, '.git')) && (await isDirty(src))) {
-    throw new ProtmError(`the ${component} pin changed but the work tree ${src} has uncommitted changes`, 'commit and export them (`protm patches export`) or discard them first');
-  }
   const pristine = await fetchPin(pin, record);
-  const tmp = `${src}.tmp-${process.pid}`;
+  removeStaleTemps(src);
+  const tmp = tempPath(src);
   rmSync(tmp, { recursive: true, force: true });
   mkdirSync(tmp, { recursive: true });
   try {
@@ -45,11 +44,21 @@ export async function ensureBase(component: Component, record: RunRecord, src = 
     await git(tmp, ['config', 'gc.auto', '0']);
     const t = Date.now();
     await git(tmp, ['add', '-A', '-f']);
-    await git(tmp, ['commit', '-q', '--no-verify', '-m', `${pin.name} ${pin.packages[0]!.version} as pinned`], { GIT_AUTHOR_DATE: BASE_DATE, GIT_COMMITTER_DATE: BASE_DATE });
+    await git(tmp, ['commit', '-q', '--no-verify', '-m', `${pin.name} ${pin.packages[0]!.version} as pinned`], {
+      GIT_AUTHOR_DATE: BASE_DATE,
+      GIT_COMMITTER_DATE: BASE_DATE,
+    });
     await git(tmp, ['tag', '-f', BASE_TAG]);
     await git(tmp, ['config', 'protm.pinHash', wanted]);
     record.addStep({ name: `git import ${component}`, status: 'ok', seconds: (Date.now() - t) / 1000 });
-    rmSync(src, { recursive: true, force: true });
+    if (existsSync(src)) {
+      // The tree of the old pin may hold work (edits, untracked files,
+      // commits never exported): keep it beside the new one, never delete it.
+      const aside = `${src}.pin-${new Date().toISOString().replace(/[:.]/g, '-')}`;
+      renameSync(src, aside);
+      progress.note(`! the ${component} pin changed: the previous work tree is kept as ${aside} (remove it when nothing there is needed)`);
+      record.set(`previousWorkTree:${component}`, aside);
+    }
     renameSync(tmp, src);
   } finally {
     rmSync(tmp, { recursive: true, force: true });
@@ -132,10 +141,16 @@ export async function applySeries(component: Component, record: RunRecord, opts:
   if (upToDate) return { component, src, series, commits: await seriesCommits(src), changed: false };
   if (!opts.force) {
     if (await isDirty(src)) {
-      throw new ProtmError(`the ${component} work tree ${src} has uncommitted changes and the series differs from it`, 'commit them and run `protm patches export`, or re-run with --force to discard them');
+      throw new ProtmError(
+        `the ${component} work tree ${src} has uncommitted changes and the series differs from it`,
+        'commit them and run `protm patches export`, or re-run with --force to discard them',
+      );
     }
     if (appliedHead && appliedHead !== head) {
-      throw new ProtmError(`the ${component} work tree has commits that are not in ${series.dir} (HEAD ${head.slice(0, 12)})`, 'run `protm patches export` to keep them, or --force to discard them');
+      throw new ProtmError(
+        `the ${component} work tree has commits that are not in ${series.dir} (HEAD ${head.slice(0, 12)})`,
+        'run `protm patches export` to keep them, or --force to discard them',
+      );
     }
   }
   const t = Date.now();
@@ -144,8 +159,63 @@ export async function applySeries(component: Component, record: RunRecord, opts:
   return { component, src, series, commits: await seriesCommits(src), changed: true };
 }
 
+/**
+ * With PROTM_EXACT_SERIES=1 (set by the test command, so by CI) builds never
+ * use the developer's work tree: they use protm's own tree per component,
+ * `trees/<component>-exact`, reset to exactly the series in the checkout
+ * before every build, with build directories of its own. Downloads and
+ * ccache are shared, so this costs links, not compiles.
+ */
+export function exactSeriesMode(): boolean {
+  return process.env.PROTM_EXACT_SERIES === '1';
+}
+
+/** The tree (under trees/) that builds of `component` use. */
+export function buildTreeName(component: Component): string {
+  return exactSeriesMode() ? `${component}-exact` : component;
+}
+
+/**
+ * A tree of protm's own for `component` named `name`: for the kernel a git
+ * worktree sharing the main tree's objects (a second 1.5 GB import would cost
+ * minutes), otherwise a repository of its own made from the pinned source.
+ */
+export async function ownedTree(component: Component, name: string, record: RunRecord): Promise<string> {
+  const src = join(treeDir(name), 'src');
+  if (component !== 'kernel') return ensureBase(component, record, src);
+  const main = await ensureBase(component, record);
+  if (existsSync(join(src, '.git')) && (await getConfig(src, 'protm.pinHash')) === (await getConfig(main, 'protm.pinHash'))) return src;
+  mkdirSync(treeDir(name), { recursive: true });
+  progress.note(`▸ creating the ${component} worktree ${src} (once)`);
+  rmSync(src, { recursive: true, force: true });
+  await git(main, ['worktree', 'prune']);
+  await git(main, ['worktree', 'add', '-f', '--detach', src, BASE_TAG]);
+  return src;
+}
+
+async function exactWorkTree(component: Component, record: RunRecord): Promise<WorkTree> {
+  const src = await ownedTree(component, buildTreeName(component), record);
+  const series = readSeries(patchDir(component));
+  const head = await git(src, ['rev-parse', 'HEAD']);
+  const { seriesHash, appliedHead } = await readTreeState(src);
+  const clean = (await git(src, ['status', '--porcelain'])).length === 0;
+  if (seriesHash !== series.hash || appliedHead !== head || !clean) {
+    await git(src, ['clean', '-ffdq']);
+    const t = Date.now();
+    await applySeriesAt(src, series);
+    record.addStep({ name: `apply ${component} series to ${src} (${series.patches.length} patches)`, status: 'ok', seconds: (Date.now() - t) / 1000 });
+  }
+  return { component, src, series, commits: await seriesCommits(src) };
+}
+
 /** The work tree as it is (for builds): applies the series only when the tree is clean and stale. */
 export async function currentWorkTree(component: Component, record: RunRecord): Promise<WorkTree> {
+  const wt = exactSeriesMode() ? await exactWorkTree(component, record) : await developerWorkTree(component, record);
+  record.set(`tree:${component}`, await describeTree(wt));
+  return wt;
+}
+
+async function developerWorkTree(component: Component, record: RunRecord): Promise<WorkTree> {
   const src = await ensureBase(component, record);
   const series = readSeries(patchDir(component));
   const head = await git(src, ['rev-parse', 'HEAD']);
@@ -157,4 +227,28 @@ export async function currentWorkTree(component: Component, record: RunRecord): 
     progress.note(`! ${component}: building the work tree as edited; it differs from ${series.dir} (export to keep the edits)`);
   }
   return { component, src, series, commits: await seriesCommits(src) };
+}
+
+export interface TreeDescription {
+  src: string;
+  head: string;
+  /** The tree holds exactly the checkout's series (no commits or edits beyond it). */
+  exactSeries: boolean;
+  seriesHash: string;
+  /** Hash of everything the tree holds beyond the pinned base (commits, edits, untracked files). */
+  editsHash: string;
+}
+
+/** What a build used, for metadata.json: a result always says what it tested. */
+export async function describeTree(wt: WorkTree): Promise<TreeDescription> {
+  const head = await git(wt.src, ['rev-parse', 'HEAD']);
+  const { seriesHash, appliedHead } = await readTreeState(wt.src);
+  const clean = (await git(wt.src, ['status', '--porcelain'])).length === 0;
+  return {
+    src: wt.src,
+    head,
+    exactSeries: seriesHash === wt.series.hash && appliedHead === head && clean,
+    seriesHash: wt.series.hash,
+    editsHash: await editsHash(wt.src, BASE_TAG),
+  };
 }

@@ -36,7 +36,7 @@ export const NO_RESULT = 'no result (crashed or timed out?)';
 
 // "[    1.234567] " and, with CONFIG_PRINTK_CALLER, "[    1.234567][    T1] ".
 const TIMESTAMP = /^\[\s*\d+\.\d+\](?:\[\s*[A-Z]?\d+\])? ?/;
-// eslint-disable-next-line no-control-regex
+// biome-ignore lint/suspicious/noControlCharactersInRegex: console output carries control characters to strip
 const ANSI = /\x1b\[[0-9;?]*[A-Za-z]/g;
 
 /** A console line without \r, colour codes and the printk timestamp. */
@@ -154,15 +154,30 @@ export class KtapParser {
       if (VERSION.test(body)) this.openDocument(indent);
       return;
     }
-    if (VERSION.test(body)) return this.version(indent);
+    if (VERSION.test(body)) {
+      this.version(indent);
+      return;
+    }
     const subtest = SUBTEST.exec(body);
-    if (subtest) return this.openNested(indent, 'subtest', subtest[1]?.trim());
+    if (subtest) {
+      this.openNested(indent, 'subtest', subtest[1]?.trim());
+      return;
+    }
     const plan = PLAN.exec(body);
-    if (plan) return this.plan(indent, Number(plan[1]), plan[2]);
+    if (plan) {
+      this.plan(indent, Number(plan[1]), plan[2]);
+      return;
+    }
     const result = RESULT.exec(body);
-    if (result) return this.result(indent, parseResult(result));
+    if (result) {
+      this.result(indent, parseResult(result));
+      return;
+    }
     const bail = BAIL_OUT.exec(body);
-    if (bail) return this.bailOut(bail[1]?.trim());
+    if (bail) {
+      this.bailOut(bail[1]?.trim());
+      return;
+    }
     const top = this.top();
     if (body.startsWith('#')) {
       const diag = body.replace(/^#\s?/, '');

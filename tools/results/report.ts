@@ -4,8 +4,8 @@
 // as skipped, never as passed.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import junit from 'junit-report-builder';
 import type { Builder, TestCase } from 'junit-report-builder';
+import junit from 'junit-report-builder';
 import { type ConsoleFinding, describeFinding } from '../boot/console-scan.js';
 import type { KtapNode, KtapStatus } from './ktap.js';
 
@@ -111,15 +111,18 @@ export function summaryLine(counts: Counts): string {
   return `${counts.passed} passed, ${counts.failed} failed, ${counts.skipped} skipped`;
 }
 
-/** Non-zero on any failure, and when nothing ran at all. */
-export function resultsExitCode(cases: Case[]): number {
-  const counts = countCases(cases);
-  return counts.failed > 0 || counts.total === 0 ? 1 : 0;
+export type Verdict = 'passed' | 'failed' | 'no results' | 'nothing passed';
+
+/** A run passes only when something passed and nothing failed: all-skipped tested nothing. */
+export function verdict(counts: Counts): Verdict {
+  if (counts.total === 0) return 'no results';
+  if (counts.failed > 0) return 'failed';
+  return counts.passed === 0 ? 'nothing passed' : 'passed';
 }
 
-function verdict(counts: Counts): 'passed' | 'failed' | 'no results' {
-  if (counts.total === 0) return 'no results';
-  return counts.failed > 0 ? 'failed' : 'passed';
+/** Non-zero on any failure, when nothing ran at all, and when every case skipped. */
+export function resultsExitCode(cases: Case[]): number {
+  return verdict(countCases(cases)) === 'passed' ? 0 : 1;
 }
 
 function caseId(c: Case): string {
@@ -152,6 +155,8 @@ export function renderText(cases: Case[], width = 120, diagnosticLines = 20): st
   }
   const counts = countCases(cases);
   if (counts.total === 0) parts.push('\nno results: no check reported anything (counted as a failure)');
+  else if (verdict(counts) === 'nothing passed')
+    parts.push(`\nnothing passed: all ${counts.total} cases were skipped, so nothing was tested (counted as a failure)`);
   parts.push(summaryLine(counts));
   return parts.join('\n');
 }
@@ -171,7 +176,7 @@ export function writeResultsJson(path: string, cases: Case[], timing: Timing = {
 // builder throws on them), and a diagnostic may contain "]]>", which the
 // builder only escapes once per CDATA section.
 function xmlSafe(text: string): string {
-  // eslint-disable-next-line no-control-regex
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: these are the characters XML 1.0 forbids
   return text.replace(/[\0-\x08\x0B\x0C\x0E-\x1F\uFFFE\uFFFF]|[\uD800-\uDFFF]/g, '\uFFFD').replace(/\]\]>/g, ']] >');
 }
 

@@ -1,18 +1,19 @@
 // The main job: build what is missing (secure world, check programs, rootfs,
 // kernel), boot the QEMU target on a suite, and turn its console into
 // results (results.json, junit.xml, a table and a closing count line).
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
-import { type KernelBuild, buildKernel } from '../build/kernel.js';
-import { buildQemu } from '../build/qemu.js';
-import { buildRootfs } from '../build/rootfs.js';
-import { type SecureWorld, buildSecureWorld } from '../build/secure-world.js';
-import { buildTargetChecks, teeHeapCheckArgs } from '../build/target-checks.js';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { type ConsoleFinding, scanConsole } from '../boot/console-scan.js';
 import { type BootResult, bootAndWatch, bootInteractive } from '../boot/qemu.js';
 import { StageExitError, StageTimeoutError } from '../boot/stages.js';
+import { buildKernel, type KernelBuild, withKernelTree } from '../build/kernel.js';
+import { buildQemu } from '../build/qemu.js';
+import { buildRootfs } from '../build/rootfs.js';
+import { buildSecureWorld, type SecureWorld } from '../build/secure-world.js';
+import { buildTargetChecks, teeHeapCheckArgs } from '../build/target-checks.js';
+import { requireRoot } from '../host/root.js';
 import { ensureHost } from '../host/setup.js';
-import { ProtmError } from '../lib/errors.js';
+import { ProtmError, USAGE_ERROR } from '../lib/errors.js';
 import { repoRoot } from '../lib/paths.js';
 import type { RunRecord } from '../lib/run-record.js';
 import { parseKtap } from '../results/ktap.js';
@@ -29,6 +30,8 @@ export interface TargetOptions {
 export interface Prepared {
   secure: SecureWorld;
   kernel: KernelBuild;
+  /** This run's copy of the kernel Image (the build directory is shared). */
+  image: string;
   checkArgs: string;
   qemu?: string;
 }
@@ -36,20 +39,36 @@ export interface Prepared {
 /** Everything a boot needs, built or taken from the cache. */
 export async function prepareTarget(record: RunRecord, opts: TargetOptions): Promise<Prepared> {
   await ensureHost(record);
+  if (opts.gpu) requireRoot('the target with the Mali GPU model (our QEMU build)');
   const secure = await buildSecureWorld(record, opts.profile);
   const checks = await buildTargetChecks(record, { taDevKit: secure.taDevKit });
-  await buildRootfs(record, checks);
-  const kernel = await buildKernel(record, { debug: opts.debug });
+  // The initramfs list and the kernel build directory are shared by every
+  // profile: hold the tree from writing the list until this run has its own
+  // copy of the Image, so a concurrent run cannot swap either underneath.
+  const { kernel, image } = await withKernelTree(async () => {
+    await buildRootfs(record, checks);
+    const kernel = await buildKernel(record, { debug: opts.debug });
+    const image = join(record.dir, 'boot', 'bl33.bin');
+    mkdirSync(dirname(image), { recursive: true });
+    copyFileSync(kernel.image, image);
+    return { kernel, image };
+  });
   const qemu = opts.gpu ? (await buildQemu(record)).binary : undefined;
-  return { secure, kernel, checkArgs: teeHeapCheckArgs(secure.profile).join(' '), qemu };
+  return { secure, kernel, image, checkArgs: teeHeapCheckArgs(secure.profile).join(' '), qemu };
+}
+
+const suitesDir = () => join(repoRoot, 'test/target/suites');
+
+/** The target suites (test/target/suites). */
+export function suiteNames(): string[] {
+  return readdirSync(suitesDir()).sort();
 }
 
 /** The suite's file; a suite may declare its own per-check budget ("# check-timeout: SECONDS"). */
 function readSuite(name: string): { checkTimeout?: number } {
-  const dir = join(repoRoot, 'test/target/suites');
-  const path = join(dir, name);
+  const path = join(suitesDir(), name);
   if (!/^[A-Za-z0-9_-]+$/.test(name) || !existsSync(path)) {
-    throw new ProtmError(`no target suite named "${name}"`, `suites: ${readdirSync(dir).sort().join(', ')}`);
+    throw new ProtmError(`no target suite named "${name}"`, `suites: ${suiteNames().join(', ')}`, USAGE_ERROR);
   }
   const declared = /^# check-timeout: (\d+)\s*$/m.exec(readFileSync(path, 'utf8'))?.[1];
   return declared ? { checkTimeout: Number(declared) } : {};
@@ -57,7 +76,9 @@ function readSuite(name: string): { checkTimeout?: number } {
 
 /** A debug kernel (KASAN, lockdep) runs several times slower under TCG. */
 function timeouts(debug: boolean, checkTimeout?: number) {
-  const t = debug ? { firmware: 120, kernel: 600, userspace: 600, check: 900, poweroff: 300 } : { firmware: 60, kernel: 120, userspace: 120, check: 300, poweroff: 60 };
+  const t = debug
+    ? { firmware: 120, kernel: 600, userspace: 600, check: 900, poweroff: 300 }
+    : { firmware: 60, kernel: 120, userspace: 120, check: 300, poweroff: 60 };
   return checkTimeout ? { ...t, check: debug ? checkTimeout * 3 : checkTimeout } : t;
 }
 
@@ -70,7 +91,31 @@ function timeouts(debug: boolean, checkTimeout?: number) {
  */
 export function isPowerOffPanic(f: ConsoleFinding, consoleLog: string, secureLog: string): boolean {
   if (f.kind !== 'tfa-panic' || !/QEMU System Power off/.test(consoleLog)) return false;
-  return secureLog.split('\n').slice(f.line).every((l) => l.trim() === '');
+  return secureLog
+    .split('\n')
+    .slice(f.line)
+    .every((l) => l.trim() === '');
+}
+
+/**
+ * A target booted with the Mali model must have a GPU: Panthor's probe is a
+ * case of its own, so a kernel whose probe fails cannot pass by having every
+ * GPU check skip for want of a render node.
+ */
+export function gpuProbeCase(consoleLog: string): Case {
+  const name = 'Mali GPU probed by Panthor';
+  if (/\[drm\] Initialized panthor /.test(consoleLog)) return { suite: ['boot'], name, status: 'pass', diagnostics: [] };
+  const panthor = consoleLog
+    .split('\n')
+    .filter((l) => /panthor|mali/i.test(l))
+    .slice(-15);
+  return {
+    suite: ['boot'],
+    name,
+    status: 'fail',
+    reason: 'booted with the Mali GPU model, but Panthor never reported "[drm] Initialized panthor"',
+    diagnostics: panthor,
+  };
 }
 
 export interface TargetVerdict {
@@ -89,24 +134,55 @@ export async function runTarget(record: RunRecord, opts: TargetOptions): Promise
   let boot: BootResult | undefined;
   const extra: Case[] = [];
   try {
-    boot = await bootAndWatch(record, { secure: prepared.secure, image: prepared.kernel.image, suite: opts.suite, checkArgs: prepared.checkArgs, timeouts: timeouts(opts.debug, suite.checkTimeout), qemu: prepared.qemu, gpu: opts.gpu });
+    boot = await bootAndWatch(record, {
+      secure: prepared.secure,
+      image: prepared.image,
+      suite: opts.suite,
+      checkArgs: prepared.checkArgs,
+      timeouts: timeouts(opts.debug, suite.checkTimeout),
+      qemu: prepared.qemu,
+      gpu: opts.gpu,
+    });
   } catch (err) {
     if (!(err instanceof StageTimeoutError || err instanceof StageExitError)) throw err;
     // Keep what the checks printed before the hang, and fail the run on it.
-    extra.push({ suite: ['boot'], name: err instanceof StageTimeoutError ? `stage ${err.stage} finished in time` : 'QEMU kept running to the end', status: 'fail', reason: err.message.split('\n')[0], diagnostics: err.message.split('\n').slice(1) });
+    extra.push({
+      suite: ['boot'],
+      name: err instanceof StageTimeoutError ? `stage ${err.stage} finished in time` : 'QEMU kept running to the end',
+      status: 'fail',
+      reason: err.message.split('\n')[0],
+      diagnostics: err.message.split('\n').slice(1),
+    });
   }
   const consoleLog = readFileSync(join(bootDir, 'console.log'), 'utf8');
   const secureLog = readFileSync(join(bootDir, 'secure.log'), 'utf8');
-  const findings = [...scanConsole(consoleLog, { source: 'normal' }), ...scanConsole(secureLog, { source: 'secure' }).filter((f) => !isPowerOffPanic(f, consoleLog, secureLog))];
-  const cases = [...flattenCases(parseKtap(consoleLog)), ...extra, ...findingCases(findings)];
+  const findings = [
+    ...scanConsole(consoleLog, { source: 'normal' }),
+    ...scanConsole(secureLog, { source: 'secure' }).filter((f) => !isPowerOffPanic(f, consoleLog, secureLog)),
+  ];
+  const cases = [...flattenCases(parseKtap(consoleLog)), ...extra, ...(opts.gpu ? [gpuProbeCase(consoleLog)] : []), ...findingCases(findings)];
   const timing = { startedAt: new Date().toISOString(), seconds: boot?.seconds, stages: boot?.timings };
   const p = publishResults(record.dir, cases, { name: `protm.${opts.suite}.${opts.profile}${opts.debug ? '.debug' : ''}`, timing });
-  record.set('target', { ...opts, bootSeconds: boot?.seconds, stages: boot?.timings, qemu: boot?.command, consoleLog: join(bootDir, 'console.log'), secureLog: join(bootDir, 'secure.log') });
+  record.set('target', {
+    ...opts,
+    bootSeconds: boot?.seconds,
+    stages: boot?.timings,
+    qemu: boot?.command,
+    consoleLog: join(bootDir, 'console.log'),
+    secureLog: join(bootDir, 'secure.log'),
+  });
   record.set('results', { summary: summaryLine(p.counts), resultsJson: p.results, junit: p.junit });
   return { cases, exitCode: p.exitCode, text: p.text, boot, resultsJson: p.results, junit: p.junit };
 }
 
 export async function shellTarget(record: RunRecord, opts: TargetOptions): Promise<number> {
   const prepared = await prepareTarget(record, opts);
-  return bootInteractive(record, { secure: prepared.secure, image: prepared.kernel.image, suite: 'shell', checkArgs: prepared.checkArgs, qemu: prepared.qemu, gpu: opts.gpu });
+  return bootInteractive(record, {
+    secure: prepared.secure,
+    image: prepared.image,
+    suite: 'shell',
+    checkArgs: prepared.checkArgs,
+    qemu: prepared.qemu,
+    gpu: opts.gpu,
+  });
 }

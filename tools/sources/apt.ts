@@ -1,7 +1,7 @@
 // A private apt: own sources.list, lists and cache under the protm cache, so
 // the host's apt state is never touched. The mirror is the one the host's apt
 // already uses (or $PROTM_DEBIAN_MIRROR); the suites are those the pins name.
-import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { ProtmError } from '../lib/errors.js';
@@ -35,10 +35,12 @@ export class PrivateApt {
   private prepare(): void {
     for (const d of ['lists/partial', 'archives/partial', 'etc']) mkdirSync(join(this.root, d), { recursive: true });
     const mirror = debianMirror();
-    const sources = [...new Set(this.suites)].sort().flatMap((suite) => [
-      `deb [arch=amd64,arm64 signed-by=${KEYRING}] ${mirror} ${suite} main non-free-firmware`,
-      `deb-src [signed-by=${KEYRING}] ${mirror} ${suite} main`,
-    ]);
+    const sources = [...new Set(this.suites)]
+      .sort()
+      .flatMap((suite) => [
+        `deb [arch=amd64,arm64 signed-by=${KEYRING}] ${mirror} ${suite} main non-free-firmware`,
+        `deb-src [signed-by=${KEYRING}] ${mirror} ${suite} main`,
+      ]);
     writeFileSync(join(this.root, 'etc', 'sources.list'), `${sources.join('\n')}\n`);
     if (!existsSync(join(this.root, 'status'))) writeFileSync(join(this.root, 'status'), '');
     const conf = [
@@ -76,7 +78,10 @@ export class PrivateApt {
     const r = await execa('apt-get', ['update', '-q'], { env: this.env(), reject: false, all: true });
     const out = String(r.all ?? '');
     if (r.exitCode !== 0 || /^(E|Err):/m.test(out)) {
-      throw new ProtmError(`cannot reach the Debian archive at ${debianMirror()}:\n${out.split('\n').slice(-8).join('\n')}`, 'check the network, or set PROTM_DEBIAN_MIRROR');
+      throw new ProtmError(
+        `cannot reach the Debian archive at ${debianMirror()}:\n${out.split('\n').slice(-8).join('\n')}`,
+        'check the network, or set PROTM_DEBIAN_MIRROR',
+      );
     }
   }
 

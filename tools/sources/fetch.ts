@@ -2,7 +2,7 @@
 // the pin, and unpack once into the cache. Work happens in temporary
 // directories that are renamed into place only when complete, so a bad or
 // interrupted download is never used and never left half-unpacked.
-import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ProtmError } from '../lib/errors.js';
 import { sha256, sha256File } from '../lib/hash.js';
@@ -10,7 +10,7 @@ import { cachePaths } from '../lib/paths.js';
 import { runStep } from '../lib/process.js';
 import type { RunRecord } from '../lib/run-record.js';
 import { PrivateApt } from './apt.js';
-import { type Pin, loadPins, pinVersion } from './pins.js';
+import { loadPins, type Pin, pinVersion } from './pins.js';
 
 const MARKER = '.protm-pin.json';
 
@@ -58,7 +58,10 @@ async function download(pin: Pin, apt: PrivateApt): Promise<string> {
     await apt.download(pin, tmp);
     const problems = await checkFiles(pin, tmp);
     if (problems.length > 0) {
-      throw new ProtmError(`pin ${pin.name} ${pinVersion(pin)}: downloaded files do not match the pin; nothing was kept:\n  ${problems.join('\n  ')}`, 'if the new files are intended, run `protm sources update NAME VERSION`');
+      throw new ProtmError(
+        `pin ${pin.name} ${pinVersion(pin)}: downloaded files do not match the pin; nothing was kept:\n  ${problems.join('\n  ')}`,
+        'if the new files are intended, run `protm sources update NAME VERSION`',
+      );
     }
     renameSync(tmp, dir);
     return dir;

@@ -47,7 +47,7 @@ export function loadPins(path = pinFilePath()): Pin[] {
     throw new ProtmError(`cannot read pin file ${path}: ${(err as Error).message}`);
   }
   if (!Array.isArray(parsed.pins)) throw new ProtmError(`pin file ${path}: "pins" must be an array`);
-  parsed.pins.forEach((pin, i) => validatePin(pin, `${path}: pin #${i + 1}`));
+  for (const [i, pin] of parsed.pins.entries()) validatePin(pin, `${path}: pin #${i + 1}`);
   return parsed.pins;
 }
 

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { ProtmError } from '../lib/errors.js';
 import { sha256File } from '../lib/hash.js';
 import { PrivateApt } from './apt.js';
-import { type Pin, findPin, loadPins, savePins } from './pins.js';
+import { findPin, loadPins, type Pin, savePins } from './pins.js';
 
 export async function updatePin(name: string, version: string): Promise<Pin> {
   const pins = loadPins();

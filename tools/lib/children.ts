@@ -1,0 +1,54 @@
+// Child processes die with protm. Each long-running child gets its own
+// process group; when protm exits or is interrupted (Ctrl-C, SIGTERM,
+// SIGHUP), every live group is killed before protm goes, so no compiler, ninja
+// or QEMU keeps a core busy behind it.
+import type { ChildProcess } from 'node:child_process';
+
+const groups = new Set<number>();
+
+function killGroup(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    // already gone
+  }
+}
+
+function killAll(signal: NodeJS.Signals): void {
+  for (const pid of groups) killGroup(pid, signal);
+}
+
+const EXIT_CODES: Partial<Record<NodeJS.Signals, number>> = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 };
+let installed = false;
+
+function install(): void {
+  if (installed) return;
+  installed = true;
+  process.on('exit', () => killAll('SIGKILL'));
+  for (const signal of Object.keys(EXIT_CODES) as NodeJS.Signals[]) {
+    process.on(signal, () => {
+      process.stderr.write(`\nprotm: ${signal}: stopping ${groups.size} running step(s)\n`);
+      killAll('SIGTERM');
+      setTimeout(() => process.exit(EXIT_CODES[signal]), 300).unref();
+      // The exit handler SIGKILLs whatever did not stop in time.
+    });
+  }
+}
+
+/** Track `child` (spawned with detached: true) until it exits; returns the untracking function. */
+export function killGroupOnExit(child: Pick<ChildProcess, 'pid' | 'once'>): () => void {
+  install();
+  const pid = child.pid;
+  if (pid === undefined) return () => {};
+  groups.add(pid);
+  const release = () => {
+    groups.delete(pid);
+  };
+  child.once('exit', release);
+  return release;
+}
+
+/** Signal the process group of `child` (spawned with detached: true). */
+export function signalGroup(child: Pick<ChildProcess, 'pid'>, signal: NodeJS.Signals): void {
+  if (child.pid !== undefined) killGroup(child.pid, signal);
+}
