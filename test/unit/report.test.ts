@@ -16,6 +16,7 @@ import {
   renderTable,
   renderText,
   resultsExitCode,
+  resultsJson,
   summaryLine,
   writeJUnit,
   writeResultsJson,
@@ -77,13 +78,17 @@ describe('cases', () => {
     expect(renderText(cases).split('\n').at(-1)).toBe('3 passed, 1 failed, 3 skipped');
   });
 
-  it('exits non-zero on a failure and when nothing ran, zero when all passed or skipped', () => {
+  it('exits non-zero on a failure, when nothing ran and when every case skipped; zero when something passed and nothing failed', () => {
     expect(resultsExitCode(cases)).toBe(1);
     expect(resultsExitCode([])).toBe(1);
     expect(resultsExitCode(flattenCases(parseKtap('TAP version 14\n1..0\n')))).toBe(1);
     const good = cases.filter((c) => c.status !== 'fail');
     expect(resultsExitCode(good)).toBe(0);
-    expect(resultsExitCode(cases.filter((c) => c.status === 'todo'))).toBe(0);
+    const skippedOnly = cases.filter((c) => c.status === 'skip' || c.status === 'todo');
+    expect(skippedOnly.length).toBeGreaterThan(1);
+    expect(resultsExitCode(skippedOnly)).toBe(1);
+    expect(renderText(skippedOnly)).toMatch(/nothing passed: all \d+ cases were skipped, so nothing was tested/);
+    expect(JSON.parse(resultsJson(skippedOnly)).status).toBe('nothing passed');
   });
 
   it('makes a clean run fail when the console has a kernel report', () => {

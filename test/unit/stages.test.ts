@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { qemuBootStages, StageExitError, StageTimeoutError, StageTracker, watchStages } from '../../tools/boot/stages.js';
 import { repoRoot } from '../../tools/lib/paths.js';
+import { unwrapKtapLine } from '../../tools/results/ktap.js';
 
 const FAKE_QEMU = join(repoRoot, 'test', 'fixtures', 'boot', 'fake-qemu.mjs');
 const FAST = { firmware: 1, kernel: 1, userspace: 1, check: 1, poweroff: 1 };
@@ -125,7 +126,7 @@ describe('stage tracking', () => {
     expect(feed('[    1.300000] Run /init as init process', 2000)).toBe('userspace');
     // In-kernel KUnit output carries a printk timestamp: not our checks.
     expect(feed('[    1.400000] KTAP version 1', 100)).toBe('userspace');
-    expect(feed('KTAP version 1', 400)).toBe('check #1');
+    expect(feed(unwrapKtapLine('[    1.800000] protm-ktap: KTAP version 1'), 400)).toBe('check #1');
     expect(feed('1..3')).toBe('check #1');
     expect(feed('ok 1 tee-probe', 1000)).toBe('check #2');
     expect(feed('# Subtest: heap', 100)).toBe('check: heap');

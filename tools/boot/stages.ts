@@ -10,6 +10,7 @@
 import type { Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import { ProtmError } from '../lib/errors.js';
+import { unwrapKtapLine } from '../results/ktap.js';
 
 /** A line pattern; for a RegExp, capture group 1 (if any) names the instance. */
 export type Marker = RegExp | ((line: string) => boolean);
@@ -257,7 +258,7 @@ export function watchStages(child: WatchedChild, output: Readable, opts: WatchOp
       if (tail.length > tailSize) tail.shift();
       opts.onLine?.(line);
       if (done) return;
-      tracker.feed(line);
+      tracker.feed(unwrapKtapLine(line));
       if (tracker.finished) {
         done = true;
         clearTimeout(timer);
@@ -326,9 +327,10 @@ function ktapRunFinished(): (line: string) => boolean {
  * Stages of our QEMU boot: firmware (TF-A, OP-TEE, bootloader) until Linux
  * starts, the kernel until it runs init, userspace until the checks print
  * their KTAP header, each check from its `# Subtest:` line (or the previous
- * result) to its result line, and power-off. The checks' KTAP is expected
- * unindented at the start of a line and without a printk timestamp, which is
- * how in-kernel KUnit output (timestamped) is kept from counting as ours.
+ * result) to its result line, and power-off. The checks' KTAP arrives through
+ * the kernel log tagged "protm-ktap: " (see run-suite); watchStages hands the
+ * tracker its untagged text, so these markers see plain KTAP, while in-kernel
+ * KUnit output (timestamped, untagged) does not count as ours.
  * Call once per boot: the power-off marker keeps state.
  */
 export function qemuBootStages(timeouts: Partial<BootTimeouts> = {}): Stage[] {

@@ -44,6 +44,29 @@ export function stripConsolePrefix(line: string): string {
   return line.replace(ANSI, '').replace(/\r/g, '').replace(TIMESTAMP, '');
 }
 
+/**
+ * The target's checks print their KTAP through the kernel log (run-suite
+ * writes each line to /dev/kmsg), tagged so that it can be told apart from
+ * kernel messages and from in-kernel KUnit output on the same console.
+ */
+export const KTAP_TAG = 'protm-ktap: ';
+const TAGGED = new RegExp(`^(?:\\[\\s*\\d+\\.\\d+\\](?:\\[\\s*[A-Z]?\\d+\\])? ?)?${KTAP_TAG}(.*)$`);
+
+/** A console line as the KTAP channel sees it: a tagged line's KTAP text, any other line unchanged. */
+export function unwrapKtapLine(line: string): string {
+  const m = TAGGED.exec(line.replace(ANSI, '').replace(/\r/g, ''));
+  return m ? m[1]! : line;
+}
+
+/** The KTAP the target's checks printed, out of a whole console log. */
+export function ktapChannel(consoleLog: string): string {
+  return consoleLog
+    .split('\n')
+    .map((l) => TAGGED.exec(l.replace(ANSI, '').replace(/\r/g, ''))?.[1])
+    .filter((l): l is string => l !== undefined)
+    .join('\n');
+}
+
 const VERSION = /^K?TAP version \d+$/;
 const SUBTEST = /^# Subtest: (.*)$/;
 const PLAN = /^1\.\.(\d+)\s*(?:#\s*(.*))?$/;

@@ -16,7 +16,7 @@ import { ensureHost } from '../host/setup.js';
 import { ProtmError, USAGE_ERROR } from '../lib/errors.js';
 import { repoRoot } from '../lib/paths.js';
 import type { RunRecord } from '../lib/run-record.js';
-import { parseKtap } from '../results/ktap.js';
+import { ktapChannel, parseKtap } from '../results/ktap.js';
 import { type Case, findingCases, flattenCases, publishResults, summaryLine } from '../results/report.js';
 
 export interface TargetOptions {
@@ -160,7 +160,7 @@ export async function runTarget(record: RunRecord, opts: TargetOptions): Promise
     ...scanConsole(consoleLog, { source: 'normal' }),
     ...scanConsole(secureLog, { source: 'secure' }).filter((f) => !isPowerOffPanic(f, consoleLog, secureLog)),
   ];
-  const cases = [...flattenCases(parseKtap(consoleLog)), ...extra, ...(opts.gpu ? [gpuProbeCase(consoleLog)] : []), ...findingCases(findings)];
+  const cases = [...flattenCases(parseKtap(ktapChannel(consoleLog))), ...extra, ...(opts.gpu ? [gpuProbeCase(consoleLog)] : []), ...findingCases(findings)];
   const timing = { startedAt: new Date().toISOString(), seconds: boot?.seconds, stages: boot?.timings };
   const p = publishResults(record.dir, cases, { name: `protm.${opts.suite}.${opts.profile}${opts.debug ? '.debug' : ''}`, timing });
   record.set('target', {
