@@ -16,6 +16,7 @@ import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, w
 import { cpus } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { ensureBuildRoot } from '../host/buildroot.js';
+import { requireRoot } from '../host/root.js';
 import { cachedArtifact } from '../lib/artifact.js';
 import { ProtmError } from '../lib/errors.js';
 import { sha256 } from '../lib/hash.js';
@@ -202,6 +203,7 @@ export async function buildQemuAt(
 }
 
 export async function buildQemu(record: RunRecord): Promise<QemuBuild> {
+  requireRoot('building QEMU');
   return withLock(`tree-${buildTreeName('qemu')}`, () => buildQemuLocked(record));
 }
 

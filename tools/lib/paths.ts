@@ -11,6 +11,17 @@ export function cacheDir(): string {
   return fromEnv && fromEnv.length > 0 ? resolve(fromEnv) : join(homedir(), '.cache', 'protm');
 }
 
+/**
+ * Another protm cache to borrow from (PROTM_SHARED_CACHE): its verified
+ * downloads are copied instead of downloaded again (and checked against the
+ * pins like any download), and its ccache directory is shared. Used by the
+ * first-run test, which starts from an empty cache.
+ */
+export function sharedCacheDir(): string | undefined {
+  const dir = process.env.PROTM_SHARED_CACHE;
+  return dir && dir.length > 0 ? resolve(dir) : undefined;
+}
+
 export const cachePaths = {
   /** Private apt state: lists, downloaded archives. */
   apt: () => join(cacheDir(), 'apt'),
@@ -24,7 +35,7 @@ export const cachePaths = {
   artifacts: () => join(cacheDir(), 'artifacts'),
   /** One directory per command run: logs and metadata.json. */
   runs: () => join(cacheDir(), 'runs'),
-  ccache: () => join(cacheDir(), 'ccache'),
+  ccache: () => join(sharedCacheDir() ?? cacheDir(), 'ccache'),
   buildRoots: () => join(cacheDir(), 'buildroots'),
   /** Inter-process locks (one file per locked resource, naming its holder). */
   locks: () => join(cacheDir(), 'locks'),

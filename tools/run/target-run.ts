@@ -53,7 +53,8 @@ export async function prepareTarget(record: RunRecord, opts: TargetOptions): Pro
     copyFileSync(kernel.image, image);
     return { kernel, image };
   });
-  const qemu = opts.gpu ? (await buildQemu(record)).binary : undefined;
+  // PROTM_QEMU boots another QEMU binary (one's own build, a wrapper) instead.
+  const qemu = process.env.PROTM_QEMU || (opts.gpu ? (await buildQemu(record)).binary : undefined);
   return { secure, kernel, image, checkArgs: teeHeapCheckArgs(secure.profile).join(' '), qemu };
 }
 

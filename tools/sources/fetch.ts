@@ -2,13 +2,15 @@
 // the pin, and unpack once into the cache. Work happens in temporary
 // directories that are renamed into place only when complete, so a bad or
 // interrupted download is never used and never left half-unpacked.
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ProtmError } from '../lib/errors.js';
 import { sha256, sha256File } from '../lib/hash.js';
-import { cachePaths } from '../lib/paths.js';
+import { withLock } from '../lib/lock.js';
+import { cachePaths, sharedCacheDir } from '../lib/paths.js';
 import { runStep } from '../lib/process.js';
 import type { RunRecord } from '../lib/run-record.js';
+import { removeStaleTemps, tempPath } from '../lib/temp.js';
 import { PrivateApt } from './apt.js';
 import { loadPins, type Pin, pinVersion } from './pins.js';
 
@@ -47,15 +49,26 @@ export async function checkFiles(pin: Pin, dir: string): Promise<string[]> {
   return problems;
 }
 
+/** Copy `pin`'s files from the shared cache when it has them, verified; false when it has not. */
+async function copyShared(pin: Pin, into: string): Promise<boolean> {
+  const shared = sharedCacheDir();
+  if (!shared) return false;
+  const from = join(shared, 'downloads', pin.name, safeVersion(pinVersion(pin)));
+  if ((await checkFiles(pin, from)).length > 0) return false;
+  for (const file of Object.keys(pin.files)) copyFileSync(join(from, file), join(into, file));
+  return true;
+}
+
 async function download(pin: Pin, apt: PrivateApt): Promise<string> {
   const dir = downloadDir(pin);
   if (existsSync(dir) && (await checkFiles(pin, dir)).length === 0) return dir;
   rmSync(dir, { recursive: true, force: true });
-  const tmp = `${dir}.tmp-${process.pid}`;
+  removeStaleTemps(dir);
+  const tmp = tempPath(dir);
   rmSync(tmp, { recursive: true, force: true });
   mkdirSync(tmp, { recursive: true });
   try {
-    await apt.download(pin, tmp);
+    if (!(await copyShared(pin, tmp))) await apt.download(pin, tmp);
     const problems = await checkFiles(pin, tmp);
     if (problems.length > 0) {
       throw new ProtmError(
@@ -75,7 +88,8 @@ async function unpack(pin: Pin, from: string, record: RunRecord): Promise<string
   const marker = join(dest, MARKER);
   if (existsSync(marker) && JSON.parse(readFileSync(marker, 'utf8')).pinHash === pinHash(pin)) return dest;
   rmSync(dest, { recursive: true, force: true });
-  const tmp = `${dest}.tmp-${process.pid}`;
+  removeStaleTemps(dest);
+  const tmp = tempPath(dest);
   rmSync(tmp, { recursive: true, force: true });
   mkdirSync(tmp, { recursive: true });
   const stage = `unpack ${pin.name} ${pinVersion(pin)}`;
@@ -114,8 +128,7 @@ async function unpack(pin: Pin, from: string, record: RunRecord): Promise<string
 
 /** Make `pin` available, verified and unpacked; returns the unpacked tree. */
 export async function fetchPin(pin: Pin, record: RunRecord, apt = new PrivateApt(loadPins().map((p) => p.suite))): Promise<string> {
-  const from = await download(pin, apt);
-  const dir = await unpack(pin, from, record);
+  const dir = await withLock(`pin-${pin.name}`, async () => unpack(pin, await download(pin, apt), record));
   record.set(`source:${pin.name}`, { version: pinVersion(pin), pinHash: pinHash(pin), dir });
   return dir;
 }
