@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { leaf } from '../lib/command.js';
+import { requireFreeSpace } from '../lib/disk.js';
 import { ProtmError } from '../lib/errors.js';
 import { PrivateApt } from '../sources/apt.js';
 import { fetchPin, verifyPin } from '../sources/fetch.js';
@@ -13,6 +14,7 @@ export function sourcesCommand(): Command {
     cmd.command('fetch').description('download, check sha256 and unpack pinned sources (all, or the named ones)').argument('[names...]', 'pin names'),
     'sources fetch',
     async ({ record }, names: string[]) => {
+      requireFreeSpace();
       const pins = loadPins();
       const chosen = names.length > 0 ? names.map((n) => findPin(pins, n)) : pins;
       const apt = new PrivateApt(pins.map((p) => p.suite));

@@ -68,7 +68,9 @@ export function artifactDamage(dir: string): string[] {
 export async function cachedArtifact(record: RunRecord, name: string, keyParts: unknown, build: (outDir: string) => Promise<void>): Promise<Artifact> {
   const key = artifactKey(keyParts);
   const dir = join(cachePaths.artifacts(), `${name}-${key}`);
-  return withLock(`artifact-${name}-${key}`, async () => {
+  // One lock per product name, not per key: builds of a name share a work
+  // directory (trees/secure/tfa, trees/target-checks...) whatever their key.
+  return withLock(`artifact-${name}`, async () => {
     if (existsSync(join(dir, DONE))) {
       const damage = artifactDamage(dir);
       if (damage.length === 0) {

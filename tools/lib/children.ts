@@ -21,7 +21,8 @@ function killAll(signal: NodeJS.Signals): void {
 const EXIT_CODES: Partial<Record<NodeJS.Signals, number>> = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 };
 let installed = false;
 
-function install(): void {
+/** Install the exit and signal handlers (once); every command does at start. */
+export function stopChildrenOnExit(): void {
   if (installed) return;
   installed = true;
   process.on('exit', () => killAll('SIGKILL'));
@@ -37,7 +38,7 @@ function install(): void {
 
 /** Track `child` (spawned with detached: true) until it exits; returns the untracking function. */
 export function killGroupOnExit(child: Pick<ChildProcess, 'pid' | 'once'>): () => void {
-  install();
+  stopChildrenOnExit();
   const pid = child.pid;
   if (pid === undefined) return () => {};
   groups.add(pid);

@@ -3,6 +3,7 @@
 import type { Command } from 'commander';
 import { pinHash } from '../sources/fetch.js';
 import { loadPins, pinVersion } from '../sources/pins.js';
+import { stopChildrenOnExit } from './children.js';
 import { diskFullError } from './disk.js';
 import { ProtmError } from './errors.js';
 import { progress } from './progress.js';
@@ -33,6 +34,7 @@ export function leaf(cmd: Command, recordName: string, handler: Handler): Comman
     const opts = self.opts() as { json?: boolean };
     const args = raw.slice(0, -1);
     const json = Boolean(opts.json);
+    stopChildrenOnExit();
     const record = new RunRecord(recordName);
     const started = Date.now();
     recordPins(record);

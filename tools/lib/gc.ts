@@ -32,16 +32,19 @@ function remove(path: string, removed: Removed[]): void {
   rmSync(path, { recursive: true, force: true });
 }
 
-/** Remove all but the newest `keep` run records (names start with their ISO time, so they sort). `exclude` is the running command's own. */
-export function pruneRuns(keep: number, exclude?: string): Removed[] {
+/**
+ * Keep the newest `keep` run records, counting `current` (the running
+ * command's own, never removed); names start with their ISO time, so they sort.
+ */
+export function pruneRuns(keep: number, current: string): Removed[] {
   const dir = cachePaths.runs();
   if (!existsSync(dir)) return [];
   const removed: Removed[] = [];
-  const runs = readdirSync(dir)
-    .filter((n) => join(dir, n) !== exclude)
+  const others = readdirSync(dir)
+    .filter((n) => join(dir, n) !== current)
     .sort()
     .reverse();
-  for (const name of runs.slice(Math.max(0, keep))) remove(join(dir, name), removed);
+  for (const name of others.slice(Math.max(0, keep - 1))) remove(join(dir, name), removed);
   return removed;
 }
 

@@ -1,0 +1,133 @@
+// Verdicts that cannot lie: a run that tested nothing, a GPU that never
+// probed, a KUnit build that failed, an edit nobody exported. Each fault is
+// injected for real (a kernel series with one more patch, an edit in the
+// developer's work tree) and the verdict must be red, or must not depend on it.
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, cpSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { repoRoot } from '../../tools/lib/paths.js';
+import { treeDir } from '../../tools/patches/components.js';
+import { buildTreeName } from '../../tools/patches/worktree.js';
+import { lastJson, protm } from '../helpers/cli.js';
+
+interface ResultsDoc {
+  status: string;
+  counts: { total: number; passed: number; failed: number; skipped: number };
+  cases: { suite: string[]; name: string; status: string; reason?: string }[];
+}
+
+const scratch = mkdtempSync(join(tmpdir(), 'protm-verdicts-'));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+function results(stdout: string): { summary: Record<string, unknown>; doc: ResultsDoc } {
+  const summary = lastJson(stdout);
+  return { summary, doc: JSON.parse(readFileSync(summary.results as string, 'utf8')) as ResultsDoc };
+}
+
+/**
+ * A patches root holding the checkout's kernel series plus one patch made by
+ * `edit` on top of it (in protm's exact-series tree, which is reset after).
+ */
+async function seriesWithExtraPatch(name: string, edit: (src: string) => void): Promise<string> {
+  const built = await protm(['build', 'kernel']);
+  expect(built.exitCode, built.stderr).toBe(0);
+  const src = join(treeDir(buildTreeName('kernel')), 'src');
+  const root = join(scratch, name);
+  cpSync(join(repoRoot, 'kernel-patches'), join(root, 'kernel-patches'), { recursive: true });
+  for (const c of ['qemu', 'mesa']) if (existsSync(join(repoRoot, `${c}-patches`))) symlinkSync(join(repoRoot, `${c}-patches`), join(root, `${c}-patches`));
+  const git = (args: string[]) =>
+    execFileSync('git', args, {
+      cwd: src,
+      encoding: 'utf8',
+      env: {
+        ...process.env,
+        GIT_AUTHOR_NAME: 'protm test',
+        GIT_AUTHOR_EMAIL: 'test@protm.invalid',
+        GIT_COMMITTER_NAME: 'protm test',
+        GIT_COMMITTER_EMAIL: 'test@protm.invalid',
+      },
+    });
+  edit(src);
+  git(['commit', '-qam', `test: ${name}`]);
+  const patch = git(['format-patch', '-1', '--zero-commit', '-o', join(root, 'kernel-patches'), '--start-number', '99']).trim();
+  git(['reset', '-q', '--hard', 'HEAD~1']);
+  writeFileSync(join(root, 'kernel-patches', 'series'), `${readFileSync(join(root, 'kernel-patches', 'series'), 'utf8')}${patch.split('/').pop()}\n`);
+  return root;
+}
+
+function replaceIn(path: string, from: string, to: string): void {
+  const text = readFileSync(path, 'utf8');
+  expect(text).toContain(from);
+  writeFileSync(path, text.replace(from, to));
+}
+
+describe('verdicts', () => {
+  it('a run in which every case skipped is a failure, not a pass (--no-gpu, GPU suite)', async () => {
+    const r = await protm(['run', '--suite', 'panthor-protm', '--no-gpu', '--json']);
+    expect(r.exitCode).toBe(1);
+    const { summary, doc } = results(r.stdout);
+    expect(summary.status).toBe('failed');
+    expect(doc.status).toBe('nothing passed');
+    expect(doc.counts.total).toBeGreaterThanOrEqual(10);
+    expect(doc.counts.skipped).toBe(doc.counts.total);
+  });
+
+  it('a kernel whose Panthor probe fails makes the GPU suite fail, even though its checks would skip', async () => {
+    const root = await seriesWithExtraPatch('probe-fails', (src) =>
+      replaceIn(join(src, 'drivers/gpu/drm/panthor/panthor_drv.c'), '\treturn panthor_device_init(ptdev);\n}', '\treturn -ENODEV;\n}'),
+    );
+    const r = await protm(['run', '--suite', 'gpu-basic', '--json'], { PROTM_PATCHES_ROOT: root });
+    expect(r.exitCode, r.stderr.slice(-3000)).toBe(1);
+    const { doc } = results(r.stdout);
+    const probe = doc.cases.find((c) => c.name === 'Mali GPU probed by Panthor');
+    expect(probe).toMatchObject({ suite: ['boot'], status: 'fail' });
+    expect(probe?.reason).toMatch(/Panthor never reported "\[drm\] Initialized panthor"/);
+    expect(doc.counts.passed).toBe(0);
+  });
+
+  it('protm kunit on a series that does not build fails; it never reports an earlier run', async () => {
+    const good = await protm(['kunit', '--json']);
+    expect(good.exitCode, good.stderr.slice(-3000)).toBe(0);
+    const root = await seriesWithExtraPatch('kunit-breaks', (src) => {
+      const drv = join(src, 'drivers/gpu/drm/panthor/panthor_drv.c');
+      writeFileSync(drv, `${readFileSync(drv, 'utf8')}\nthis line is not C;\n`);
+    });
+    const r = await protm(['kunit', '--json'], { PROTM_PATCHES_ROOT: root });
+    expect(r.exitCode).toBe(1);
+    expect(lastJson(r.stdout)).toMatchObject({
+      status: 'failed',
+      error: expect.stringMatching(/kunit\.py left no \S+test\.log: the kernel did not build or boot/),
+    });
+    expect(r.stdout).not.toMatch(/\d+ passed, 0 failed/);
+  });
+
+  it("builds for tests use exactly the checkout's series: an unexported edit in the developer's tree is not built, and metadata says what was", async () => {
+    const devSrc = join(treeDir('kernel'), 'src');
+    const file = join(devSrc, 'drivers/gpu/drm/panthor/panthor_drv.c');
+    const before = await protm(['build', 'kernel', '--json']);
+    expect(before.exitCode, before.stderr).toBe(0);
+    const original = readFileSync(file);
+    const saved = join(scratch, 'panthor_drv.c.orig');
+    copyFileSync(file, saved);
+    try {
+      writeFileSync(file, `${original}\n#error an edit that was never exported\n`);
+      const r = await protm(['build', 'kernel', '--json']);
+      expect(r.exitCode, r.stderr.slice(-3000)).toBe(0);
+      const meta = JSON.parse(readFileSync(lastJson(r.stdout).metadata as string, 'utf8')) as Record<
+        string,
+        { src: string; head: string; exactSeries: boolean; editsHash: string }
+      >;
+      const tree = meta['tree:kernel']!;
+      expect(tree.src).toBe(join(treeDir('kernel-exact'), 'src'));
+      expect(tree.exactSeries).toBe(true);
+      expect(tree.head).toMatch(/^[0-9a-f]{40}$/);
+      expect(tree.editsHash).toMatch(/^[0-9a-f]{64}$/);
+      expect(lastJson(r.stdout).imageSha256).toBe(lastJson(before.stdout).imageSha256);
+    } finally {
+      copyFileSync(saved, file);
+    }
+    expect(readFileSync(file).equals(original)).toBe(true);
+  });
+});
