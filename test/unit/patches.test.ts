@@ -25,10 +25,15 @@ beforeAll(async () => {
   await git(tree, ['sparse-checkout', 'set', '--no-cone', '/drivers/gpu/drm/panthor/']);
   await git(tree, ['checkout', '-q', '--detach', BASE_TAG]);
   process.env.PROTM_PATCHES_ROOT = join(scratch, 'exported');
+  // The fixture was exported by "Protm Test": exporting as them gives the same bytes.
+  process.env.GIT_AUTHOR_NAME = 'Protm Test';
+  process.env.GIT_AUTHOR_EMAIL = 'test@protm.invalid';
 });
 
 afterAll(async () => {
   delete process.env.PROTM_PATCHES_ROOT;
+  delete process.env.GIT_AUTHOR_NAME;
+  delete process.env.GIT_AUTHOR_EMAIL;
   rmSync(scratch, { recursive: true, force: true });
   await git(main, ['worktree', 'prune']);
   // The test tree's own branch (protm/<its parent directory>).
@@ -62,6 +67,24 @@ describe('patch series engine', () => {
     const result = await exportSeries('kernel', tree);
     expect(result.patches).toEqual(readSeries(fixture).patches);
     expect(files(result.dir)).toEqual(files(fixture));
+  });
+
+  it("exports with the exporter's git identity: From:, Signed-off-by and the cover letter, nothing of the previous author", async () => {
+    process.env.GIT_AUTHOR_NAME = 'Ada Exporter';
+    process.env.GIT_AUTHOR_EMAIL = 'ada@example.org';
+    try {
+      const result = await exportSeries('kernel', tree);
+      for (const name of [...result.patches, '0000-cover-letter.patch']) {
+        const text = readFileSync(join(result.dir, name), 'utf8');
+        expect(text, name).toMatch(/^From: Ada Exporter <ada@example\.org>$/m);
+        expect(text, name).not.toContain('test@protm.invalid');
+        if (name !== '0000-cover-letter.patch') expect(text, name).toMatch(/^Signed-off-by: Ada Exporter <ada@example\.org>$/m);
+      }
+    } finally {
+      process.env.GIT_AUTHOR_NAME = 'Protm Test';
+      process.env.GIT_AUTHOR_EMAIL = 'test@protm.invalid';
+      await exportSeries('kernel', tree);
+    }
   });
 
   it('re-exporting an unchanged tree changes no file', async () => {

@@ -4,7 +4,9 @@
 // ids out of the files, so re-exporting an unchanged tree changes nothing.
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { execa } from 'execa';
 import { ProtmError } from '../lib/errors.js';
+import { repoRoot } from '../lib/paths.js';
 import { type Component, patchDir } from './components.js';
 import { git, gitTry, isDirty } from './git.js';
 import { COVER_LETTER } from './series.js';
@@ -34,8 +36,43 @@ export function readCoverProse(text: string | undefined, component: Component): 
   return { title, body: (end >= 0 ? afterHeaders.slice(0, end) : afterHeaders).trimEnd() };
 }
 
-async function composeCover(src: string, prose: CoverProse, count: number): Promise<string> {
-  const from = count > 0 ? await git(src, ['log', '-1', '--format=%an <%ae>', 'HEAD']) : 'protm <protm@localhost>';
+/**
+ * Who exports: the git identity of the checkout (user.name and user.email,
+ * or GIT_AUTHOR_NAME/EMAIL), never a placeholder of ours.
+ */
+export async function exporterIdentity(): Promise<string> {
+  // Not through git()/gitTry(): they pin protm's own identity for its commits.
+  const r = await execa('git', ['var', 'GIT_AUTHOR_IDENT'], { cwd: repoRoot, reject: false, stdin: 'ignore' });
+  const ident = /^(.*<[^>]*>)/.exec(String(r.stdout).trim())?.[1];
+  if (r.exitCode !== 0 || !ident) {
+    throw new ProtmError(
+      'exported patches carry your git identity, and git has none',
+      'set it: git config --global user.name "Your Name"; git config --global user.email you@example.org',
+    );
+  }
+  return ident;
+}
+
+/**
+ * The patch as `who` exports it: their From:, and their Signed-off-by in
+ * place of the one the previous author gave (or added, when missing).
+ */
+export function stampIdentity(patch: string, who: string): string {
+  const previous = /^From: (.*)$/m.exec(patch)?.[1];
+  const stamped = patch.replace(/^From: .*$/m, `From: ${who}`);
+  const end = stamped.indexOf('\n---\n');
+  if (end < 0) return stamped;
+  let message = stamped
+    .slice(0, end)
+    .split('\n')
+    .map((l) => (previous && l === `Signed-off-by: ${previous}` ? `Signed-off-by: ${who}` : l))
+    .join('\n');
+  if (!message.split('\n').includes(`Signed-off-by: ${who}`)) message = `${message}\nSigned-off-by: ${who}`;
+  return message + stamped.slice(end);
+}
+
+async function composeCover(prose: CoverProse, count: number, who: string, src: string): Promise<string> {
+  const from = who;
   const prefix = count > 0 ? `[PATCH 0/${count}]` : '[PATCH 0/0]';
   const generated =
     count > 0
@@ -57,6 +94,7 @@ export async function exportSeries(component: Component, src: string): Promise<E
   if (await isDirty(src)) throw new ProtmError(`the ${component} work tree ${src} has uncommitted changes`, 'commit them first: each commit becomes one patch');
   const dir = patchDir(component);
   mkdirSync(dir, { recursive: true });
+  const who = await exporterIdentity();
   const commits = await seriesCommits(src);
   const scratch = join(src, '..', `export-${process.pid}`);
   rmSync(scratch, { recursive: true, force: true });
@@ -78,12 +116,12 @@ export async function exportSeries(component: Component, src: string): Promise<E
         scratch,
         `${BASE_TAG}..HEAD`,
       ]);
-      for (const name of readdirSync(scratch).sort()) files.set(name, readFileSync(join(scratch, name), 'utf8'));
+      for (const name of readdirSync(scratch).sort()) files.set(name, stampIdentity(readFileSync(join(scratch, name), 'utf8'), who));
     }
     const patches = [...files.keys()];
     const coverPath = join(dir, COVER_LETTER);
     const prose = readCoverProse(existsSync(coverPath) ? readFileSync(coverPath, 'utf8') : undefined, component);
-    files.set(COVER_LETTER, await composeCover(src, prose, commits.length));
+    files.set(COVER_LETTER, await composeCover(prose, commits.length, who, src));
     files.set('series', patches.map((p) => `${p}\n`).join(''));
     const changed: string[] = [];
     for (const [name, content] of files) {
