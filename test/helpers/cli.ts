@@ -11,7 +11,12 @@ export interface CliResult {
 }
 
 export async function protm(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
-  const r = await execa(process.execPath, [join(repoRoot, 'bin', 'protm.js'), ...args], { env, reject: false, stdin: 'ignore' });
+  return protmAt(repoRoot, args, env);
+}
+
+/** The CLI of another checkout (e.g. a fresh clone), run from that checkout. */
+export async function protmAt(checkout: string, args: string[], env: Record<string, string> = {}): Promise<CliResult> {
+  const r = await execa(process.execPath, [join(checkout, 'bin', 'protm.js'), ...args], { cwd: checkout, env, reject: false, stdin: 'ignore' });
   return { exitCode: r.exitCode ?? -1, stdout: String(r.stdout), stderr: String(r.stderr) };
 }
 

@@ -61,6 +61,7 @@ describe('pinned sources', () => {
   });
 
   it('verify notices a cached file that was altered, and fetch replaces it', async () => {
+    await fetchPin(small, new RunRecord('test'));
     const file = join(downloadDir(small), Object.keys(small.files)[0]!);
     writeFileSync(file, Buffer.concat([readFileSync(file), Buffer.from('tampered')]));
     expect((await verifyPin(small)).join('\n')).toMatch(/sha256 [0-9a-f]{64}, pin says/);

@@ -3,7 +3,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import {
   guestRam,
   loadSecureProfile,
@@ -13,7 +13,8 @@ import {
   secureProfilesDir,
   staticSdpRegion,
 } from '../../tools/build/secure-world.js';
-import { sourceDir } from '../../tools/sources/fetch.js';
+import { RunRecord } from '../../tools/lib/run-record.js';
+import { fetchPin } from '../../tools/sources/fetch.js';
 import { findPin, loadPins } from '../../tools/sources/pins.js';
 
 const MiB = 1024n * 1024n;
@@ -108,7 +109,11 @@ describe('OP-TEE patch reserving the static SDP pool', () => {
         .filter((f) => f.endsWith('.patch'))
         .sort()
     : [];
-  const optee = sourceDir(findPin(loadPins(), 'optee-os'));
+  // The pinned tree is fetched here (or found in the cache), never assumed.
+  let optee = '';
+  beforeAll(async () => {
+    optee = await fetchPin(findPin(loadPins(), 'optee-os'), new RunRecord('unit-secure-world'));
+  });
 
   it('adds a reserved-memory node from CFG_TEE_SDP_MEM_BASE/SIZE, only when a static pool is configured (text of the patch)', () => {
     expect(patches).toEqual(['0001-core-arm-reserve-the-static-SDP-pool-in-the-external-DT.patch']);
@@ -122,13 +127,13 @@ describe('OP-TEE patch reserving the static SDP pool', () => {
     expect(added).toContain('mark_static_sdp_as_reserved(dt)');
   });
 
-  it.skipIf(!existsSync(join(optee, 'core')))('applies to the pinned optee-os tree (patch --dry-run)', () => {
+  it('applies to the pinned optee-os tree (patch --dry-run)', () => {
     for (const p of patches) {
       execFileSync('patch', ['--dry-run', '-p1', '--forward', '--batch', '-d', optee, '-i', join(patchDir, p)], { stdio: 'pipe' });
     }
   });
 
-  it.skipIf(!existsSync(join(optee, 'core')))('add_res_mem_dt_node in the pinned tree marks the node no-map', () => {
+  it('add_res_mem_dt_node in the pinned tree marks the node no-map', () => {
     // no-map keeps the pool out of System RAM, which the TEE driver's
     // devm_memremap(MEMREMAP_WC) of the pool requires.
     const dt = readFileSync(join(optee, 'core', 'kernel', 'dt.c'), 'utf8');

@@ -98,6 +98,14 @@ export function qemuArgs(spec: BootSpec, interactive: boolean): string[] {
 /** After the kernel's power-off message QEMU exits by itself; past this it is stuck. */
 const EXIT_GRACE_MS = 15_000;
 
+/** QEMU printed the kernel's power-off but did not exit. */
+export class QemuStuckError extends ProtmError {
+  constructor() {
+    super(`QEMU did not exit within ${EXIT_GRACE_MS / 1000} s of the kernel's power-off; it was killed`);
+    this.name = 'QemuStuckError';
+  }
+}
+
 /** Resolves when `child` exits; rejects with a clear error if it could not be started. */
 function exited(child: ChildProcess, qemu: string): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -148,9 +156,7 @@ export async function bootAndWatch(record: RunRecord, spec: BootSpec): Promise<B
     ]);
     // The power-off stage ends on the kernel's message; QEMU then exits by itself, or is stuck.
     const inTime = await Promise.race([exit.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), EXIT_GRACE_MS).unref())]);
-    if (!inTime) {
-      throw new StageExitError('poweroff', `QEMU did not exit within ${EXIT_GRACE_MS / 1000} s of the kernel's power-off; it was killed`, []);
-    }
+    if (!inTime) throw new QemuStuckError();
     ticker.stop(true);
     return { dir, consoleLog, secureLog: join(dir, 'secure.log'), timings, seconds: (Date.now() - started) / 1000, command: [qemu, ...args] };
   } catch (err) {

@@ -4,7 +4,7 @@
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { type ConsoleFinding, scanConsole } from '../boot/console-scan.js';
-import { type BootResult, bootAndWatch, bootInteractive } from '../boot/qemu.js';
+import { type BootResult, bootAndWatch, bootInteractive, QemuStuckError } from '../boot/qemu.js';
 import { StageExitError, StageTimeoutError } from '../boot/stages.js';
 import { buildKernel, type KernelBuild, withKernelTree } from '../build/kernel.js';
 import { buildQemu } from '../build/qemu.js';
@@ -145,11 +145,17 @@ export async function runTarget(record: RunRecord, opts: TargetOptions): Promise
       gpu: opts.gpu,
     });
   } catch (err) {
-    if (!(err instanceof StageTimeoutError || err instanceof StageExitError)) throw err;
+    if (!(err instanceof StageTimeoutError || err instanceof StageExitError || err instanceof QemuStuckError)) throw err;
     // Keep what the checks printed before the hang, and fail the run on it.
+    const name =
+      err instanceof StageTimeoutError
+        ? `stage ${err.stage} finished in time`
+        : err instanceof QemuStuckError
+          ? 'QEMU exited after the power-off'
+          : 'QEMU kept running to the end';
     extra.push({
       suite: ['boot'],
-      name: err instanceof StageTimeoutError ? `stage ${err.stage} finished in time` : 'QEMU kept running to the end',
+      name,
       status: 'fail',
       reason: err.message.split('\n')[0],
       diagnostics: err.message.split('\n').slice(1),
