@@ -572,14 +572,15 @@ int main(int argc, char **argv)
 	ktap_suite_begin(SUITE, NCASES);
 	c.fd = panthor_open(c.dri, c.dri_path, sizeof(c.dri_path), &c.minor);
 	if (c.fd < 0) {
-		ktap_diag("no Panthor render node (%s)", c.dri ? c.dri : "/dev/dri/renderD128..191");
+		ktap_diag("no Panthor render node (%s)%s", c.dri ? c.dri : "/dev/dri/renderD128..191",
+			  panthor_gpu_expected() ? ", but the host booted the Mali model (PROTM_EXPECT_GPU=1)" : "");
 	} else {
 		panthor_query(c.fd, DRM_PANTHOR_DEV_QUERY_GPU_INFO, &c.gpu, sizeof(c.gpu));
 		panthor_query(c.fd, DRM_PANTHOR_DEV_QUERY_CSIF_INFO, &c.csif, sizeof(c.csif));
 	}
 	for (i = 0; i < NCASES; i++) {
 		char skip[200] = NO_DEVICE;
-		enum ktap_result r = c.fd < 0 ? KTAP_SKIP : cases[i].fn(&c, skip, sizeof(skip));
+		enum ktap_result r = c.fd < 0 ? panthor_missing_result() : cases[i].fn(&c, skip, sizeof(skip));
 
 		ktap_case(r, cases[i].name, skip);
 	}

@@ -467,9 +467,11 @@ int main(int argc, char **argv)
 			skip[0] = '\0';
 	}
 	if (skip[0]) {
-		ktap_diag("%s", skip);
+		enum ktap_result r = fd < 0 ? panthor_missing_result() : KTAP_SKIP;
+
+		ktap_diag("%s%s", skip, r == KTAP_FAIL ? ", but the host booted the Mali model (PROTM_EXPECT_GPU=1)" : "");
 		for (i = 0; i < NMUTATIONS + 2; i++)
-			ktap_case(KTAP_SKIP, i == 0 ? "real_firmware_rebinds" : i <= NMUTATIONS ?
+			ktap_case(r, i == 0 ? "real_firmware_rebinds" : i <= NMUTATIONS ?
 				  mutations[i - 1].name : "real_firmware_restored", skip);
 		return ktap_suite_end();
 	}

@@ -3,6 +3,7 @@
 #include "sys.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
@@ -72,4 +73,16 @@ void panthor_gem_close(int fd, uint32_t handle)
 
 	if (handle)
 		xioctl(fd, DRM_IOCTL_GEM_CLOSE, &g);
+}
+
+bool panthor_gpu_expected(void)
+{
+	const char *e = getenv("PROTM_EXPECT_GPU");
+
+	return e && !strcmp(e, "1");
+}
+
+enum ktap_result panthor_missing_result(void)
+{
+	return panthor_gpu_expected() ? KTAP_FAIL : KTAP_SKIP;
 }

@@ -6,8 +6,11 @@
 #ifndef PROTM_PANTHOR_H
 #define PROTM_PANTHOR_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include "ktap.h"
 
 /*
  * Opens the render node driven by panthor: `dri` if given, else the first
@@ -24,6 +27,15 @@ int panthor_query(int fd, uint32_t type, void *out, uint32_t size);
  * (/sys/dev/char/MAJOR:MINOR/device) into `out`; returns 0 or the errno.
  */
 int panthor_sysfs_device(const char *dri_path, char *out, size_t len);
+
+/*
+ * True when the host booted the Mali model and exported PROTM_EXPECT_GPU=1:
+ * then a missing Panthor device is a failure, never a skip.
+ */
+bool panthor_gpu_expected(void);
+
+/* What a case reports without a Panthor device: FAIL when expected, else SKIP. */
+enum ktap_result panthor_missing_result(void);
 
 /* DRM_IOCTL_GEM_CLOSE, ignoring handle 0. */
 void panthor_gem_close(int fd, uint32_t handle);
