@@ -21,7 +21,7 @@ import { cachedArtifact } from '../lib/artifact.js';
 import { ProtmError } from '../lib/errors.js';
 import { sha256 } from '../lib/hash.js';
 import { withLock } from '../lib/lock.js';
-import { cacheDir, cachePaths } from '../lib/paths.js';
+import { cacheDir, cachePaths, repoRoot } from '../lib/paths.js';
 import { runStep } from '../lib/process.js';
 import type { RunRecord } from '../lib/run-record.js';
 import { treeDir } from '../patches/components.js';
@@ -40,11 +40,12 @@ export const QEMU_BUILD_ROOT = 'sid-qemu';
  */
 export const QEMU_CONFIGURE_ARGS = [
   '--target-list=aarch64-softmmu',
-  // Only the devices virt selects (plus the Mali model it selects with
-  // mali=on): QEMU's minimal aarch64 device set. The default set builds every
-  // Arm board QEMU has, twice the compile steps for nothing the target uses.
+  // Only the devices virt selects (images/qemu/devices-aarch64.mak, copied
+  // beside the tree as protm-devices.mak: configure takes a name relative to
+  // the source's configs/devices/aarch64-softmmu). The default set builds
+  // every Arm board QEMU has, twice the compile steps for nothing we use.
   '--without-default-devices',
-  '--with-devices-aarch64=minimal',
+  '--with-devices-aarch64=../../../../protm-devices',
   '--disable-docs',
   '--disable-user',
   '--disable-tools',
@@ -67,6 +68,9 @@ export const QEMU_CONFIGURE_ARGS = [
   '--cc=gcc',
   '--cxx=g++',
 ];
+
+/** The device set (see QEMU_CONFIGURE_ARGS). */
+const DEVICES_FILE = join(repoRoot, 'images', 'qemu', 'devices-aarch64.mak');
 
 /** Bump when the recipe (arguments, wrapper) changes in a way the key cannot see. */
 const RECIPE = 3;
@@ -189,7 +193,9 @@ export async function buildQemuAt(
   const root = await ensureBuildRoot(record, QEMU_BUILD_ROOT);
   const binds = qemuBinds(src, out);
   mkdirSync(cachePaths.ccache(), { recursive: true });
-  const configureHash = sha256(JSON.stringify([pinHash(findPin(loadPins(), 'qemu')), basename(dirname(root)), QEMU_CONFIGURE_ARGS])).slice(0, 16);
+  const devices = readFileSync(DEVICES_FILE, 'utf8');
+  writeFileSync(join(dirname(src), 'protm-devices.mak'), devices);
+  const configureHash = sha256(JSON.stringify([pinHash(findPin(loadPins(), 'qemu')), basename(dirname(root)), QEMU_CONFIGURE_ARGS, devices])).slice(0, 16);
   const marker = join(out, '.protm-configure-hash');
   if (!existsSync(join(out, 'build.ninja')) || !existsSync(marker) || readFileSync(marker, 'utf8') !== configureHash) {
     rmSync(out, { recursive: true, force: true });
@@ -216,6 +222,7 @@ async function buildQemuLocked(record: RunRecord): Promise<QemuBuild> {
     tree: await treeContent(wt.src, wt.series.hash),
     buildRoot: basename(dirname(root)),
     configure: QEMU_CONFIGURE_ARGS,
+    devices: readFileSync(DEVICES_FILE, 'utf8'),
     recipe: RECIPE,
   };
   const artifact = await cachedArtifact(record, 'qemu', keyParts, async (dir) => {
