@@ -1,0 +1,8 @@
+# QEMU devices for the protm target: what the virt board selects (and the
+# Mali CSF model and anything else virt selects with it), nothing else.
+# protm configures QEMU with --without-default-devices and this file, which
+# halves the compile steps of QEMU's default set (every Arm board).
+CONFIG_ARM_VIRT=y
+# QEMU 10.2's virt selects ACPI_CXL, whose code calls into hw/cxl; without
+# CXL itself the link fails (cxl_fmws_get_all_sorted has no stub).
+CONFIG_CXL=y
