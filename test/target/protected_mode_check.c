@@ -1030,11 +1030,12 @@ static int ownership_child(struct ctx *c, int setup_fd, int suspend_fd, int fres
 	int fd, minor, rc;
 	struct drm_panthor_vm_create vm = { 0 };
 
-	if (drop && (setgid(65534) || setuid(65534)))
-		return 10;
+	/* Opened first: an unprivileged process gets the render node fd handed over. */
 	fd = panthor_open(c->dri, path, sizeof(path), &minor);
 	if (fd < 0)
 		return 11;
+	if (drop && (setgid(65534) || setuid(65534)))
+		return 10;
 	/* Control: an ordinary protected buffer imports fine. */
 	rc = import_fd(fd, fresh_fd, &handle);
 	if (rc)
