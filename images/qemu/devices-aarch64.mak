@@ -4,5 +4,7 @@
 # halves the compile steps of QEMU's default set (every Arm board).
 CONFIG_ARM_VIRT=y
 # QEMU 10.2's virt selects ACPI_CXL, whose code calls into hw/cxl; without
-# CXL itself the link fails (cxl_fmws_get_all_sorted has no stub).
+# CXL itself the link fails (cxl_fmws_get_all_sorted has no stub). CXL
+# depends on PXB, a default only when default devices are on.
+CONFIG_PXB=y
 CONFIG_CXL=y
