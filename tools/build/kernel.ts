@@ -138,8 +138,17 @@ export async function buildKernelAt(record: RunRecord, src: string, out: string,
   return { src, out, image, config: join(out, '.config'), configHash, imageSha256: await sha256File(image) };
 }
 
+/**
+ * A kernel tree's build directory sits inside its source tree (a dot
+ * directory, which the kernel's .gitignore ignores): kbuild then calls the
+ * source ".." instead of its absolute path, so the compiler command lines of
+ * every tree (the work tree, the exact-series tree, the bisect-check tree)
+ * are the same and ccache shares their objects. With the build directory
+ * beside the tree, -fmacro-prefix-map carried the absolute path and every
+ * tree compiled everything once more.
+ */
 export function kernelOutDir(tree: string, opts: KernelOptions): string {
-  return join(treeDir(tree), opts.debug ? 'out-debug' : 'out');
+  return join(treeDir(tree), 'src', opts.debug ? '.protm-out-debug' : '.protm-out');
 }
 
 /** Serializes everything that writes a kernel tree's initramfs list or build directories. */

@@ -10,7 +10,6 @@ import { withLock } from '../lib/lock.js';
 import { cachePaths, repoPaths } from '../lib/paths.js';
 import { runStep } from '../lib/process.js';
 import type { RunRecord } from '../lib/run-record.js';
-import { treeDir } from '../patches/components.js';
 import { buildTreeName, currentWorkTree } from '../patches/worktree.js';
 
 export interface KunitRun {
@@ -25,7 +24,8 @@ export async function runKunit(record: RunRecord): Promise<KunitRun> {
 
 async function runKunitLocked(record: RunRecord): Promise<KunitRun> {
   const wt = await currentWorkTree('kernel', record);
-  const buildDir = join(treeDir(buildTreeName('kernel')), 'kunit');
+  // Inside the source tree, like kernelOutDir, so ccache shares objects between trees.
+  const buildDir = join(wt.src, '.protm-kunit');
   // kunit.py does not rewrite test.log when the kernel fails to build: a log
   // left from an earlier run must never be read as this run's result.
   const log = join(buildDir, 'test.log');
