@@ -5,6 +5,8 @@
 CONFIG_ARM_VIRT=y
 # QEMU 10.2's virt selects ACPI_CXL, whose code calls into hw/cxl; without
 # CXL itself the link fails (cxl_fmws_get_all_sorted has no stub). CXL
-# depends on PXB, a default only when default devices are on.
+# depends on PXB, and its code on the type 3 memory device: defaults that
+# apply only when default devices are on.
 CONFIG_PXB=y
 CONFIG_CXL=y
+CONFIG_CXL_MEM_DEVICE=y
