@@ -18,7 +18,7 @@ describe('QEMU with the Mali CSF model', () => {
     ).toBe('\x7fELF');
   });
 
-  it('passes its qtests (registers, power, MMU fault, MCU boot and ping, command streams)', async () => {
+  it('passes its qtests (registers, IRQ lines, command streams, protected mode, TZC-400 isolation)', async () => {
     const r = await protm(['qtest', '--json']);
     const summary = lastJson(r.stdout);
     expect(summary.status, `${r.stderr.slice(-3000)}\n${r.stdout.slice(-3000)}`).toBe('ok');
@@ -27,9 +27,17 @@ describe('QEMU with the Mali CSF model', () => {
       cases: { name: string; status: string }[];
     };
     expect(doc.counts.failed).toBe(0);
-    expect(doc.counts.passed).toBeGreaterThanOrEqual(9);
-    for (const name of ['job', 'invalid-instruction', 'mmu-fault', 'endless', 'suspend-resume']) {
-      expect(doc.cases.find((c) => c.name.endsWith(`/cs/${name}`))?.status, name).toBe('pass');
+    expect(doc.counts.passed).toBeGreaterThanOrEqual(28);
+    const cases = [
+      ...['job', 'invalid-instruction', 'mmu-fault', 'endless', 'suspend-resume', 'doorbell', 'resume-keeps-fatal', 'mmio-refused'].map((n) => `/cs/${n}`),
+      '/glb/idle',
+      // every step of the protected-mode protocol
+      ...['pending', 'enter-refused', 'enter-run-exit', 'ping-exit-reset', 'suspend', 'fault'].map((n) => `/protm/${n}`),
+      // isolation through the TZC-400 (virt,tzc=on)
+      ...['cpu', 'gpu-normal', 'gpu-protected', 'protected-write-out', 'protected-suspend-buffer'].map((n) => `/isolation/${n}`),
+    ];
+    for (const name of cases) {
+      expect(doc.cases.find((c) => c.name.endsWith(name))?.status, name).toBe('pass');
     }
   });
 });
