@@ -10,3 +10,5 @@ CONFIG_ARM_VIRT=y
 CONFIG_PXB=y
 CONFIG_CXL=y
 CONFIG_CXL_MEM_DEVICE=y
+# CXL's root port derives from the PCIe root port.
+CONFIG_PCIE_PORT=y
