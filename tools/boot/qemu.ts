@@ -163,9 +163,11 @@ export async function bootAndWatch(record: RunRecord, spec: BootSpec): Promise<B
     ticker.stop(false);
     if (err instanceof StageExitError) await Promise.race([exit.catch(() => {}), new Promise((r) => setTimeout(r, 2000).unref())]);
     // QEMU itself failed (bad option, missing file, no permission): say so with its own words.
-    if (err instanceof StageExitError && child.exitCode !== null && child.exitCode !== 0 && stderr.trim()) {
+    const failed = child.signalCode !== null || (child.exitCode !== null && child.exitCode !== 0);
+    if (err instanceof StageExitError && failed && stderr.trim()) {
+      const how = child.signalCode !== null ? `was killed by ${child.signalCode}` : `exited with status ${child.exitCode}`;
       throw new ProtmError(
-        `QEMU exited with status ${child.exitCode} during boot stage "${err.stage}":\n${stderr.trim().split('\n').slice(-10).join('\n')}`,
+        `QEMU ${how} during boot stage "${err.stage}":\n${stderr.trim().split('\n').slice(-10).join('\n')}`,
         `the full console is in ${consoleLog}`,
       );
     }

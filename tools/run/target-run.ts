@@ -162,7 +162,9 @@ export async function runTarget(record: RunRecord, opts: TargetOptions): Promise
     });
   }
   const consoleLog = readFileSync(join(bootDir, 'console.log'), 'utf8');
-  const secureLog = readFileSync(join(bootDir, 'secure.log'), 'utf8');
+  // QEMU creates secure.log only once it runs: a QEMU that died first left none.
+  const securePath = join(bootDir, 'secure.log');
+  const secureLog = existsSync(securePath) ? readFileSync(securePath, 'utf8') : '';
   const findings = [
     ...scanConsole(consoleLog, { source: 'normal' }),
     ...scanConsole(secureLog, { source: 'secure' }).filter((f) => !isPowerOffPanic(f, consoleLog, secureLog)),
