@@ -117,6 +117,8 @@ _Static_assert(sizeof(struct protm_group_create) == 64, "drm_panthor_group_creat
 #define CS_LOAD(base, addr, mask, off) CS_INSN(20, ((base) << 16) | ((addr) << 8), ((mask) << 16) | (off))
 #define CS_STORE(base, addr, mask, off) CS_INSN(21, ((base) << 16) | ((addr) << 8), ((mask) << 16) | (off))
 #define CS_BRANCH(cond, r, off) CS_INSN(22, (r) << 8, ((uint32_t)(cond) << 28) | ((off) & 0xffff))
+/* CALL the buffer at the address in register pair `a`, of the byte size in register `len` */
+#define CS_CALL(a, len) CS_INSN(32, ((a) << 8) | (len), 0)
 #define CS_COND_NEQUAL 3
 #define CS_COND_ALWAYS 6
 /* PROT_REGION: the next `n` instructions run in protected mode */
@@ -140,6 +142,7 @@ _Static_assert(sizeof(struct protm_group_create) == 64, "drm_panthor_group_creat
 /* The stated fairness bound, checked: a normal job waits at most this long. */
 #define FAIRNESS_BOUND_MS 250
 #define FAIRNESS_SAMPLES 20
+#define SPIN_ITERS 100000
 
 /* ---- context ------------------------------------------------------------------- */
 
@@ -512,19 +515,30 @@ static uint32_t pattern_stream(uint64_t *s, bool prot_region)
 	return n;
 }
 
-/* A spin of `iters` iterations inside a protected region. */
+/*
+ * A spin of `iters` iterations (endless if `endless`) inside a protected
+ * region. A region counts the instructions at its own call depth, so the
+ * loop lives in a buffer the region calls (at SPIN_OFFSET in the stream BO):
+ * everything it runs is protected. Writes both parts into the stream BO
+ * `s`; returns the number of instructions to submit.
+ */
+#define SPIN_OFFSET 0x800
 static uint32_t spin_stream(uint64_t *s, uint32_t iters, bool endless)
 {
-	uint32_t n = 0;
+	uint64_t *sub = s + SPIN_OFFSET / 8;
+	uint32_t n = 0, m = 0;
 
-	s[n++] = CS_PROT_REGION(endless ? 1 : 3);
 	if (endless) {
-		s[n++] = CS_BRANCH(CS_COND_ALWAYS, 0, -1);
-		return n;
+		sub[m++] = CS_BRANCH(CS_COND_ALWAYS, 0, -1);
+	} else {
+		sub[m++] = CS_MOVE32(20, iters);
+		sub[m++] = CS_ADD32(20, 20, -1);
+		sub[m++] = CS_BRANCH(CS_COND_NEQUAL, 20, -2);
 	}
-	s[n++] = CS_MOVE32(20, iters);
-	s[n++] = CS_ADD32(20, 20, -1);
-	s[n++] = CS_BRANCH(CS_COND_NEQUAL, 20, -2);
+	s[n++] = CS_PROT_REGION(3);
+	s[n++] = CS_MOVE48(30, STREAM_VA + SPIN_OFFSET);
+	s[n++] = CS_MOVE32(32, m * 8);
+	s[n++] = CS_CALL(30, 32);
 	return n;
 }
 
@@ -821,14 +835,14 @@ static enum ktap_result case_fairness(struct ctx *c, char *skip, size_t skip_len
 	rc = env_create(c, &nrm, false, false, PANTHOR_GROUP_PRIORITY_MEDIUM, &what);
 	EXPECT(rc == 0, "normal env, %s: %s", what, strerror(rc));
 	/* Calibrate one protected spin. */
-	n = spin_stream(p.stream, 200000, false);
+	n = spin_stream(p.stream, SPIN_ITERS, false);
 	t0 = now_ms();
 	rc = submit_n(c, &p, p.stream, n, 1);
 	EXPECT(rc == 0, "GROUP_SUBMIT: %s", strerror(rc));
 	rc = wait_syncobj(c, p.syncobj, JOB_WAIT_MS);
 	EXPECT(rc == 0, "a protected spin did not complete: %s", strerror(rc));
 	spin_ms = now_ms() - t0;
-	ktap_diag("one protected spin (200000 iterations) takes %" PRIu64 " ms", spin_ms);
+	ktap_diag("one protected spin (%d iterations) takes %" PRIu64 " ms", SPIN_ITERS, spin_ms);
 	rc = read_stats(&before);
 	EXPECT(rc == 0, "protm_stats: %s", strerror(rc));
 
@@ -918,14 +932,14 @@ static enum ktap_result protected_failure(struct ctx *c, bool fault)
 		insns[n++] = CS_MOVE32(2, 0xdead);
 		insns[n++] = CS_STORE(2, 0, 0x1, 0);
 	} else {
-		n = spin_stream(insns, 0, true);
+		n = spin_stream(p.stream, 0, true);
 	}
 	log_before = klog_count(msg);
 	log2_before = klog_count(msg2);
 	if (fault)
 		c->reset_log_before_fault = klog_count("resetting the GPU");
 	t0 = now_ms();
-	rc = submit_n(c, &p, insns, n, 1);
+	rc = submit_n(c, &p, fault ? insns : p.stream, n, 1);
 	EXPECT(rc == 0, "GROUP_SUBMIT: %s", strerror(rc));
 	/* The normal job queued while the protected one is stuck must still complete. */
 	rc = run_marker(c, &nrm, 0xbef1, TIMEOUT_WAIT_MS);
