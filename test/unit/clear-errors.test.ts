@@ -4,7 +4,8 @@
 // exit. Each condition is real (another uid, a closed port, a missing binary,
 // a QEMU stand-in that ignores SIGTERM).
 import { execFileSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
@@ -17,7 +18,9 @@ import { lastJson, protm } from '../helpers/cli.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'protm-errors-'));
 chmodSync(scratch, 0o777);
-afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+// Asynchronous: a large scratch tree removed synchronously blocks the test
+// worker long enough for vitest's RPC to time out on a loaded machine.
+afterAll(() => rm(scratch, { recursive: true, force: true }));
 
 function resultsOf(stdout: string): { cases: { suite: string[]; name: string; status: string; reason?: string }[] } {
   return JSON.parse(readFileSync(lastJson(stdout).results as string, 'utf8'));

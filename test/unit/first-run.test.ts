@@ -3,7 +3,8 @@
 // (PROTM_SHARED_CACHE, so this fits CI's time), everything else starts from
 // nothing: apt state, work trees, build roots, build directories, products.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, symlinkSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -11,7 +12,9 @@ import { cacheDir, repoRoot } from '../../tools/lib/paths.js';
 import { lastJson, protmAt } from '../helpers/cli.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'protm-first-run-'));
-afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+// Asynchronous: a large scratch tree removed synchronously blocks the test
+// worker long enough for vitest's RPC to time out on a loaded machine.
+afterAll(() => rm(scratch, { recursive: true, force: true }));
 
 describe('first run', () => {
   it('npx protm run on a fresh clone with an empty cache passes the default suite', async () => {

@@ -3,7 +3,8 @@
 // injected for real (a kernel series with one more patch, an edit in the
 // developer's work tree) and the verdict must be red, or must not depend on it.
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, cpSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -19,7 +20,9 @@ interface ResultsDoc {
 }
 
 const scratch = mkdtempSync(join(tmpdir(), 'protm-verdicts-'));
-afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+// Asynchronous: a large scratch tree removed synchronously blocks the test
+// worker long enough for vitest's RPC to time out on a loaded machine.
+afterAll(() => rm(scratch, { recursive: true, force: true }));
 
 function results(stdout: string): { summary: Record<string, unknown>; doc: ResultsDoc } {
   const summary = lastJson(stdout);

@@ -20,6 +20,17 @@ function killAll(signal: NodeJS.Signals): void {
 
 const EXIT_CODES: Partial<Record<NodeJS.Signals, number>> = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 };
 let installed = false;
+let interrupted: NodeJS.Signals | undefined;
+
+/** The signal that interrupted protm, if one did: a step that fails after it failed because of it. */
+export function interruptedBy(): NodeJS.Signals | undefined {
+  return interrupted;
+}
+
+/** The exit status for an interruption by `signal` (128 + its number). */
+export function interruptExitCode(signal: NodeJS.Signals): number {
+  return EXIT_CODES[signal] ?? 130;
+}
 
 /** Install the exit and signal handlers (once); every command does at start. */
 export function stopChildrenOnExit(): void {
@@ -29,9 +40,13 @@ export function stopChildrenOnExit(): void {
   for (const signal of Object.keys(EXIT_CODES) as NodeJS.Signals[]) {
     process.on(signal, () => {
       process.stderr.write(`\nprotm: ${signal}: stopping ${groups.size} running step(s)\n`);
+      interrupted = signal;
+      process.exitCode = interruptExitCode(signal);
       killAll('SIGTERM');
-      setTimeout(() => process.exit(EXIT_CODES[signal]), 300).unref();
-      // The exit handler SIGKILLs whatever did not stop in time.
+      // The command then fails its step and writes its record; if it has not
+      // ended after a grace period, exit anyway (the exit handler SIGKILLs
+      // whatever did not stop).
+      setTimeout(() => process.exit(interruptExitCode(signal)), 5000).unref();
     });
   }
 }

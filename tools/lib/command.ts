@@ -3,7 +3,7 @@
 import type { Command } from 'commander';
 import { pinHash } from '../sources/fetch.js';
 import { loadPins, pinVersion } from '../sources/pins.js';
-import { stopChildrenOnExit } from './children.js';
+import { interruptExitCode, interruptedBy, stopChildrenOnExit } from './children.js';
 import { diskFullError } from './disk.js';
 import { ProtmError } from './errors.js';
 import { progress } from './progress.js';
@@ -40,7 +40,7 @@ export function leaf(cmd: Command, recordName: string, handler: Handler): Comman
     recordPins(record);
     // Interrupted (Ctrl-C, SIGTERM): the record still says what happened.
     const onExit = () => {
-      if (!record.written) record.write('failed', 'interrupted before it finished');
+      if (!record.written) record.write('failed', interruptedMessage(interruptedBy()));
     };
     process.once('exit', onExit);
     try {
@@ -53,6 +53,23 @@ export function leaf(cmd: Command, recordName: string, handler: Handler): Comman
         printJson({ command: recordName, status: failed ? 'failed' : 'ok', seconds: secondsSince(started), ...outcome.summary, metadata, log: record.logPath });
       process.exitCode = outcome.exitCode ?? 0;
     } catch (caught) {
+      const signal = interruptedBy();
+      if (signal) {
+        // The step failed because protm stopped it: report the interruption, not the step.
+        const metadata = record.write('failed', interruptedMessage(signal));
+        process.stderr.write(`protm ${recordName}: ${interruptedMessage(signal)}\nrun record: ${metadata}\n`);
+        if (json)
+          printJson({
+            command: recordName,
+            status: 'failed',
+            seconds: secondsSince(started),
+            error: interruptedMessage(signal),
+            metadata,
+            log: record.logPath,
+          });
+        process.exitCode = interruptExitCode(signal);
+        return;
+      }
       const err = (caught instanceof Error && !(caught instanceof ProtmError) && diskFullError(caught)) || caught;
       const message = err instanceof Error ? err.message : String(err);
       const metadata = record.write('failed', message);
@@ -75,6 +92,10 @@ function recordPins(record: RunRecord): void {
   } catch (err) {
     record.set('pins', { error: (err as Error).message });
   }
+}
+
+function interruptedMessage(signal: NodeJS.Signals | undefined): string {
+  return `interrupted${signal ? ` by ${signal}` : ''} before it finished`;
 }
 
 function secondsSince(t: number): number {
