@@ -61,7 +61,9 @@ describe('clear errors', () => {
       await expect(run).rejects.toThrow(ProtmError);
       await expect(run).rejects.toThrow(/frobnicate the widget failed: protm-no-such-tool is not installed/);
     } finally {
-      process.env.PROTM_CACHE = previous;
+      // Assigning undefined would set the string "undefined" (a cache in the checkout).
+      if (previous === undefined) delete process.env.PROTM_CACHE;
+      else process.env.PROTM_CACHE = previous;
     }
   });
 
