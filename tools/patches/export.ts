@@ -58,8 +58,14 @@ export async function exporterIdentity(): Promise<string> {
  * place of the one the previous author gave (or added, when missing).
  */
 export function stampIdentity(patch: string, who: string): string {
-  const previous = /^From: (.*)$/m.exec(patch)?.[1];
-  const stamped = patch.replace(/^From: .*$/m, `From: ${who}`);
+  // format-patch folds a long From: header onto continuation lines (starting
+  // with white space): the header is all of them, unfolded.
+  const header = /^From: .*(?:\n[ \t].*)*$/m;
+  const previous = header
+    .exec(patch)?.[0]
+    .replace(/^From: /, '')
+    .replace(/\n[ \t]+/g, ' ');
+  const stamped = patch.replace(header, `From: ${who}`);
   const end = stamped.indexOf('\n---\n');
   if (end < 0) return stamped;
   let message = stamped
