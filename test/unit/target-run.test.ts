@@ -27,7 +27,7 @@ function status(doc: ResultsDoc, name: string): string | undefined {
 
 describe('protm run (QEMU target, tee-heap suite)', () => {
   it('passes on the dynamic profile, protected memory proven unreadable', async () => {
-    const doc = await runSuite(['--profile', 'dynamic']);
+    const doc = await runSuite(['--suite', 'tee-heap', '--profile', 'dynamic']);
     expect(doc.counts.failed).toBe(0);
     expect(doc.counts.passed).toBeGreaterThanOrEqual(10);
     for (const name of [
@@ -64,7 +64,7 @@ describe('protm run (QEMU target, tee-heap suite)', () => {
   });
 
   it('passes on the static profile, whose pool is reserved inside guest RAM', async () => {
-    const doc = await runSuite(['--profile', 'static']);
+    const doc = await runSuite(['--suite', 'tee-heap', '--profile', 'static']);
     expect(doc.counts.failed).toBe(0);
     expect(status(doc, 'static_pool_reserved_in_dt')).toBe('pass');
     expect(status(doc, 'protected_content_unreadable_from_normal_world')).toBe('pass');
@@ -112,9 +112,39 @@ describe('protm run (QEMU target, tee-heap suite)', () => {
   });
 
   it('passes with the debug kernel (KASAN, kmemleak, lockdep) and no report on the console', async () => {
-    const doc = await runSuite(['--profile', 'dynamic', '--debug']);
+    const doc = await runSuite(['--suite', 'tee-heap', '--profile', 'dynamic', '--debug']);
     expect(doc.counts.failed).toBe(0);
     expect(doc.cases.some((c) => c.suite[0] === 'console')).toBe(false);
     expect(status(doc, 'protected_content_unreadable_from_normal_world')).toBe('pass');
   });
+
+  // Protected work end to end (kernel series part 2 on the model, part 2):
+  // the default suite of `protm run`, on both secure-world profiles and under
+  // the debug kernel.
+  const PROTECTED = [
+    'protm_setup_ready',
+    'protected_job_writes_protected_buffer',
+    'normal_group_prot_region_refused',
+    'normal_group_load_faults_copies_nothing',
+    'batch_one_entry_one_exit',
+    'normal_group_progresses_during_protected_work',
+    'protected_hang_blames_only_protected_group',
+    'protected_fault_blames_only_protected_group',
+    'protected_work_after_reset',
+    'protected_work_after_runtime_suspend',
+    'protected_buffers_owned_exclusively',
+  ];
+  for (const args of [
+    ['--profile', 'dynamic'],
+    ['--profile', 'static'],
+    ['--profile', 'dynamic', '--debug'],
+  ]) {
+    it(`runs protected work end to end, isolated and recovered (protected-mode, ${args.join(' ')})`, async () => {
+      const doc = await runSuite(['--suite', 'protected-mode', ...args]);
+      expect(doc.counts.failed).toBe(0);
+      expect(doc.counts.skipped).toBe(0);
+      for (const name of PROTECTED) expect(status(doc, name), name).toBe('pass');
+      expect(doc.cases.some((c) => c.suite[0] === 'console')).toBe(false);
+    });
+  }
 });

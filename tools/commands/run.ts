@@ -5,7 +5,9 @@ import { countCases } from '../results/report.js';
 import { runTarget, shellTarget } from '../run/target-run.js';
 
 const profileOption = () => new Option('--profile <name>', 'secure-world profile (images/secure)').choices(secureProfileNames()).default('dynamic');
-const suiteOption = () => new Option('--suite <name>', 'target suite (test/target/suites)').default('tee-heap');
+// The default shows protected mode end to end: a protected job on the Mali
+// model writes protected memory that the secure world verifies.
+const suiteOption = () => new Option('--suite <name>', 'target suite (test/target/suites)').default('protected-mode');
 // The target has the Mali CSF GPU model (our QEMU build with qemu-patches)
 // unless --no-gpu boots the host's QEMU without it.
 const noGpuOption = () => new Option('--no-gpu', "boot the host's QEMU, without the Mali CSF GPU model of qemu-patches");
