@@ -116,7 +116,10 @@ describe('OP-TEE patch reserving the static SDP pool', () => {
   });
 
   it('adds a reserved-memory node from CFG_TEE_SDP_MEM_BASE/SIZE, only when a static pool is configured (text of the patch)', () => {
-    expect(patches).toEqual(['0001-core-arm-reserve-the-static-SDP-pool-in-the-external-DT.patch']);
+    expect(patches).toEqual([
+      '0001-core-arm-reserve-the-static-SDP-pool-in-the-external-DT.patch',
+      '0002-plat-vexpress-qemu-program-the-TZC-400-of-virt-tzc-on.patch',
+    ]);
     const text = readFileSync(join(patchDir, patches[0]!), 'utf8');
     const added = text
       .split('\n')
