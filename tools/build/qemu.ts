@@ -175,6 +175,10 @@ function ccacheEnv(): Record<string, string> {
     // QEMU compiles with -g: without this the build directory's absolute
     // path is hashed and the two trees never share an object.
     CCACHE_NOHASHDIR: '1',
+    // Identify the compiler by its content, not its mtime: a build root
+    // made anew (another cache, a first run) has the same gcc with other
+    // mtimes, and would otherwise share nothing.
+    CCACHE_COMPILERCHECK: 'content',
   };
 }
 
