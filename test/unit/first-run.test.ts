@@ -31,8 +31,10 @@ describe('first run', () => {
     expect(doc.counts.passed).toBeGreaterThan(5);
     // It really started from nothing: every product was built by this run.
     const meta = JSON.parse(readFileSync(summary.metadata as string, 'utf8')) as { steps: { name: string; status: string }[]; seconds: number };
-    expect(meta.steps.filter((s) => s.status === 'cached').map((s) => s.name)).toEqual([]);
-    for (const step of ['tfa: build bl1 bl2 bl31', 'kernel Image']) expect(meta.steps.find((s) => s.name === step)?.status, step).toBe('ok');
+    // (A product built earlier in the same run is "cached" when asked for again.)
+    for (const step of ['build root sid-qemu', 'optee-os: build', 'tfa: build bl1 bl2 bl31', 'kernel Image', 'qemu ninja qemu-system-aarch64']) {
+      expect(meta.steps.find((s) => s.name.startsWith(step))?.status, step).toBe('ok');
+    }
     process.stderr.write(`first run from an empty cache: ${meta.seconds.toFixed(0)} s\n`);
   });
 });

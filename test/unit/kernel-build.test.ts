@@ -18,7 +18,9 @@ describe('protm build kernel', () => {
     for (const opt of ['CONFIG_DRM_PANTHOR=y', 'CONFIG_TEE_DMABUF_HEAPS=y', 'CONFIG_OPTEE_STATIC_PROTMEM_POOL=y', 'CONFIG_ARM64=y'])
       expect(config).toContain(`\n${opt}\n`);
     const metadata = JSON.parse(readFileSync(summary.metadata as string, 'utf8'));
-    expect(metadata.reproduce).toEqual(['npx', 'protm', 'build', 'kernel', '--json']);
+    // The exact command, with the PROTM_ variables it ran under (the test command sets PROTM_EXACT_SERIES).
+    expect(metadata.reproduce.slice(-5)).toEqual(['npx', 'protm', 'build', 'kernel', '--json']);
+    expect(metadata.reproduce).toContain('PROTM_EXACT_SERIES=1');
     expect(metadata.kernel.imageSha256).toMatch(/^[0-9a-f]{64}$/);
     expect(metadata.pins.linux.version).toBe('7.2.13-1');
     expect(metadata.kernel.configHash).toMatch(/^[0-9a-f]{16}$/);
