@@ -66,6 +66,12 @@ export function qemuArgs(spec: BootSpec, interactive: boolean): string[] {
     `virt,secure=on,gic-version=3${spec.gpu ? ',mali=on' : ''}`,
     '-cpu',
     'cortex-a57',
+    // With the Mali model, virt's RAM sits behind the model's TZC-400, an
+    // IOMMU memory region. Multi-threaded TCG walks page tables through such
+    // RAM racing with the controller's TLB invalidations (a vCPU thread
+    // dereferenced a stale host pointer in arm_ldq_ptw: SIGSEGV in 3 boots
+    // of 14), so those boots run both vCPUs in one TCG thread.
+    ...(spec.gpu ? ['-accel', 'tcg,thread=single'] : []),
     '-smp',
     '2',
     '-m',
