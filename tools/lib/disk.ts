@@ -1,4 +1,4 @@
-// Disk space: the cache needs room (about 15 GB for the whole chain). A
+// Disk space: the cache needs room (about 18 GB for the whole chain). A
 // command that builds checks the free space first, and a step that dies of a
 // full disk ("No space left on device", ENOSPC) is reported as exactly that,
 // naming the cache and the way out, instead of as a compiler or tar error.
@@ -19,7 +19,7 @@ function gib(bytes: number): string {
 }
 
 const HINT =
-  'free space there, or point PROTM_CACHE at a larger disk; `protm gc` removes old run records and unused build products (the whole chain needs about 15 GB)';
+  'free space there, or point PROTM_CACHE at a larger disk; `protm gc` removes old run records and unused build products (the whole chain needs about 18 GB)';
 
 /** Throws when the cache's filesystem has less than the minimum free. */
 export function requireFreeSpace(): void {
