@@ -2,10 +2,11 @@
 // few are removed (automatically at every command, and by `protm gc`), and
 // `protm gc` also removes build products unused for a while and temporaries
 // and locks left by processes that are gone.
-import { existsSync, readdirSync, readFileSync, rmSync, statSync, utimesSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync, statSync, utimesSync } from 'node:fs';
 import { join } from 'node:path';
-import { pidAlive } from './lock.js';
+import { pidAlive, readHolder } from './lock.js';
 import { cachePaths } from './paths.js';
+import { isStaleTemp } from './temp.js';
 
 /** Run records kept by the automatic pruning (PROTM_KEEP_RUNS overrides). */
 export const DEFAULT_KEEP_RUNS = 100;
@@ -67,32 +68,24 @@ export function pruneArtifacts(days: number): Removed[] {
   return removed;
 }
 
-/** Temporaries ("*.tmp-<pid>") and lock files whose process is gone, anywhere one level below the cache's areas. */
+/** Temporaries ("*.tmp-<pid>") and lock files whose process is gone, in the cache's areas and one level below. */
 export function pruneLeftovers(): Removed[] {
   const removed: Removed[] = [];
-  for (const area of [cachePaths.artifacts(), cachePaths.downloads(), cachePaths.sources(), cachePaths.trees(), cachePaths.buildRoots()]) {
-    if (!existsSync(area)) continue;
-    for (const name of readdirSync(area)) {
-      const m = /\.tmp-(\d+)/.exec(name);
-      if (m && !pidAlive(Number(m[1]))) remove(join(area, name), removed);
-      const sub = join(area, name);
-      if (!m && statSync(sub).isDirectory()) {
-        for (const inner of readdirSync(sub)) {
-          const n = /\.tmp-(\d+)/.exec(inner);
-          if (n && !pidAlive(Number(n[1]))) remove(join(sub, inner), removed);
-        }
-      }
+  const pruneTemps = (dir: string, depth: number) => {
+    for (const name of readdirSync(dir)) {
+      const path = join(dir, name);
+      if (isStaleTemp(name)) remove(path, removed);
+      else if (depth > 0 && statSync(path).isDirectory()) pruneTemps(path, depth - 1);
     }
+  };
+  for (const area of [cachePaths.artifacts(), cachePaths.downloads(), cachePaths.sources(), cachePaths.trees(), cachePaths.buildRoots()]) {
+    if (existsSync(area)) pruneTemps(area, 1);
   }
   const locks = cachePaths.locks();
   if (existsSync(locks)) {
     for (const name of readdirSync(locks)) {
-      try {
-        const holder = JSON.parse(readFileSync(join(locks, name), 'utf8')) as { pid: number };
-        if (!pidAlive(holder.pid)) remove(join(locks, name), removed);
-      } catch {
-        remove(join(locks, name), removed);
-      }
+      const holder = readHolder(join(locks, name));
+      if (!holder || !pidAlive(holder.pid)) remove(join(locks, name), removed);
     }
   }
   return removed;

@@ -31,7 +31,8 @@ function lockPath(name: string): string {
   return join(cachePaths.locks(), `${name.replace(/[^A-Za-z0-9._-]/g, '_')}.lock`);
 }
 
-function readHolder(path: string): LockHolder | undefined {
+/** The holder a lock file names; undefined when it is unreadable (being written, or garbage). */
+export function readHolder(path: string): LockHolder | undefined {
   try {
     return JSON.parse(readFileSync(path, 'utf8')) as LockHolder;
   } catch {

@@ -10,6 +10,12 @@ export function tempPath(final: string): string {
   return `${final}.tmp-${process.pid}`;
 }
 
+/** Whether `name` is a temporary ("….tmp-<pid>…") whose process is gone (or is this one, about to start afresh). */
+export function isStaleTemp(name: string): boolean {
+  const pid = /\.tmp-(\d+)/.exec(name)?.[1];
+  return pid !== undefined && (Number(pid) === process.pid || !pidAlive(Number(pid)));
+}
+
 /** Remove `<final>.tmp-<pid>*` left by processes that no longer run. */
 export function removeStaleTemps(final: string): string[] {
   const dir = dirname(final);
@@ -17,9 +23,7 @@ export function removeStaleTemps(final: string): string[] {
   const prefix = `${basename(final)}.tmp-`;
   const removed: string[] = [];
   for (const name of readdirSync(dir)) {
-    if (!name.startsWith(prefix)) continue;
-    const pid = Number.parseInt(name.slice(prefix.length), 10);
-    if (Number.isFinite(pid) && pid !== process.pid && pidAlive(pid)) continue;
+    if (!name.startsWith(prefix) || !isStaleTemp(name)) continue;
     rmSync(join(dir, name), { recursive: true, force: true });
     removed.push(name);
   }

@@ -50,19 +50,22 @@ export function stripConsolePrefix(line: string): string {
  * kernel messages and from in-kernel KUnit output on the same console.
  */
 export const KTAP_TAG = 'protm-ktap: ';
-const TAGGED = new RegExp(`^(?:\\[\\s*\\d+\\.\\d+\\](?:\\[\\s*[A-Z]?\\d+\\])? ?)?${KTAP_TAG}(.*)$`);
+/** A tagged console line's KTAP text (printk timestamp and tag removed), or undefined for any other line. */
+function taggedText(line: string): string | undefined {
+  const text = stripConsolePrefix(line);
+  return text.startsWith(KTAP_TAG) ? text.slice(KTAP_TAG.length) : undefined;
+}
 
 /** A console line as the KTAP channel sees it: a tagged line's KTAP text, any other line unchanged. */
 export function unwrapKtapLine(line: string): string {
-  const m = TAGGED.exec(line.replace(ANSI, '').replace(/\r/g, ''));
-  return m ? m[1]! : line;
+  return taggedText(line) ?? line;
 }
 
 /** The KTAP the target's checks printed, out of a whole console log. */
 export function ktapChannel(consoleLog: string): string {
   return consoleLog
     .split('\n')
-    .map((l) => TAGGED.exec(l.replace(ANSI, '').replace(/\r/g, ''))?.[1])
+    .map(taggedText)
     .filter((l): l is string => l !== undefined)
     .join('\n');
 }
