@@ -4,6 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command, CommanderError } from 'commander';
+import { benchCommand } from './commands/bench.js';
 import { buildCommand } from './commands/build.js';
 import { gcCommand } from './commands/gc.js';
 import { doctorCommand, setupCommand } from './commands/host.js';
@@ -32,6 +33,7 @@ for (const cmd of [
   sourcesCommand(),
   patchesCommand(),
   buildCommand(),
+  benchCommand(),
   gcCommand(),
 ])
   program.addCommand(cmd);
