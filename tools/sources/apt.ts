@@ -4,6 +4,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
+import { diskFullError } from '../lib/disk.js';
 import { ProtmError } from '../lib/errors.js';
 import { cachePaths } from '../lib/paths.js';
 import { progress } from '../lib/progress.js';
@@ -78,6 +79,9 @@ export class PrivateApt {
     const r = await execa('apt-get', ['update', '-q'], { env: this.env(), reject: false, all: true });
     const out = String(r.all ?? '');
     if (r.exitCode !== 0 || /^(E|Err):/m.test(out)) {
+      // A full disk while writing the index is not a network problem.
+      const full = diskFullError(out.split('\n'));
+      if (full) throw full;
       throw new ProtmError(
         `cannot reach the Debian archive at ${debianMirror()}:\n${out.split('\n').slice(-8).join('\n')}`,
         'check the network, or set PROTM_DEBIAN_MIRROR',
