@@ -15,7 +15,7 @@
 import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { basename, dirname, join } from 'node:path';
-import { ensureBuildRoot } from '../host/buildroot.js';
+import { ensureBuildRoot, inBuildRoot, shq } from '../host/buildroot.js';
 import { requireRoot } from '../host/root.js';
 import { cachedArtifact } from '../lib/artifact.js';
 import { ProtmError } from '../lib/errors.js';
@@ -25,8 +25,7 @@ import { cacheDir, cachePaths, repoRoot } from '../lib/paths.js';
 import { runStep } from '../lib/process.js';
 import type { RunRecord } from '../lib/run-record.js';
 import { treeDir } from '../patches/components.js';
-import { editsHash, git } from '../patches/git.js';
-import { BASE_TAG, buildTreeName, currentWorkTree, readTreeState } from '../patches/worktree.js';
+import { buildTreeName, currentWorkTree, treeContent } from '../patches/worktree.js';
 import { pinHash } from '../sources/fetch.js';
 import { findPin, loadPins } from '../sources/pins.js';
 
@@ -102,40 +101,6 @@ export function qemuOutDir(): string {
   return join(treeDir(buildTreeName('qemu')), 'out');
 }
 
-/**
- * What the tree holds beyond the pinned source: the series hash when the tree
- * is exactly what `patches apply` made of the series, otherwise the content
- * of the developer's edits (committed or not) relative to the base tag.
- */
-async function treeContent(src: string, seriesHash: string): Promise<Record<string, string>> {
-  const head = await git(src, ['rev-parse', 'HEAD']);
-  const { appliedHead } = await readTreeState(src);
-  const status = await git(src, ['status', '--porcelain']);
-  if (appliedHead === head && status.trim() === '') return { series: seriesHash };
-  return { series: seriesHash, edits: await editsHash(src, BASE_TAG) };
-}
-
-/**
- * A shell script that runs `script` inside the build root `root`, with `binds`
- * bind-mounted at their own paths, in a private mount namespace.
- */
-function inBuildRoot(root: string, binds: string[], script: string): { file: string; args: string[]; env: Record<string, string> } {
-  const outer = [
-    'R="$PROTM_ROOT"',
-    'mount -t proc proc "$R/proc"',
-    'mount --rbind /dev "$R/dev"',
-    ...binds.map((_, i) => `d="$PROTM_BIND_${i}"; mkdir -p "$R$d"; mount --bind "$d" "$R$d"`),
-    'exec chroot "$R" sh -ec "$PROTM_SCRIPT"',
-  ].join('\n');
-  const env: Record<string, string> = { PROTM_ROOT: root, PROTM_SCRIPT: script, LC_ALL: 'C.UTF-8', ...ccacheEnv() };
-  for (const [i, b] of binds.entries()) env[`PROTM_BIND_${i}`] = b;
-  return { file: 'unshare', args: ['--mount', '--propagation', 'private', '--', 'sh', '-ec', outer], env };
-}
-
-function shq(s: string): string {
-  return `'${s.replace(/'/g, `'\\''`)}'`;
-}
-
 /** The wrapper installed as the artifact's qemu-system-aarch64. */
 function wrapperScript(root: string, real: string, romDir: string): string {
   return `#!/bin/sh
@@ -157,29 +122,6 @@ exec chroot "$R" sh -c "cd \\"\\$0\\" && exec \\"\\$@\\"" "$CWD" "$REAL" -L "$RO
 function qemuBinds(src: string, out: string): string[] {
   // The work tree's symlinks may point into the unpacked sources: make both visible.
   return [...new Set([dirname(src), dirname(out), cachePaths.sources(), cachePaths.ccache()])];
-}
-
-/**
- * The build root's PATH and ccache settings. Compilers run through ccache:
- * configure names gcc, which /usr/lib/ccache (first on PATH) turns into
- * ccache, with the cache under ours. Paths below the trees directory are
- * hashed relative to the build directory, so trees/qemu and trees/qemu-check
- * (the same src/out layout) share their objects: the patch check's rebuilds
- * are mostly cache hits.
- */
-function ccacheEnv(): Record<string, string> {
-  return {
-    PATH: '/usr/lib/ccache:/usr/sbin:/usr/bin:/sbin:/bin',
-    CCACHE_DIR: cachePaths.ccache(),
-    CCACHE_BASEDIR: cachePaths.trees(),
-    // QEMU compiles with -g: without this the build directory's absolute
-    // path is hashed and the two trees never share an object.
-    CCACHE_NOHASHDIR: '1',
-    // Identify the compiler by its content, not its mtime: a build root
-    // made anew (another cache, a first run) has the same gcc with other
-    // mtimes, and would otherwise share nothing.
-    CCACHE_COMPILERCHECK: 'content',
-  };
 }
 
 /**

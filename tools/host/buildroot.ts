@@ -6,7 +6,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { cachedArtifact } from '../lib/artifact.js';
 import { ProtmError } from '../lib/errors.js';
-import { repoRoot } from '../lib/paths.js';
+import { cachePaths, repoRoot } from '../lib/paths.js';
 import { runStep } from '../lib/process.js';
 import type { RunRecord } from '../lib/run-record.js';
 import { debianMirror } from '../sources/apt.js';
@@ -57,4 +57,48 @@ export async function ensureBuildRoot(record: RunRecord, name: string): Promise<
     );
   });
   return join(artifact.dir, 'root');
+}
+
+/**
+ * A shell script that runs `script` inside the build root `root`, with `binds`
+ * bind-mounted at their own paths, in a private mount namespace.
+ */
+export function inBuildRoot(root: string, binds: string[], script: string): { file: string; args: string[]; env: Record<string, string> } {
+  const outer = [
+    'R="$PROTM_ROOT"',
+    'mount -t proc proc "$R/proc"',
+    'mount --rbind /dev "$R/dev"',
+    ...binds.map((_, i) => `d="$PROTM_BIND_${i}"; mkdir -p "$R$d"; mount --bind "$d" "$R$d"`),
+    'exec chroot "$R" sh -ec "$PROTM_SCRIPT"',
+  ].join('\n');
+  const env: Record<string, string> = { PROTM_ROOT: root, PROTM_SCRIPT: script, LC_ALL: 'C.UTF-8', ...ccacheEnv() };
+  for (const [i, b] of binds.entries()) env[`PROTM_BIND_${i}`] = b;
+  return { file: 'unshare', args: ['--mount', '--propagation', 'private', '--', 'sh', '-ec', outer], env };
+}
+
+export function shq(s: string): string {
+  return `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+/**
+ * The build root's PATH and ccache settings. Compilers run through ccache:
+ * configure names gcc, which /usr/lib/ccache (first on PATH) turns into
+ * ccache, with the cache under ours. Paths below the trees directory are
+ * hashed relative to the build directory, so trees/<c> and trees/<c>-check
+ * (the same src/out layout) share their objects: the patch check's rebuilds
+ * are mostly cache hits.
+ */
+export function ccacheEnv(): Record<string, string> {
+  return {
+    PATH: '/usr/lib/ccache:/usr/sbin:/usr/bin:/sbin:/bin',
+    CCACHE_DIR: cachePaths.ccache(),
+    CCACHE_BASEDIR: cachePaths.trees(),
+    // QEMU compiles with -g: without this the build directory's absolute
+    // path is hashed and the two trees never share an object.
+    CCACHE_NOHASHDIR: '1',
+    // Identify the compiler by its content, not its mtime: a build root
+    // made anew (another cache, a first run) has the same gcc with other
+    // mtimes, and would otherwise share nothing.
+    CCACHE_COMPILERCHECK: 'content',
+  };
 }

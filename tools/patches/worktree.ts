@@ -252,3 +252,16 @@ export async function describeTree(wt: WorkTree): Promise<TreeDescription> {
     editsHash: await editsHash(wt.src, BASE_TAG),
   };
 }
+
+/**
+ * What the tree holds beyond the pinned source: the series hash when the tree
+ * is exactly what `patches apply` made of the series, otherwise the content
+ * of the developer's edits (committed or not) relative to the base tag.
+ */
+export async function treeContent(src: string, seriesHash: string): Promise<Record<string, string>> {
+  const head = await git(src, ['rev-parse', 'HEAD']);
+  const { appliedHead } = await readTreeState(src);
+  const status = await git(src, ['status', '--porcelain']);
+  if (appliedHead === head && status.trim() === '') return { series: seriesHash };
+  return { series: seriesHash, edits: await editsHash(src, BASE_TAG) };
+}
