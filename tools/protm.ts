@@ -9,6 +9,7 @@ import { buildCommand } from './commands/build.js';
 import { gcCommand } from './commands/gc.js';
 import { doctorCommand, setupCommand } from './commands/host.js';
 import { kunitCommand } from './commands/kunit.js';
+import { lavaCommand } from './commands/lava.js';
 import { patchesCommand } from './commands/patches.js';
 import { qtestCommand } from './commands/qtest.js';
 import { bootCommand, runCommand } from './commands/run.js';
@@ -35,6 +36,7 @@ for (const cmd of [
   buildCommand(),
   benchCommand(),
   gcCommand(),
+  lavaCommand(),
 ])
   program.addCommand(cmd);
 
