@@ -12,7 +12,7 @@ import { kunitCommand } from './commands/kunit.js';
 import { lavaCommand } from './commands/lava.js';
 import { patchesCommand } from './commands/patches.js';
 import { qtestCommand } from './commands/qtest.js';
-import { bootCommand, runCommand } from './commands/run.js';
+import { bootCommand, hostChecksCommand, runCommand } from './commands/run.js';
 import { sourcesCommand } from './commands/sources.js';
 import { repoRoot } from './lib/paths.js';
 
@@ -27,6 +27,7 @@ const program = new Command('protm')
 for (const cmd of [
   runCommand(),
   bootCommand(),
+  hostChecksCommand(),
   kunitCommand(),
   qtestCommand(),
   setupCommand(),

@@ -24,6 +24,19 @@ import { fetchPin, pinHash } from '../sources/fetch.js';
 import { findPin, loadPins } from '../sources/pins.js';
 import { initramfsListPath, withKernelTree } from './kernel.js';
 
+/**
+ * More for the root filesystem, for the suites that need it (Mesa): whole
+ * directory trees merged at /, programs for /protm/bin, and pinned Debian
+ * packages.
+ */
+export interface RootfsAddition {
+  /** Identity of what is added (for the cache key): an artifact key, say. */
+  key: string;
+  trees: string[];
+  binaries: string[];
+  pins: string[];
+}
+
 export interface TargetPrograms {
   /** Content-keyed artifact directory of the programs (its name is their identity). */
   dir: string;
@@ -43,9 +56,14 @@ function wanted(path: string): boolean {
   return !/\/usr\/share(\/|$)|\/gconv(\/|$)|\/systemd(\/|$)|\/etc\/ld\.so\.conf\.d|\.protm-pin\.json$/.test(path);
 }
 
-async function stage(record: RunRecord, root: string, programs: TargetPrograms): Promise<void> {
+/** Headers, static and libtool archives and pkg-config files are for building, not for the target. */
+function runtimeOnly(path: string): boolean {
+  return !/\/usr\/include(\/|$)|\.a$|\.la$|\/pkgconfig(\/|$)/.test(path);
+}
+
+async function stage(record: RunRecord, root: string, programs: TargetPrograms, additions: RootfsAddition[]): Promise<void> {
   const pins = loadPins();
-  for (const name of DEB_PINS) {
+  for (const name of [...DEB_PINS, ...additions.flatMap((a) => a.pins)]) {
     const dir = await fetchPin(findPin(pins, name), record);
     cpSync(dir, root, { recursive: true, filter: (src) => wanted(src), verbatimSymlinks: true });
   }
@@ -67,6 +85,11 @@ async function stage(record: RunRecord, root: string, programs: TargetPrograms):
   for (const bin of programs.binaries) cpSync(bin, join(root, 'protm/bin', basename(bin)));
   mkdirSync(join(root, 'usr/lib/optee_armtz'), { recursive: true });
   for (const ta of programs.tas) cpSync(ta, join(root, 'usr/lib/optee_armtz', basename(ta)));
+  for (const a of additions) {
+    // Installed trees keep usr/share (Vulkan's ICD manifests live there).
+    for (const tree of a.trees) cpSync(tree, root, { recursive: true, filter: runtimeOnly, verbatimSymlinks: true });
+    for (const bin of a.binaries) cpSync(bin, join(root, 'protm/bin', basename(bin)));
+  }
   for (const exe of ['init', 'protm/run-suite']) chmodSync(join(root, exe), 0o755);
 }
 
@@ -98,16 +121,18 @@ export interface Rootfs {
 }
 
 /** Stage the rootfs and point the kernel's initramfs list at it. */
-export async function buildRootfs(record: RunRecord, programs: TargetPrograms): Promise<Rootfs> {
+export async function buildRootfs(record: RunRecord, programs: TargetPrograms, additions: RootfsAddition[] = []): Promise<Rootfs> {
   const pins = loadPins();
   const key = {
-    pins: [...DEB_PINS, 'firmware'].map((n) => pinHash(findPin(pins, n))),
+    pins: [...DEB_PINS, 'firmware', ...additions.flatMap((a) => a.pins)].map((n) => pinHash(findPin(pins, n))),
+    // Absent without additions, so the plain rootfs keeps its key.
+    ...(additions.length > 0 ? { additions: additions.map((a) => a.key) } : {}),
     rootfs: await sha256Dir(ROOTFS_SRC),
     suites: await sha256Dir(SUITES_SRC),
     programs: basename(programs.dir),
     recipe: 3,
   };
-  const artifact = await cachedArtifact(record, 'rootfs', key, (out) => stage(record, join(out, 'root'), programs));
+  const artifact = await cachedArtifact(record, 'rootfs', key, (out) => stage(record, join(out, 'root'), programs, additions));
   const list = cpioList(join(artifact.dir, 'root'));
   const listPath = initramfsListPath();
   await withKernelTree(async () => {

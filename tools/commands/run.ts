@@ -2,6 +2,7 @@ import { Command, Option } from 'commander';
 import { secureProfileNames } from '../build/secure-world.js';
 import { leaf } from '../lib/command.js';
 import { countCases } from '../results/report.js';
+import { runHostChecks, SHIM_MODES, type ShimMode } from '../run/host-checks.js';
 import { runTarget, shellTarget } from '../run/target-run.js';
 
 const profileOption = () => new Option('--profile <name>', 'secure-world profile (images/secure)').choices(secureProfileNames()).default('dynamic');
@@ -60,6 +61,23 @@ export function bootCommand(): Command {
       }
       const v = await runTarget(record, target);
       return { text: v.text, summary: { counts: countCases(v.cases), results: v.resultsJson, junit: v.junit }, exitCode: v.exitCode };
+    },
+  );
+}
+
+export function hostChecksCommand(): Command {
+  return leaf(
+    new Command('host-checks')
+      .description("Mesa's protected paths on this machine, no GPU: the native Mesa build on its drm-shim, with protected mode ready and absent")
+      .addOption(new Option('--shim <mode>', 'what the shim reports: ready, none, or both').choices([...SHIM_MODES, 'both']).default('both')),
+    'host-checks',
+    async ({ record }, opts: { shim: ShimMode | 'both' }) => {
+      const v = await runHostChecks(record, opts.shim === 'both' ? [...SHIM_MODES] : [opts.shim]);
+      return {
+        text: `${v.text}\nresults: ${v.resultsJson}\njunit: ${v.junit}`,
+        summary: { shim: opts.shim, counts: countCases(v.cases), results: v.resultsJson, junit: v.junit },
+        exitCode: v.exitCode,
+      };
     },
   );
 }

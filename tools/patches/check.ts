@@ -4,10 +4,13 @@
 // bisectable is caught. What differs per component (the tree, the checker,
 // the build and how it reports warnings) is a Checker; the loop is shared.
 import { existsSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { delimiter, join, relative, resolve } from 'node:path';
+import { delimiter, dirname, join, relative, resolve } from 'node:path';
 import { execa } from 'execa';
 import { buildKernelAt, kernelMakeArgs, kernelOutDir } from '../build/kernel.js';
+import { buildMesaAt, MESA_BUILD_ROOT, overlayUapi } from '../build/mesa.js';
+import { panthorUapiHeader } from '../build/panthor-uapi.js';
 import { buildQemuAt, QEMU_BINARY } from '../build/qemu.js';
+import { ensureBuildRoot, inBuildRoot, shq } from '../host/buildroot.js';
 import { ProtmError } from '../lib/errors.js';
 import { withLock } from '../lib/lock.js';
 import { progress } from '../lib/progress.js';
@@ -47,7 +50,7 @@ interface Checker {
   warningsLabel: string;
   /** The check's own work tree (tagged protm-base) and build directory. */
   tree(record: RunRecord): Promise<CheckTree>;
-  checkpatch(src: string, patchPath: string): Promise<{ clean: boolean; detail: string }>;
+  checkpatch(src: string, patchPath: string, record: RunRecord): Promise<{ clean: boolean; detail: string }>;
   /**
    * Build the tree as it is; returns the compiler warnings in (or caused by)
    * the files `touched` (paths relative to the tree). Throws when the build fails.
@@ -119,15 +122,6 @@ async function qemuCheckpatch(src: string, patchPath: string): Promise<{ clean: 
   return reports.length === 0 ? { clean: true, detail: '' } : { clean: false, detail: reports.slice(0, 8).join('\n') };
 }
 
-/** The objects meson compiles from `files` (from its compile_commands.json), relative to `out`. */
-function qemuObjects(src: string, out: string, files: string[]): string[] {
-  const path = join(out, 'compile_commands.json');
-  if (!existsSync(path)) return [];
-  const wanted = new Set(files);
-  const entries = JSON.parse(readFileSync(path, 'utf8')) as { directory: string; file: string; output: string }[];
-  return [...new Set(entries.filter((e) => wanted.has(relative(src, resolve(e.directory, e.file)))).map((e) => e.output))];
-}
-
 /**
  * Regenerate the build files (the patch may add sources), delete the objects
  * of the touched C files so they are compiled again whatever ninja thinks,
@@ -136,7 +130,7 @@ function qemuObjects(src: string, out: string, files: string[]): string[] {
  */
 async function qemuBuild(record: RunRecord, { src, out }: CheckTree, stage: string, touched: string[]): Promise<string[]> {
   await buildQemuAt(record, src, out, ['build.ninja'], `${stage}: regenerate`);
-  const objects = qemuObjects(
+  const objects = ninjaObjects(
     src,
     out,
     touched.filter((f) => f.endsWith('.c')),
@@ -144,6 +138,20 @@ async function qemuBuild(record: RunRecord, { src, out }: CheckTree, stage: stri
   for (const o of objects) rmSync(join(out, o), { force: true });
   const from = statSync(record.logPath).size;
   await buildQemuAt(record, src, out, [QEMU_BINARY, ...objects], stage);
+  return warningsSince(record, from, src, out, touched);
+}
+
+/** The objects a ninja build compiles from `files`, from its compile_commands.json, relative to `out`. */
+function ninjaObjects(src: string, out: string, files: string[]): string[] {
+  const path = join(out, 'compile_commands.json');
+  if (!existsSync(path)) return [];
+  const wanted = new Set(files);
+  const entries = JSON.parse(readFileSync(path, 'utf8')) as { directory: string; file: string; output: string }[];
+  return [...new Set(entries.filter((e) => wanted.has(relative(src, resolve(e.directory, e.file)))).map((e) => e.output))];
+}
+
+/** Compiler warnings in the build log since byte `from`, for the files `touched` only. */
+function warningsSince(record: RunRecord, from: number, src: string, out: string, touched: string[]): string[] {
   const output = readFileSync(record.logPath).subarray(from).toString();
   const ours = new Set(touched);
   const warnings = output.split('\n').flatMap((l) => {
@@ -152,6 +160,43 @@ async function qemuBuild(record: RunRecord, { src, out }: CheckTree, stage: stri
     return file && ours.has(file) ? [`${file}${m[2]}`] : [];
   });
   return [...new Set(warnings)];
+}
+
+/**
+ * Mesa's formatting rules: the lines a patch adds to C files under a
+ * directory with a .clang-format (nearest one up the tree, as clang-format
+ * itself looks it up) must be as clang-format would write them. Checked with
+ * git clang-format on the patch's own diff, inside the build root (trixie's
+ * clang-format, the one Mesa 25.0 was formatted with a near version of).
+ */
+async function mesaFormat(record: RunRecord, src: string): Promise<{ clean: boolean; detail: string }> {
+  const touched = (await git(src, ['diff', '--name-only', 'HEAD~1', 'HEAD'])).split('\n').filter((f) => /\.(c|h|cpp)$/.test(f) && existsSync(join(src, f)));
+  const formatted = touched.filter((f) => {
+    for (let d = dirname(f); d !== '.' && d !== ''; d = dirname(d)) if (existsSync(join(src, d, '.clang-format'))) return true;
+    return false;
+  });
+  if (formatted.length === 0) return { clean: true, detail: touched.length > 0 ? 'no touched file is under a .clang-format' : '' };
+  const root = await ensureBuildRoot(record, MESA_BUILD_ROOT);
+  const script = `cd ${shq(src)} && git -c safe.directory='*' clang-format --diff --extensions c,h,cpp HEAD~1 -- ${formatted.map(shq).join(' ')}`;
+  const s = inBuildRoot(root, [dirname(src)], script);
+  const r = await execa(s.file, s.args, { env: { ...process.env, ...s.env }, reject: false, all: true });
+  const output = String(r.all ?? '').trim();
+  if (/^(no modified files to format|clang-format did not modify any files)$/m.test(output) || output === '') return { clean: true, detail: '' };
+  if (!/^diff --git/m.test(output)) return { clean: false, detail: `git clang-format did not run:\n${output.split('\n').slice(-8).join('\n')}` };
+  return { clean: false, detail: `not formatted as .clang-format says (git clang-format --diff):\n${output.split('\n').slice(0, 30).join('\n')}` };
+}
+
+/**
+ * The native (x86-64, drm-shim) flavour of the Mesa build with our kernel's
+ * uAPI header: touched objects are deleted so they are compiled again, and
+ * their warnings are read from that build's output.
+ */
+async function mesaBuild(record: RunRecord, { src, out }: CheckTree, stage: string, touched: string[]): Promise<string[]> {
+  await overlayUapi(src, (await panthorUapiHeader(record)).path);
+  for (const o of ninjaObjects(src, out, touched)) rmSync(join(out, o), { force: true });
+  const from = statSync(record.logPath).size;
+  await buildMesaAt(record, 'native', src, out, undefined, stage);
+  return warningsSince(record, from, src, out, touched);
 }
 
 const CHECKERS: Partial<Record<Component, Checker>> = {
@@ -170,6 +215,13 @@ const CHECKERS: Partial<Record<Component, Checker>> = {
     tree: async (record) => ({ src: await ownedTree('qemu', 'qemu-check', record), out: join(treeDir('qemu-check'), 'out') }),
     checkpatch: qemuCheckpatch,
     build: qemuBuild,
+  },
+  mesa: {
+    tools: { unshare: 'entering the trixie-mesa build root', chroot: 'entering the trixie-mesa build root' },
+    warningsLabel: 'warnings',
+    tree: async (record) => ({ src: await ownedTree('mesa', 'mesa-check', record), out: join(treeDir('mesa-check'), 'out-native') }),
+    checkpatch: (src, _patch, record) => mesaFormat(record, src),
+    build: mesaBuild,
   },
 };
 
@@ -226,7 +278,7 @@ async function checkSeriesLocked(component: Component, checker: Checker, record:
       applying = false;
       continue;
     }
-    const style = await checker.checkpatch(src, path);
+    const style = await checker.checkpatch(src, path, record);
     verdict.style = style.clean ? 'clean' : 'issues';
     verdict.styleDetail = style.detail;
     const touched = (await git(src, ['diff', '--name-only', 'HEAD~1', 'HEAD'])).split('\n').filter((f) => f && existsSync(join(src, f)));

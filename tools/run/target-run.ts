@@ -2,13 +2,15 @@
 // kernel), boot the QEMU target on a suite, and turn its console into
 // results (results.json, junit.xml, a table and a closing count line).
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { type ConsoleFinding, scanConsole } from '../boot/console-scan.js';
 import { type BootResult, bootAndWatch, bootInteractive, QemuStuckError } from '../boot/qemu.js';
 import { StageExitError, StageTimeoutError } from '../boot/stages.js';
 import { buildKernel, type KernelBuild, withKernelTree } from '../build/kernel.js';
+import { buildMesa } from '../build/mesa.js';
+import { buildMesaChecks } from '../build/mesa-checks.js';
 import { buildQemu } from '../build/qemu.js';
-import { buildRootfs } from '../build/rootfs.js';
+import { buildRootfs, type RootfsAddition } from '../build/rootfs.js';
 import { buildSecureWorld, type SecureWorld } from '../build/secure-world.js';
 import { buildTargetChecks, teeHeapCheckArgs } from '../build/target-checks.js';
 import { requireRoot } from '../host/root.js';
@@ -42,11 +44,12 @@ export async function prepareTarget(record: RunRecord, opts: TargetOptions): Pro
   if (opts.gpu) requireRoot('the target with the Mali GPU model (our QEMU build)');
   const secure = await buildSecureWorld(record, opts.profile);
   const checks = await buildTargetChecks(record, { taDevKit: secure.taDevKit });
+  const additions = await suiteAdditions(record, suiteNeeds(opts.suite));
   // The initramfs list and the kernel build directory are shared by every
   // profile: hold the tree from writing the list until this run has its own
   // copy of the Image, so a concurrent run cannot swap either underneath.
   const { kernel, image } = await withKernelTree(async () => {
-    await buildRootfs(record, checks);
+    await buildRootfs(record, checks, additions);
     const kernel = await buildKernel(record, { debug: opts.debug });
     const image = join(record.dir, 'boot', 'bl33.bin');
     mkdirSync(dirname(image), { recursive: true });
@@ -63,6 +66,35 @@ const suitesDir = () => join(repoRoot, 'test/target/suites');
 /** The target suites (test/target/suites). */
 export function suiteNames(): string[] {
   return readdirSync(suitesDir()).sort();
+}
+
+/** What a suite may ask for beyond the plain root filesystem ("# needs: mesa"). */
+export const SUITE_NEEDS = ['mesa'] as const;
+export type SuiteNeed = (typeof SUITE_NEEDS)[number];
+
+/**
+ * The arm64 Mesa build, Debian's Vulkan loader and vulkaninfo, and the
+ * programs of test/target/mesa/. Only suites that say so get them: they make
+ * the first run build Mesa (about 10 minutes) and the initramfs some 30 MB
+ * larger, which the other suites have no use for.
+ */
+async function suiteAdditions(record: RunRecord, needs: SuiteNeed[]): Promise<RootfsAddition[]> {
+  if (!needs.includes('mesa')) return [];
+  const mesa = await buildMesa(record, 'arm64');
+  const checks = await buildMesaChecks(record, mesa);
+  return [{ key: `${mesa.key}/${basename(checks.dir)}`, trees: [mesa.root], binaries: checks.binaries, pins: ['mesa-runtime'] }];
+}
+
+/** The "# needs:" line of a suite (none for the interactive shell). */
+export function suiteNeeds(name: string): SuiteNeed[] {
+  const path = join(suitesDir(), name);
+  if (name === 'shell' || !existsSync(path)) return [];
+  const line = /^# needs: (.*)$/m.exec(readFileSync(path, 'utf8'))?.[1];
+  const needs = line ? line.split(/[\s,]+/).filter(Boolean) : [];
+  for (const n of needs) {
+    if (!(SUITE_NEEDS as readonly string[]).includes(n)) throw new ProtmError(`suite ${name}: unknown need "${n}"`, `known: ${SUITE_NEEDS.join(', ')}`);
+  }
+  return needs as SuiteNeed[];
 }
 
 /** The suite's file; a suite may declare its own per-check budget ("# check-timeout: SECONDS"). */

@@ -1,0 +1,93 @@
+// The check programs that drive Mesa (test/target/mesa/, C, KTAP v1 on
+// stdout), built inside the trixie build root against a Mesa build of the
+// same flavour: for the target (arm64, run in the guest) and for the host
+// (native, run on Mesa's drm-shim). Unlike the static checks of
+// target-checks.ts they link dynamically: the Vulkan loader finds panvk
+// through its ICD manifest, and EGL loads the Gallium driver at run time.
+//
+// Every test/target/mesa/<name>_check.c is one program, linked with
+// test/target/mesa/lib/*.c (if any) and test/target/lib/ktap.c, named
+// protm-<name> (underscores become dashes).
+import { cpSync, existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { ensureBuildRoot, inBuildRoot, shq } from '../host/buildroot.js';
+import { cachedArtifact } from '../lib/artifact.js';
+import { ProtmError } from '../lib/errors.js';
+import { sha256Dir } from '../lib/hash.js';
+import { repoRoot } from '../lib/paths.js';
+import { runStep } from '../lib/process.js';
+import type { RunRecord } from '../lib/run-record.js';
+import { MESA_BUILD_ROOT, type MesaBuild, type MesaFlavour, TRIPLET } from './mesa.js';
+
+const RECIPE = 1;
+const SOURCES = join(repoRoot, 'test/target/mesa');
+const KTAP = join(repoRoot, 'test/target/lib');
+
+const CC: Record<MesaFlavour, string> = { arm64: 'aarch64-linux-gnu-gcc', native: 'gcc' };
+const CFLAGS = ['-O2', '-g', '-std=gnu11', '-Wall', '-Wextra', '-Werror'];
+const LIBS = ['-Wl,--as-needed', '-lvulkan', '-lEGL', '-lGLESv2', '-ldrm', '-lm'];
+
+export interface MesaChecks {
+  dir: string;
+  binaries: string[];
+}
+
+function programNames(): string[] {
+  if (!existsSync(SOURCES)) return [];
+  return readdirSync(SOURCES)
+    .filter((f) => f.endsWith('_check.c'))
+    .map((f) => f.replace(/_check\.c$/, ''))
+    .sort();
+}
+
+export async function buildMesaChecks(record: RunRecord, mesa: MesaBuild): Promise<MesaChecks> {
+  const names = programNames();
+  if (names.length === 0) throw new ProtmError(`no Mesa check programs in ${SOURCES} (<name>_check.c)`);
+  const root = await ensureBuildRoot(record, MESA_BUILD_ROOT);
+  const key = {
+    sources: await sha256Dir(SOURCES),
+    ktap: await sha256Dir(KTAP),
+    mesa: mesa.key,
+    flavour: mesa.flavour,
+    cflags: CFLAGS,
+    libs: LIBS,
+    recipe: RECIPE,
+  };
+  const artifact = await cachedArtifact(record, `mesa-checks-${mesa.flavour}`, key, async (dir) => {
+    // The build root sees the cache (bind-mounted), not the checkout: copy the sources in.
+    const src = join(dir, 'src');
+    cpSync(SOURCES, join(src, 'mesa'), { recursive: true });
+    cpSync(KTAP, join(src, 'lib'), { recursive: true });
+    mkdirSync(join(dir, 'bin'));
+    const libDir = join(mesa.root, 'usr/lib', TRIPLET[mesa.flavour]);
+    const shared = [
+      ...(existsSync(join(src, 'mesa/lib'))
+        ? readdirSync(join(src, 'mesa/lib'))
+            .filter((f) => f.endsWith('.c'))
+            .map((f) => join(src, 'mesa/lib', f))
+        : []),
+      join(src, 'lib/ktap.c'),
+    ];
+    const commands = names.map((name) =>
+      [
+        CC[mesa.flavour],
+        ...CFLAGS,
+        `-I${join(mesa.root, 'usr/include')}`,
+        `-I${join(src, 'lib')}`,
+        `-I${join(src, 'mesa')}`,
+        '-o',
+        join(dir, 'bin', `protm-${name.replace(/_/g, '-')}`),
+        join(src, 'mesa', `${name}_check.c`),
+        ...shared,
+        `-L${libDir}`,
+        `-Wl,-rpath-link,${libDir}`,
+        ...LIBS,
+      ]
+        .map(shq)
+        .join(' '),
+    );
+    const s = inBuildRoot(root, [dir, mesa.dir], commands.join(' && '));
+    await runStep(record, `mesa checks (${mesa.flavour}): ${names.join(', ')}`, s.file, s.args, { env: s.env });
+  });
+  return { dir: artifact.dir, binaries: names.map((n) => join(artifact.dir, 'bin', `protm-${n.replace(/_/g, '-')}`)) };
+}

@@ -1,0 +1,130 @@
+// Host checks: Mesa's protected paths on this machine, with no GPU. The
+// native Mesa build runs on its Panthor drm-shim (which the series teaches
+// protected mode), inside the trixie build root (the build's libraries are
+// trixie's). Each program of test/target/mesa/ runs twice: with the shim
+// saying protected mode is ready, and with the shim saying the kernel has
+// none (the feature must then be absent, and nothing else regress); trixie's
+// vulkaninfo is checked the same way.
+import { writeFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { execa } from 'execa';
+import { buildMesa, MESA_BUILD_ROOT, type MesaBuild, TRIPLET } from '../build/mesa.js';
+import { buildMesaChecks } from '../build/mesa-checks.js';
+import { ensureBuildRoot, inBuildRoot, shq } from '../host/buildroot.js';
+import { requireRoot } from '../host/root.js';
+import { ensureHost } from '../host/setup.js';
+import type { RunRecord } from '../lib/run-record.js';
+import { parseKtap } from '../results/ktap.js';
+import { type Case, flattenCases, publishResults, summaryLine } from '../results/report.js';
+
+/** What the shim's DRM_PANTHOR_DEV_QUERY_PROTM_INFO says (PAN_SHIM_PROTM). */
+export const SHIM_MODES = ['ready', 'none'] as const;
+export type ShimMode = (typeof SHIM_MODES)[number];
+
+/** One program's run must not take longer than this (the shim executes nothing). */
+const PROGRAM_TIMEOUT_S = 120;
+
+export interface HostVerdict {
+  cases: Case[];
+  exitCode: number;
+  text: string;
+  resultsJson: string;
+  junit: string;
+}
+
+/** The ICD manifest of panvk as built, naming the library where it lies in the artifact. */
+function writeIcd(mesa: MesaBuild, dir: string): string {
+  const path = join(dir, 'panfrost_icd.host.json');
+  const library = join(mesa.root, 'usr/lib', TRIPLET.native, 'libvulkan_panfrost.so');
+  writeFileSync(path, `${JSON.stringify({ file_format_version: '1.0.1', ICD: { library_path: library, api_version: '1.4' } }, null, 2)}\n`);
+  return path;
+}
+
+function shimEnv(mesa: MesaBuild, icd: string, mode: ShimMode): Record<string, string> {
+  return {
+    LD_PRELOAD: mesa.drmShim ?? '',
+    LD_LIBRARY_PATH: join(mesa.root, 'usr/lib', TRIPLET.native),
+    VK_ICD_FILENAMES: icd,
+    // Mesa 25.0 marks panvk on v10 GPUs experimental.
+    PAN_I_WANT_A_BROKEN_VULKAN_DRIVER: '1',
+    // The shim's GPU: a Mali-G610 (arch 10.8), the model's.
+    PAN_GPU_ID: 'a867',
+    PAN_SHIM_PROTM: mode,
+    // EGL on the render node the shim fakes.
+    EGL_PLATFORM: 'surfaceless',
+  };
+}
+
+/** Run `argv` in the build root with `env`; KTAP (or any output) and the exit status. */
+async function runInRoot(root: string, binds: string[], env: Record<string, string>, argv: string[]): Promise<{ output: string; exitCode: number }> {
+  const exports = Object.entries(env)
+    .map(([k, v]) => `${k}=${shq(v)}`)
+    .join(' ');
+  const s = inBuildRoot(root, binds, `export ${exports}; exec ${argv.map(shq).join(' ')}`);
+  const r = await execa(s.file, s.args, { env: { ...process.env, ...s.env }, reject: false, all: true, timeout: PROGRAM_TIMEOUT_S * 1000 });
+  const output = String(r.all ?? '');
+  return { output: r.timedOut ? `${output}\n# timed out after ${PROGRAM_TIMEOUT_S} s` : output, exitCode: r.exitCode ?? 1 };
+}
+
+/** vulkaninfo's view of the device: the protectedMemory feature and a queue family with the protected bit. */
+export function vulkaninfoCases(output: string, mode: ShimMode, exitCode: number): Case[] {
+  const suite = [`shim-${mode}`, 'vulkaninfo'];
+  const diagnostics = output
+    .split('\n')
+    .filter((l) => /protected|Mali|deviceName|ERROR|error/i.test(l))
+    .slice(0, 20);
+  if (exitCode !== 0 || !/deviceName\s*=\s*Mali/.test(output)) {
+    return [{ suite, name: 'lists the Mali GPU (panvk)', status: 'fail', reason: `vulkaninfo exited with ${exitCode} without a Mali device`, diagnostics }];
+  }
+  const feature = /protectedMemory\s*=\s*(true|false)/.exec(output)?.[1];
+  const queue = /QUEUE_PROTECTED_BIT/.test(output);
+  const want = mode === 'ready';
+  const check = (name: string, ok: boolean, reason: string): Case =>
+    ok ? { suite, name, status: 'pass', diagnostics: [] } : { suite, name, status: 'fail', reason, diagnostics };
+  return [
+    check('lists the Mali GPU (panvk)', true, ''),
+    check(`protectedMemory = ${want}`, feature === String(want), `protectedMemory is ${feature ?? 'not listed'}`),
+    check(
+      want ? 'a queue family has QUEUE_PROTECTED_BIT' : 'no queue family has QUEUE_PROTECTED_BIT',
+      queue === want,
+      `QUEUE_PROTECTED_BIT ${queue ? 'present' : 'absent'}`,
+    ),
+  ];
+}
+
+/** A program's KTAP as cases under shim-<mode> › program; a crash or a non-zero exit is a failed case of its own. */
+export function programCases(name: string, mode: ShimMode, output: string, exitCode: number): Case[] {
+  const suite = [`shim-${mode}`, name];
+  const cases = flattenCases(parseKtap(output)).map((c) => ({ ...c, suite: [...suite, ...c.suite] }));
+  const failed = cases.some((c) => c.status === 'fail');
+  if (exitCode !== 0 && !failed) {
+    cases.push({ suite, name: 'exits with status 0', status: 'fail', reason: `exit status ${exitCode}`, diagnostics: output.split('\n').slice(-15) });
+  }
+  if (cases.length === 0) cases.push({ suite, name: 'prints KTAP', status: 'fail', reason: 'no KTAP results', diagnostics: output.split('\n').slice(-15) });
+  return cases;
+}
+
+export async function runHostChecks(record: RunRecord, modes: ShimMode[]): Promise<HostVerdict> {
+  await ensureHost(record);
+  requireRoot('the host checks (they run in the trixie build root)');
+  const mesa = await buildMesa(record, 'native');
+  const checks = await buildMesaChecks(record, mesa);
+  const root = await ensureBuildRoot(record, MESA_BUILD_ROOT);
+  const icd = writeIcd(mesa, record.dir);
+  const binds = [mesa.dir, checks.dir, record.dir];
+  const cases: Case[] = [];
+  for (const mode of modes) {
+    const env = shimEnv(mesa, icd, mode);
+    const vk = await runInRoot(root, binds, env, ['vulkaninfo']);
+    record.log(`\n## vulkaninfo (shim ${mode})\n${vk.output}`);
+    cases.push(...vulkaninfoCases(vk.output, mode, vk.exitCode));
+    for (const bin of checks.binaries) {
+      const r = await runInRoot(root, binds, env, [bin, '--expect-protected', mode === 'ready' ? 'yes' : 'no']);
+      record.log(`\n## ${basename(bin)} (shim ${mode})\n${r.output}`);
+      cases.push(...programCases(basename(bin), mode, r.output, r.exitCode));
+    }
+  }
+  const p = publishResults(record.dir, cases, { name: 'protm.host-checks' });
+  record.set('results', { summary: summaryLine(p.counts), resultsJson: p.results, junit: p.junit });
+  return { cases, exitCode: p.exitCode, text: p.text, resultsJson: p.results, junit: p.junit };
+}
