@@ -41,6 +41,8 @@ export const lavaDirs = {
 
 /** State directory → path inside the build root it is mounted on. */
 const MOUNTS: [string, string][] = [
+  ['pg', '/var/lib/postgresql/protm'],
+  ['log', '/var/log/protm-lava'],
   ['dispatcher-config', '/etc/lava-server/dispatcher-config'],
   ['var-lib-lava-server', '/var/lib/lava-server'],
   ['var-log-lava-server', '/var/log/lava-server'],
@@ -217,7 +219,7 @@ export async function startServer(record: RunRecord): Promise<StartResult> {
   record.log(`lava server supervisor pid ${child.pid}, log ${logFile}`);
   const ticker = progress.start('lava server start');
   // First start: initdb and LAVA's migrations take a few minutes on this kind of host.
-  const deadline = Date.now() + 600_000;
+  const deadline = Date.now() + 480_000;
   try {
     for (;;) {
       if (!pidAlive(child.pid)) {
@@ -230,7 +232,7 @@ export async function startServer(record: RunRecord): Promise<StartResult> {
       }
       if (Date.now() > deadline) {
         await stopServer();
-        throw new ProtmError(`the LAVA server did not come up within 10 minutes:\n${tail(logFile)}`, `logs: ${lavaDirs.log()}`);
+        throw new ProtmError(`the LAVA server did not come up within 8 minutes:\n${tail(logFile)}`, `logs: ${lavaDirs.log()}`);
       }
       ticker.update(tail(logFile, 1));
       await new Promise((r) => setTimeout(r, 1000));

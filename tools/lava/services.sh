@@ -15,8 +15,13 @@ set -eu
 log() { printf '%s protm-lava: %s\n' "$(date -u +%H:%M:%S)" "$*"; }
 
 PG_BIN=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
-PGDATA=$STATE/pg
-mkdir -p "$PGDATA" /run/postgresql "$STATE/log"
+# Both mounted from the state directory (tools/lava/server.ts): the cache lies
+# under /root, which the postgres and lavaserver users cannot enter.
+PGDATA=/var/lib/postgresql/protm
+LOGS=/var/log/protm-lava
+mkdir -p "$PGDATA" /run/postgresql "$LOGS"
+# Each service writes its own log here, as its own user.
+chmod 1777 "$LOGS"
 chown postgres:postgres "$PGDATA" /run/postgresql
 chmod 700 "$PGDATA"
 # The build root may have been made anew since (other uids): own what is ours.
@@ -30,7 +35,7 @@ if [ ! -s "$PGDATA/PG_VERSION" ]; then
 	as_postgres "$PG_BIN/initdb -D '$PGDATA' --auth-local=peer --auth-host=scram-sha-256 -U postgres -E UTF8 --locale=C.UTF-8" >/dev/null
 fi
 log "postgres start"
-as_postgres "$PG_BIN/pg_ctl -D '$PGDATA' -l '$STATE/log/postgres.log' -w -t 60 -o \"-c listen_addresses=127.0.0.1 -p $PGPORT -k /run/postgresql\" start" >/dev/null
+as_postgres "$PG_BIN/pg_ctl -D '$PGDATA' -l '$LOGS/postgres.log' -w -t 60 -o \"-c listen_addresses=127.0.0.1 -p $PGPORT -k /run/postgresql\" start" >/dev/null
 
 psql_q() { as_postgres "psql -h /run/postgresql -p $PGPORT -v ON_ERROR_STOP=1 -tAc \"$1\""; }
 if [ "$(psql_q "SELECT 1 FROM pg_roles WHERE rolname='lavaserver'")" != 1 ]; then
@@ -41,13 +46,14 @@ fi
 
 export DATABASE_URL="postgres://lavaserver:$DB_PASSWORD@127.0.0.1:$PGPORT/lavaserver"
 export SECRET_KEY ALLOWED_HOSTS=127.0.0.1,localhost
-manage() { lava-server manage "$@"; }
+# As lavaserver, like the package's postinst: django.log must stay writable by the services.
+manage() { setpriv --reuid lavaserver --regid lavaserver --init-groups lava-server manage "$@"; }
 
 # Migrations only when LAVA itself changed (a no-op migrate still takes ~20 s).
 version=$(cat /usr/lib/python3/dist-packages/lava_common/VERSION 2>/dev/null || echo unknown)
 if [ "$(cat "$STATE/migrated" 2>/dev/null)" != "$version" ]; then
 	log "migrate (LAVA $version)"
-	manage migrate --noinput >"$STATE/log/migrate.log" 2>&1 || { tail -n 20 "$STATE/log/migrate.log"; exit 1; }
+	manage migrate --noinput >"$LOGS/migrate.log" 2>&1 || { tail -n 20 "$LOGS/migrate.log"; exit 1; }
 	echo "$version" >"$STATE/migrated"
 fi
 
@@ -60,26 +66,34 @@ if [ ! -e "$STATE/set-up" ]; then
 	manage workers details protm-worker | sed -n 's/^token *: //p' >"$STATE/worker-token"
 	touch "$STATE/set-up"
 fi
-# Device types and devices (their templates are files under dispatcher-config).
-while read -r kind name type; do
-	case "$kind" in
-	type) manage device-types details "$name" >/dev/null 2>&1 || manage device-types add "$name" >/dev/null ;;
-	device) manage devices details "$name" >/dev/null 2>&1 || manage devices add "$name" --device-type "$type" --worker protm-worker >/dev/null ;;
-	esac
-done <"$SETUP"
+# Device types and devices (their templates are files under dispatcher-config),
+# registered when the list changed: each manage call costs seconds.
+if ! cmp -s "$SETUP" "$STATE/registered.list"; then
+	log "register device types and devices"
+	while read -r kind name type; do
+		case "$kind" in
+		type) manage device-types details "$name" >/dev/null 2>&1 || manage device-types add "$name" >/dev/null ;;
+		device) manage devices details "$name" >/dev/null 2>&1 || manage devices add "$name" --device-type "$type" --worker protm-worker >/dev/null ;;
+		esac
+	done <"$SETUP"
+	cp "$SETUP" "$STATE/registered.list"
+fi
 
 log "gunicorn on 127.0.0.1:$HTTP_PORT"
 gunicorn3 lava_server.wsgi --bind "127.0.0.1:$HTTP_PORT" --workers 2 --worker-class gthread --threads 4 \
-	-u lavaserver -g lavaserver --log-file "$STATE/log/gunicorn.log" --timeout 120 &
+	-u lavaserver -g lavaserver --log-file "$LOGS/gunicorn.log" --timeout 120 &
+pids=$!
 log "scheduler"
-su lavaserver -s /bin/sh -c "exec lava-server manage lava-scheduler --level INFO --log-file '$STATE/log/lava-scheduler.log'" &
+manage lava-scheduler --level INFO --log-file "$LOGS/lava-scheduler.log" &
+pids="$pids $!"
 log "worker"
 lava-worker --level INFO --url "http://127.0.0.1:$HTTP_PORT/" --name protm-worker --token "$(cat "$STATE/worker-token")" \
-	--log-file "$STATE/log/lava-worker.log" --worker-dir /var/lib/lava/dispatcher/worker &
+	--log-file "$LOGS/lava-worker.log" --worker-dir /var/lib/lava/dispatcher/worker &
+pids="$pids $!"
 
 stop() {
 	log "stopping"
-	kill $(jobs -p) 2>/dev/null || true
+	kill $pids 2>/dev/null || true
 	wait || true
 	as_postgres "$PG_BIN/pg_ctl -D '$PGDATA' -m fast -w stop" >/dev/null || true
 	log "stopped"
@@ -89,6 +103,6 @@ trap stop TERM INT
 log "running"
 # Any service dying takes the instance down, so that status never shows a half server.
 while :; do
-	for p in $(jobs -p); do kill -0 "$p" 2>/dev/null || { log "a service exited (pid $p)"; stop; }; done
+	for p in $pids; do kill -0 "$p" 2>/dev/null || { log "a service exited (pid $p)"; stop; }; done
 	sleep 2 & wait $! || true
 done
