@@ -1,0 +1,61 @@
+// A LAVA job's results as protm cases, so that a farm's run is reported
+// like a local one (tools/results: table, results.json, JUnit, the closing
+// count line). The per-case verdicts are LAVA's (its monitors parsed the
+// KTAP, see job.ts); this only puts them back into the suite's shape: one
+// LAVA test suite per check, holding the check's cases and, last, the check's
+// own result line.
+import { scanConsole } from '../boot/console-scan.js';
+import type { KtapStatus } from '../results/ktap.js';
+import { type Case, findingCases } from '../results/report.js';
+import { gpuProbeCase } from '../run/target-run.js';
+import type { LavaJob, LavaTestCase } from './api.js';
+
+/** How LAVA turns a case name into a test case id (lava_dispatcher's monitor: lower case, \W+ → "_"). */
+export function lavaCaseId(name: string): string {
+  return name.trim().toLowerCase().replace(/\W+/g, '_');
+}
+
+/** LAVA names a monitor's suite by its name, with spaces as dashes, in lower case. */
+function lavaSuiteName(check: string): string {
+  return check.replace(/ /g, '-').toLowerCase();
+}
+
+function status(result: string): { status: KtapStatus; reason?: string } {
+  if (result === 'pass' || result === 'fail' || result === 'skip') return { status: result };
+  return { status: 'fail', reason: `LAVA result "${result}"` };
+}
+
+export const NO_LAVA_RESULT = 'LAVA recorded no result for this check (crashed or timed out?)';
+
+/** LAVA's cases of a job that ran `checks` (in suite order) → protm cases, shaped like flattenCases of the KTAP. */
+export function casesFromLava(checks: string[], lava: LavaTestCase[]): Case[] {
+  const cases: Case[] = [];
+  for (const check of checks) {
+    const suite = lavaSuiteName(check);
+    const own = lava.filter((c) => c.suite === suite || c.suite.replace(/^\d+_/, '') === suite);
+    const id = lavaCaseId(check);
+    const topIndex = own.map((c) => c.name).lastIndexOf(id);
+    const children = own.filter((_, i) => i !== topIndex);
+    const top = topIndex >= 0 ? status(own[topIndex]!.result) : { status: 'fail' as const, reason: NO_LAVA_RESULT };
+    for (const c of children) cases.push({ suite: [check], name: c.name, diagnostics: [], ...status(c.result) });
+    const childFailed = children.some((c) => c.result !== 'pass' && c.result !== 'skip');
+    if (children.length === 0 || (top.status === 'fail' && !childFailed)) cases.push({ suite: [], name: check, diagnostics: [], ...top });
+  }
+  return cases;
+}
+
+/** The job itself, when LAVA ended it Incomplete or Canceled: a failed case with LAVA's reason. */
+export function jobCase(job: LavaJob, reason: string): Case[] {
+  if (job.health === 'Complete') return [];
+  return [{ suite: ['lava'], name: `job ${job.id} ended ${job.health}`, status: 'fail', reason, diagnostics: [] }];
+}
+
+/** The checks a local run adds from the console (Panthor probed, no oops/panic...), on the console LAVA logged. */
+export function consoleCases(console: string, gpu: boolean): Case[] {
+  return [...(gpu ? [gpuProbeCase(console)] : []), ...findingCases(scanConsole(console, { source: 'normal' }))];
+}
+
+/** For comparing with a local run: each case as "suite › name: status", names as LAVA writes them. */
+export function comparable(cases: Case[]): string[] {
+  return cases.map((c) => `${[...c.suite, lavaCaseId(c.name)].join(' › ')}: ${c.status === 'todo' ? 'skip' : c.status}`);
+}
