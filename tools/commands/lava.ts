@@ -3,7 +3,7 @@
 // submitting them and reporting their results like a local run (submit, results).
 import { Command, Option } from 'commander';
 import { secureProfileNames } from '../build/secure-world.js';
-import { buildQemuJob, followJob, localServer, reportJob, submitLocal } from '../lava/flow.js';
+import { buildQemuJob, buildRock5bJob, followJob, localServer, reportJob, submitLocal } from '../lava/flow.js';
 import { serverStatus, startServer, stopServer } from '../lava/server.js';
 import { leaf } from '../lib/command.js';
 import { ProtmError, USAGE_ERROR } from '../lib/errors.js';
@@ -44,8 +44,7 @@ interface JobOpts {
 }
 
 async function buildJob(record: Parameters<typeof buildQemuJob>[0], opts: JobOpts) {
-  if (opts.device === 'qemu') return buildQemuJob(record, opts);
-  throw new ProtmError(`device ${opts.device}: not supported yet`, undefined, USAGE_ERROR);
+  return opts.device === 'qemu' ? buildQemuJob(record, opts) : buildRock5bJob(record, opts);
 }
 
 export function lavaCommand(): Command {

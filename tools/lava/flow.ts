@@ -11,6 +11,7 @@ import { prepareTarget } from '../run/target-run.js';
 import { failureReason, getJob, jobLog, jobTestCases, type LavaJob, type LavaServer, submitJob, targetConsole } from './api.js';
 import { type JobDefinition, type JobFile, jobText, qemuJob, stageFile, suiteChecks } from './job.js';
 import { casesFromLava, consoleCases, jobCase } from './results.js';
+import { buildRock5bKernel, rock5bJob } from './rock5b.js';
 import { lavaUrl, linkWorkerQemu, readSecrets } from './server.js';
 import { validateJob } from './validate.js';
 
@@ -64,6 +65,21 @@ export async function buildQemuJob(record: RunRecord, opts: JobOptions): Promise
   writeFileSync(file, text);
   record.set('lava job', { file, device: 'qemu', suite: opts.suite, files });
   return { job, text, file, files, qemu: prepared.qemu };
+}
+
+/** Build the ROCK 5B kernel (Image with the initramfs, upstream DTB) and write its job, validated by LAVA's validator. */
+export async function buildRock5bJob(record: RunRecord, opts: JobOptions): Promise<BuiltJob> {
+  suiteChecks(opts.suite);
+  const k = await buildRock5bKernel(record, { image: true });
+  const kernel = await stageFile('kernel', k.image!, opts.artifactUrl);
+  const dtb = await stageFile('dtb', k.dtb, opts.artifactUrl);
+  const job = rock5bJob({ suite: opts.suite, kernel, dtb, extraMetadata: { 'protm.kernel.config': k.configHash } });
+  const text = jobText(job);
+  await validateJob(record, text);
+  const file = join(record.dir, 'lava-job.yaml');
+  writeFileSync(file, text);
+  record.set('lava job', { file, device: 'rock-5b', suite: opts.suite, files: [kernel, dtb] });
+  return { job, text, file, files: [kernel, dtb] };
 }
 
 export function localServer(): LavaServer {
