@@ -13,7 +13,7 @@ import { type JobDefinition, type JobFile, jobText, qemuJob, stageFile, suiteChe
 import { casesFromLava, consoleCases, jobCase } from './results.js';
 import { buildRock5bKernel, rock5bJob } from './rock5b.js';
 import { lavaUrl, linkWorkerQemu, readSecrets } from './server.js';
-import { validateJob } from './validate.js';
+import { validateJob, validateOnDispatcher } from './validate.js';
 
 export interface BuiltJob {
   job: JobDefinition;
@@ -76,6 +76,8 @@ export async function buildRock5bJob(record: RunRecord, opts: JobOptions): Promi
   const job = rock5bJob({ suite: opts.suite, kernel, dtb, extraMetadata: { 'protm.kernel.config': k.configHash } });
   const text = jobText(job);
   await validateJob(record, text);
+  // No board here: the dispatcher builds the job's pipeline against LAVA's stock device type instead.
+  await validateOnDispatcher(record, text, record.dir);
   const file = join(record.dir, 'lava-job.yaml');
   writeFileSync(file, text);
   record.set('lava job', { file, device: 'rock-5b', suite: opts.suite, files: [kernel, dtb] });

@@ -1,0 +1,117 @@
+// The board-farm flow against a real LAVA server: Debian's lava-server,
+// scheduler, worker and PostgreSQL started by `protm lava server start` on
+// this machine. A qemu job for a target suite must give, case by case, what a
+// direct `protm run` of the suite gives; a suite that fails must come back
+// failed; a bad definition must be refused with LAVA's own message; the
+// rock-5b job must pass LAVA's validator and its dispatcher's.
+//
+// Time: installing LAVA into its build root is about 7 min the first time
+// (cached after); a start about 30 s; each qemu job about 1 min on top of the
+// chain's builds, which the other tests share.
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { jobTestCases, submitJob } from '../../tools/lava/api.js';
+import { followJob, localServer } from '../../tools/lava/flow.js';
+import { jobText, qemuJob, stageFile } from '../../tools/lava/job.js';
+import { comparable } from '../../tools/lava/results.js';
+import { JobInvalidError, validateJob } from '../../tools/lava/validate.js';
+import { RunRecord } from '../../tools/lib/run-record.js';
+import type { Case } from '../../tools/results/report.js';
+import { lastJson, protm } from '../helpers/cli.js';
+
+interface ResultsDoc {
+  status: string;
+  counts: { total: number; passed: number; failed: number; skipped: number };
+  cases: Case[];
+}
+
+const readResults = (path: unknown) => JSON.parse(readFileSync(path as string, 'utf8')) as ResultsDoc;
+
+let startedHere = false;
+
+beforeAll(async () => {
+  const r = await protm(['lava', 'server', 'start', '--json']);
+  const s = lastJson(r.stdout);
+  expect(s.status, r.stderr.slice(-3000)).toBe('ok');
+  expect(s.worker).toBe('Online');
+  startedHere = s.alreadyRunning === false;
+});
+
+afterAll(async () => {
+  if (startedHere) await protm(['lava', 'server', 'stop']);
+});
+
+/** A qemu job over small stand-in files: for the validator, which checks the definition, not the files. */
+async function standInJob() {
+  const dir = join(new RunRecord('unit-lava').dir, 'files');
+  mkdirSync(dir, { recursive: true });
+  const files = [];
+  for (const label of ['bl1', 'bl2', 'bl31', 'bl32', 'bl32_extra1', 'bl32_extra2', 'kernel']) {
+    writeFileSync(join(dir, label), `${label}\n`);
+    files.push(await stageFile(label, join(dir, label)));
+  }
+  return qemuJob({ suite: 'tee-heap', profile: 'dynamic', files, ramMiB: 1024, checkArgs: '--heap protected,secure-video', gpu: true }) as {
+    actions: { test?: { monitors: { fixupdict: Record<string, string> }[] } }[];
+  };
+}
+
+describe('protm lava (real local LAVA server)', () => {
+  it("refuses a bad job definition with LAVA's validator message, locally and on submission", async () => {
+    const record = new RunRecord('unit-lava');
+    const job = await standInJob();
+    await validateJob(record, jobText(job));
+    job.actions[2]!.test!.monitors[0]!.fixupdict.ok = 'passed';
+    const refused = validateJob(record, jobText(job));
+    await expect(refused).rejects.toBeInstanceOf(JobInvalidError);
+    await expect(refused).rejects.toThrow("not a valid value @ ['actions[2]', 'test', 'monitor', 'monitors', 0, 'fixupdict', 'ok']");
+    await expect(submitJob(localServer(), jobText(job))).rejects.toThrow(/fixupdict/);
+  });
+
+  let submittedJob: string | undefined;
+
+  it('runs the qemu job for tee-heap on LAVA, with the same per-case results as protm run', async () => {
+    const local = await protm(['run', '--suite', 'tee-heap', '--json']);
+    const localSummary = lastJson(local.stdout);
+    expect(localSummary.status, local.stderr.slice(-3000)).toBe('ok');
+
+    const lava = await protm(['lava', 'submit', '--device', 'qemu', '--suite', 'tee-heap', '--wait', '--json']);
+    const summary = lastJson(lava.stdout);
+    expect(summary.status, `${lava.stderr.slice(-3000)}\n${lava.stdout.slice(-3000)}`).toBe('ok');
+    expect(summary.health).toBe('Complete');
+    expect(existsSync(summary.junit as string)).toBe(true);
+    expect(readFileSync(summary.junit as string, 'utf8')).toMatch(/<testsuites[^>]*tests="\d+"/);
+
+    const fromLava = readResults(summary.results);
+    const fromRun = readResults(localSummary.results);
+    expect(fromLava.counts.passed).toBeGreaterThanOrEqual(10);
+    expect(comparable(fromLava.cases)).toEqual(comparable(fromRun.cases));
+
+    // The verdicts are LAVA's: its own test cases carry them.
+    const lavaCases = await jobTestCases(localServer(), summary.job as number);
+    expect(lavaCases.find((c) => c.suite === 'tee-heap' && c.name === 'alloc_1mib')?.result).toBe('pass');
+    expect(lavaCases.find((c) => c.suite === 'xtest-quick' && c.name === 'xtest_quick')?.result).toBe('pass');
+    submittedJob = join(dirname(summary.metadata as string), 'lava-job.yaml');
+  });
+
+  it('reports a job whose suite fails as failed, case by case', async () => {
+    expect(submittedJob, 'needs the job of the previous test').toBeDefined();
+    // The same job, asking the checks for a protected heap the kernel does not have.
+    const text = readFileSync(submittedJob!, 'utf8').replace(/string=--heap protected,,secure-video/, 'string=--heap protected,,no-such-heap');
+    expect(text).toContain('no-such-heap');
+    const server = localServer();
+    const id = await submitJob(server, text);
+    const job = await followJob(server, id, 1800);
+    expect(job.health).toBe('Complete');
+
+    const r = await protm(['lava', 'results', String(id), '--json']);
+    expect(r.exitCode).toBe(1);
+    const summary = lastJson(r.stdout);
+    expect(summary.status).toBe('failed');
+    const doc = readResults(summary.results);
+    expect(doc.status).toBe('failed');
+    const heap = doc.cases.find((c) => c.name === 'protected_heap_exists');
+    expect(heap?.status).toBe('fail');
+    expect(doc.cases.find((c) => c.name === 'alloc_1mib')?.status).toBe('skip');
+  });
+});
