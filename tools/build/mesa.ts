@@ -164,12 +164,18 @@ export async function buildMesaAt(
   }
 }
 
+/**
+ * The work tree is locked while it is brought up to date and its identity
+ * taken; the build itself holds only its flavour's build directory, so the
+ * two flavours of one tree can build at the same time (they read the same
+ * sources and write different directories).
+ */
 export async function buildMesa(record: RunRecord, flavour: MesaFlavour): Promise<MesaBuild> {
   const header = await panthorUapiHeader(record);
-  return withLock(`tree-${buildTreeName('mesa')}`, async () => {
+  const root = await ensureBuildRoot(record, MESA_BUILD_ROOT);
+  const { wt, keyParts } = await withLock(`tree-${buildTreeName('mesa')}`, async () => {
     const wt = await currentWorkTree('mesa', record);
     await overlayUapi(wt.src, header.path);
-    const root = await ensureBuildRoot(record, MESA_BUILD_ROOT);
     const keyParts = {
       pin: pinHash(findPin(loadPins(), 'mesa')),
       tree: await treeContent(wt.src, wt.series.hash),
@@ -179,19 +185,22 @@ export async function buildMesa(record: RunRecord, flavour: MesaFlavour): Promis
       machine: MACHINE_FILE[flavour],
       recipe: RECIPE,
     };
-    const out = mesaOutDir(flavour);
-    const artifact = await cachedArtifact(record, `mesa-${flavour}`, keyParts, async (dir) => {
+    return { wt, keyParts };
+  });
+  const out = mesaOutDir(flavour);
+  const artifact = await withLock(`build-${buildTreeName('mesa')}-${flavour}`, () =>
+    cachedArtifact(record, `mesa-${flavour}`, keyParts, async (dir) => {
       await buildMesaAt(record, flavour, wt.src, out, join(dir, 'root'));
       if (flavour === 'native') {
         const shim = join(out, 'src/panfrost/drm-shim/libpanfrost_noop_drm_shim.so');
         if (!existsSync(shim)) throw new ProtmError(`the native Mesa build has no drm-shim (${shim})`);
         writeFileSync(join(dir, basename(shim)), readFileSync(shim));
       }
-    });
-    const build = describe(flavour, artifact.dir, artifact.key, artifact.cached);
-    record.set(`mesa-${flavour}`, { ...build, series: { patches: wt.series.patches.length, hash: wt.series.hash }, uapiSha256: header.sha256 });
-    return build;
-  });
+    }),
+  );
+  const build = describe(flavour, artifact.dir, artifact.key, artifact.cached);
+  record.set(`mesa-${flavour}`, { ...build, series: { patches: wt.series.patches.length, hash: wt.series.hash }, uapiSha256: header.sha256 });
+  return build;
 }
 
 function describe(flavour: MesaFlavour, dir: string, key: string, cached: boolean): MesaBuild {
