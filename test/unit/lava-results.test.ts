@@ -1,0 +1,76 @@
+// LAVA's per-check test suites back into the suite's shape (as flattenCases
+// makes of the KTAP), and the job definitions' fixed parts. No server needed.
+import { describe, expect, it } from 'vitest';
+import type { LavaTestCase } from '../../tools/lava/api.js';
+import { failureReason, targetConsole } from '../../tools/lava/api.js';
+import { KTAP_FIXUP, suiteMonitors } from '../../tools/lava/job.js';
+import { casesFromLava, comparable, NO_LAVA_RESULT } from '../../tools/lava/results.js';
+import { parseKtap } from '../../tools/results/ktap.js';
+import { flattenCases } from '../../tools/results/report.js';
+
+let id = 0;
+const lc = (suite: string, name: string, result: string): LavaTestCase => ({ id: ++id, suite, name, result });
+
+describe('LAVA results as protm cases', () => {
+  it('gives what flattenCases gives for the same KTAP', () => {
+    const ktap = [
+      'KTAP version 1',
+      '1..4',
+      '    # Subtest: tee-heap',
+      '    KTAP version 1',
+      '    1..3',
+      '    ok 1 heap_present',
+      '    not ok 2 alloc_1mib',
+      '    ok 3 static_pool # SKIP dynamic profile',
+      'not ok 1 tee-heap',
+      '    # Subtest: xtest-quick',
+      'ok 2 xtest-quick',
+      '    # Subtest: crashes',
+      'not ok 3 crashes',
+      '    # Subtest: dies-after-its-cases',
+      '    ok 1 only_case',
+      'not ok 4 dies-after-its-cases',
+    ].join('\n');
+    const lava = [
+      lc('tee-heap', 'heap_present', 'pass'),
+      lc('tee-heap', 'alloc_1mib', 'fail'),
+      lc('tee-heap', 'static_pool', 'skip'),
+      lc('tee-heap', 'tee_heap', 'fail'),
+      lc('xtest-quick', 'xtest_quick', 'pass'),
+      lc('crashes', 'crashes', 'fail'),
+      lc('dies-after-its-cases', 'only_case', 'pass'),
+      lc('dies-after-its-cases', 'dies_after_its_cases', 'fail'),
+    ];
+    const fromLava = casesFromLava(['tee-heap', 'xtest-quick', 'crashes', 'dies-after-its-cases'], lava);
+    expect(comparable(fromLava)).toEqual(comparable(flattenCases(parseKtap(ktap))));
+  });
+
+  it('fails a check LAVA recorded nothing for, keeping the cases it did record', () => {
+    const cases = casesFromLava(['a-check', 'b-check'], [lc('a-check', 'one', 'pass'), lc('b-check', 'b_check', 'pass')]);
+    expect(cases.map((c) => [c.suite.join('/'), c.name, c.status, c.reason])).toEqual([
+      ['a-check', 'one', 'pass', undefined],
+      ['', 'a-check', 'fail', NO_LAVA_RESULT],
+      ['', 'b-check', 'pass', undefined],
+    ]);
+  });
+
+  it('reads the device output and the reason out of a LAVA job log', () => {
+    const log = [
+      "- {dt: 2026-12-04T14:00:00.000000, lvl: info, msg: 'start: 1 deploy'}",
+      "- {dt: 2026-12-04T14:00:01.000000, lvl: target, msg: '[    1.0] protm-ktap: ok 1 it''s fine'}",
+      '- {dt: 2026-12-04T14:00:01.000000, lvl: target, msg: "tab\\there"}',
+      "- {dt: 2026-12-04T14:00:02.000000, lvl: error, msg: 'lava test monitoring has timed out'}",
+    ].join('\n');
+    expect(targetConsole(log)).toBe("[    1.0] protm-ktap: ok 1 it's fine\ntab\there");
+    expect(failureReason({ id: 1, state: 'Finished', health: 'Incomplete', failure_comment: null, description: '' }, log)).toBe(
+      'lava test monitoring has timed out',
+    );
+  });
+
+  it('has one monitor per check of the suite, the last ending at init\'s "suite finished"', () => {
+    const monitors = suiteMonitors('tee-heap');
+    expect(monitors.map((m) => m.name)).toEqual(['tee-heap', 'xtest-quick']);
+    expect(monitors[1]!.end).toBe('protm: suite tee-heap finished');
+    expect(new Set(Object.values(KTAP_FIXUP))).toEqual(new Set(['pass', 'fail', 'skip']));
+  });
+});
