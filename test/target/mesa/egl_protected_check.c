@@ -1,0 +1,435 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * protm-egl-protected: KTAP suite "egl-protected", EGL_EXT_protected_content through
+ * Mesa's panfrost Gallium driver (mesa-patches/) on Panthor, or on Mesa's
+ * drm-shim on a host without a GPU, on the surfaceless platform:
+ *
+ *   - an unprotected context still works: made current without surfaces,
+ *     a framebuffer object with a texture is complete (and is cleared);
+ *   - EGL_EXT_protected_content is advertised (and EGL_EXT_protected_surface
+ *     is not: no window system here allocates protected buffers);
+ *   - a context created with EGL_PROTECTED_CONTENT_EXT = EGL_TRUE reports it
+ *     through eglQueryContext, an ordinary one reports EGL_FALSE; without
+ *     the extension, the attribute is refused with EGL_BAD_ATTRIBUTE;
+ *   - a surfaceless protected render target: a buffer from the TEE
+ *     protected heap, imported with eglCreateImageKHR(EGL_LINUX_DMA_BUF_EXT,
+ *     EGL_PROTECTED_CONTENT_EXT = EGL_TRUE), bound to a texture attached to
+ *     a framebuffer object of the protected context, which is complete.
+ *
+ * Usage: protm-egl-protected [--expect-protected yes|no|any] [--no-draw]
+ *                            [--heap NAME]
+ *
+ *   --expect-protected
+ *              yes (default): EGL_EXT_protected_content must be there and
+ *              work; no: it must be absent, and the attribute refused with
+ *              EGL_BAD_ATTRIBUTE, while unprotected contexts still work;
+ *              any: without the extension the protected cases SKIP.
+ *   --no-draw  don't clear the render targets and glFinish() (for GPUs
+ *              that can't run fragment jobs yet, like the QEMU Mali model;
+ *              drm-shim runs nothing and is fine with drawing).
+ *   --heap     protected heap under /dev/dma_heap (default: the
+ *              PAN_PROTECTED_HEAP environment variable, else
+ *              protected,secure-video, as Mesa).
+ *
+ * PROTM_EXPECT_GPU=1 makes a missing EGL device a failure, not a skip.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include <linux/dma-heap.h>
+
+#include <EGL/egl.h>
+#include <EGL/eglext.h>
+#include <GLES2/gl2.h>
+#include <GLES2/gl2ext.h>
+
+#include "../lib/ktap.h"
+
+#define SUITE "egl-protected"
+#define CASES 7
+#define RT_SIZE 64
+/* DRM_FORMAT_ABGR8888: RGBA8 in memory */
+#define FOURCC_ABGR8888 0x34324241u
+
+enum expect { EXPECT_ANY, EXPECT_PROTECTED, EXPECT_ABSENT };
+
+struct ctx {
+	enum expect expect;
+	bool gpu_expected;
+	bool draw;
+	char heap_path[128];
+
+	EGLDisplay dpy;
+	bool has_protected_content;
+	bool has_protected_surface;
+	bool has_dma_buf_import;
+	EGLContext prot_ctx;
+
+	PFNEGLCREATEIMAGEKHRPROC create_image;
+	PFNEGLDESTROYIMAGEKHRPROC destroy_image;
+	PFNGLEGLIMAGETARGETTEXTURE2DOESPROC image_target_texture;
+};
+
+static bool has_ext(const char *list, const char *ext)
+{
+	size_t n = strlen(ext);
+	const char *p = list;
+
+	while (p && (p = strstr(p, ext))) {
+		if ((p == list || p[-1] == ' ') && (p[n] == ' ' || p[n] == '\0'))
+			return true;
+		p += n;
+	}
+	return false;
+}
+
+static enum ktap_result no_gpu(struct ctx *c, char *skip, size_t skip_len, const char *why)
+{
+	if (c->gpu_expected) {
+		ktap_diag("%s, but PROTM_EXPECT_GPU=1", why);
+		return KTAP_FAIL;
+	}
+	snprintf(skip, skip_len, "%s", why);
+	return KTAP_SKIP;
+}
+
+static enum ktap_result need_protected(struct ctx *c, char *skip, size_t skip_len)
+{
+	if (!c->dpy)
+		return no_gpu(c, skip, skip_len, "no EGL display");
+	if (c->has_protected_content)
+		return KTAP_PASS;
+	if (c->expect == EXPECT_PROTECTED) {
+		ktap_diag("EGL_EXT_protected_content missing");
+		return KTAP_FAIL;
+	}
+	snprintf(skip, skip_len, "%s",
+		 c->expect == EXPECT_ABSENT ? "no protected content, as expected" :
+					      "EGL_EXT_protected_content not supported");
+	return KTAP_SKIP;
+}
+
+static EGLContext create_context(struct ctx *c, bool prot)
+{
+	const EGLint attrs[] = {
+		EGL_CONTEXT_CLIENT_VERSION, 2,
+		prot ? EGL_PROTECTED_CONTENT_EXT : EGL_NONE, EGL_TRUE,
+		EGL_NONE,
+	};
+
+	return eglCreateContext(c->dpy, EGL_NO_CONFIG_KHR, EGL_NO_CONTEXT, attrs);
+}
+
+/* A texture-backed FBO is complete (and, unless --no-draw, clears and finishes). */
+static bool fbo_works(struct ctx *c, GLuint tex, const char *what)
+{
+	GLuint fbo = 0;
+	GLenum status, err;
+
+	glGenFramebuffers(1, &fbo);
+	glBindFramebuffer(GL_FRAMEBUFFER, fbo);
+	glFramebufferTexture2D(GL_FRAMEBUFFER, GL_COLOR_ATTACHMENT0, GL_TEXTURE_2D, tex, 0);
+	status = glCheckFramebufferStatus(GL_FRAMEBUFFER);
+	if (status != GL_FRAMEBUFFER_COMPLETE)
+		ktap_diag("%s: framebuffer status 0x%x", what, status);
+	if (status == GL_FRAMEBUFFER_COMPLETE && c->draw) {
+		glClearColor(0.25f, 0.5f, 0.75f, 1.0f);
+		glClear(GL_COLOR_BUFFER_BIT);
+		glFinish();
+	}
+	err = glGetError();
+	if (err != GL_NO_ERROR)
+		ktap_diag("%s: GL error 0x%x", what, err);
+	glBindFramebuffer(GL_FRAMEBUFFER, 0);
+	glDeleteFramebuffers(1, &fbo);
+	return status == GL_FRAMEBUFFER_COMPLETE && err == GL_NO_ERROR;
+}
+
+/* ---- cases ------------------------------------------------------------------- */
+
+static enum ktap_result case_display(struct ctx *c, char *skip, size_t skip_len)
+{
+	enum ktap_result res = KTAP_PASS;
+	PFNEGLGETPLATFORMDISPLAYEXTPROC get_platform_display;
+	const char *client = eglQueryString(EGL_NO_DISPLAY, EGL_EXTENSIONS);
+	EGLint major, minor;
+	const char *exts;
+
+	if (!client || !has_ext(client, "EGL_MESA_platform_surfaceless"))
+		return no_gpu(c, skip, skip_len, "no surfaceless EGL platform (not Mesa's libEGL?)");
+	get_platform_display = (PFNEGLGETPLATFORMDISPLAYEXTPROC)eglGetProcAddress("eglGetPlatformDisplayEXT");
+	EXPECT(get_platform_display, "no eglGetPlatformDisplayEXT");
+	c->dpy = get_platform_display(EGL_PLATFORM_SURFACELESS_MESA, EGL_DEFAULT_DISPLAY, NULL);
+	if (c->dpy == EGL_NO_DISPLAY || !eglInitialize(c->dpy, &major, &minor)) {
+		c->dpy = NULL;
+		return no_gpu(c, skip, skip_len, "no EGL display for a GPU");
+	}
+	EXPECT(eglBindAPI(EGL_OPENGL_ES_API), "eglBindAPI: 0x%x", eglGetError());
+	exts = eglQueryString(c->dpy, EGL_EXTENSIONS);
+	ktap_diag("EGL %d.%d, %s", major, minor, eglQueryString(c->dpy, EGL_VENDOR));
+	c->has_protected_content = has_ext(exts, "EGL_EXT_protected_content");
+	c->has_protected_surface = has_ext(exts, "EGL_EXT_protected_surface");
+	c->has_dma_buf_import = has_ext(exts, "EGL_EXT_image_dma_buf_import");
+	EXPECT(has_ext(exts, "EGL_KHR_surfaceless_context") && has_ext(exts, "EGL_KHR_no_config_context"),
+	       "no EGL_KHR_surfaceless_context or EGL_KHR_no_config_context");
+	c->create_image = (PFNEGLCREATEIMAGEKHRPROC)eglGetProcAddress("eglCreateImageKHR");
+	c->destroy_image = (PFNEGLDESTROYIMAGEKHRPROC)eglGetProcAddress("eglDestroyImageKHR");
+	c->image_target_texture =
+		(PFNGLEGLIMAGETARGETTEXTURE2DOESPROC)eglGetProcAddress("glEGLImageTargetTexture2DOES");
+out:
+	return res;
+}
+
+static enum ktap_result case_unprotected(struct ctx *c, char *skip, size_t skip_len)
+{
+	enum ktap_result res = KTAP_PASS;
+	EGLContext ctx;
+	GLuint tex = 0;
+
+	if (!c->dpy)
+		return no_gpu(c, skip, skip_len, "no EGL display");
+	ctx = create_context(c, false);
+	EXPECT(ctx != EGL_NO_CONTEXT, "eglCreateContext: 0x%x", eglGetError());
+	EXPECT(eglMakeCurrent(c->dpy, EGL_NO_SURFACE, EGL_NO_SURFACE, ctx), "eglMakeCurrent: 0x%x",
+	       eglGetError());
+	ktap_diag("GL_RENDERER: %s", (const char *)glGetString(GL_RENDERER));
+	glGenTextures(1, &tex);
+	glBindTexture(GL_TEXTURE_2D, tex);
+	glTexImage2D(GL_TEXTURE_2D, 0, GL_RGBA, RT_SIZE, RT_SIZE, 0, GL_RGBA, GL_UNSIGNED_BYTE, NULL);
+	EXPECT(fbo_works(c, tex, "unprotected texture"), "the unprotected render target doesn't work");
+out:
+	if (tex)
+		glDeleteTextures(1, &tex);
+	eglMakeCurrent(c->dpy, EGL_NO_SURFACE, EGL_NO_SURFACE, EGL_NO_CONTEXT);
+	if (ctx != EGL_NO_CONTEXT)
+		eglDestroyContext(c->dpy, ctx);
+	return res;
+}
+
+static enum ktap_result case_extension(struct ctx *c, char *skip, size_t skip_len)
+{
+	if (!c->dpy)
+		return no_gpu(c, skip, skip_len, "no EGL display");
+	switch (c->expect) {
+	case EXPECT_PROTECTED:
+		if (!c->has_protected_content)
+			ktap_diag("EGL_EXT_protected_content missing, it was expected");
+		return c->has_protected_content ? KTAP_PASS : KTAP_FAIL;
+	case EXPECT_ABSENT:
+		if (c->has_protected_content)
+			ktap_diag("EGL_EXT_protected_content present, its absence was expected");
+		return c->has_protected_content ? KTAP_FAIL : KTAP_PASS;
+	default:
+		if (c->has_protected_content)
+			return KTAP_PASS;
+		snprintf(skip, skip_len, "EGL_EXT_protected_content not supported (no protected mode?)");
+		return KTAP_SKIP;
+	}
+}
+
+/* Protected window surfaces can't be honoured here: the extension must not be claimed. */
+static enum ktap_result case_no_protected_surface(struct ctx *c, char *skip, size_t skip_len)
+{
+	if (!c->dpy)
+		return no_gpu(c, skip, skip_len, "no EGL display");
+	if (c->has_protected_surface) {
+		ktap_diag("EGL_EXT_protected_surface advertised, but no platform here allocates protected buffers");
+		return KTAP_FAIL;
+	}
+	return KTAP_PASS;
+}
+
+/*
+ * A protected context, or, without the extension (--expect-protected no), the
+ * attribute refused with EGL_BAD_ATTRIBUTE.
+ */
+static enum ktap_result case_protected_context(struct ctx *c, char *skip, size_t skip_len)
+{
+	enum ktap_result res = KTAP_PASS;
+	EGLContext ctx;
+	EGLint err;
+
+	if (c->dpy && !c->has_protected_content && c->expect == EXPECT_ABSENT) {
+		ctx = create_context(c, true);
+		err = eglGetError();
+		if (ctx != EGL_NO_CONTEXT)
+			eglDestroyContext(c->dpy, ctx);
+		EXPECT(ctx == EGL_NO_CONTEXT && err == EGL_BAD_ATTRIBUTE,
+		       "EGL_PROTECTED_CONTENT_EXT without the extension: context %p, error 0x%x", (void *)ctx, err);
+		ktap_diag("refused with EGL_BAD_ATTRIBUTE, as expected");
+		goto out;
+	}
+	res = need_protected(c, skip, skip_len);
+	if (res != KTAP_PASS)
+		return res;
+	c->prot_ctx = create_context(c, true);
+	EXPECT(c->prot_ctx != EGL_NO_CONTEXT, "protected eglCreateContext: 0x%x", eglGetError());
+	EXPECT(eglMakeCurrent(c->dpy, EGL_NO_SURFACE, EGL_NO_SURFACE, c->prot_ctx),
+	       "eglMakeCurrent(protected context): 0x%x", eglGetError());
+	eglMakeCurrent(c->dpy, EGL_NO_SURFACE, EGL_NO_SURFACE, EGL_NO_CONTEXT);
+out:
+	return res;
+}
+
+static enum ktap_result case_query(struct ctx *c, char *skip, size_t skip_len)
+{
+	enum ktap_result res = need_protected(c, skip, skip_len);
+	EGLContext plain = EGL_NO_CONTEXT;
+	EGLint value = -1;
+
+	if (res != KTAP_PASS)
+		return res;
+	EXPECT(c->prot_ctx, "no protected context (see the previous case)");
+	EXPECT(eglQueryContext(c->dpy, c->prot_ctx, EGL_PROTECTED_CONTENT_EXT, &value),
+	       "eglQueryContext: 0x%x", eglGetError());
+	EXPECT(value == EGL_TRUE, "the protected context reports EGL_PROTECTED_CONTENT_EXT %d", value);
+	plain = create_context(c, false);
+	EXPECT(plain != EGL_NO_CONTEXT, "eglCreateContext: 0x%x", eglGetError());
+	value = -1;
+	EXPECT(eglQueryContext(c->dpy, plain, EGL_PROTECTED_CONTENT_EXT, &value), "eglQueryContext: 0x%x",
+	       eglGetError());
+	EXPECT(value == EGL_FALSE, "an ordinary context reports EGL_PROTECTED_CONTENT_EXT %d", value);
+out:
+	if (plain != EGL_NO_CONTEXT)
+		eglDestroyContext(c->dpy, plain);
+	return res;
+}
+
+static int heap_alloc_fd(const char *path, size_t len, int *buf_fd)
+{
+	struct dma_heap_allocation_data data = { .len = len, .fd_flags = O_RDWR | O_CLOEXEC };
+	int heap = open(path, O_RDONLY | O_CLOEXEC);
+	int rc = 0;
+
+	*buf_fd = -1;
+	if (heap < 0)
+		return errno;
+	if (ioctl(heap, DMA_HEAP_IOCTL_ALLOC, &data) < 0)
+		rc = errno;
+	else
+		*buf_fd = (int)data.fd;
+	close(heap);
+	return rc;
+}
+
+/* A protected dma-buf, imported protected, as the protected context's render target. */
+static enum ktap_result case_protected_render_target(struct ctx *c, char *skip, size_t skip_len)
+{
+	enum ktap_result res = need_protected(c, skip, skip_len);
+	EGLImageKHR image = EGL_NO_IMAGE_KHR;
+	GLuint tex = 0;
+	int buf = -1;
+	int rc;
+
+	if (res != KTAP_PASS)
+		return res;
+	EXPECT(c->prot_ctx, "no protected context (see the previous cases)");
+	EXPECT(c->has_dma_buf_import && c->create_image && c->image_target_texture,
+	       "no EGL_EXT_image_dma_buf_import or GL_OES_EGL_image");
+	rc = heap_alloc_fd(c->heap_path, RT_SIZE * RT_SIZE * 4, &buf);
+	EXPECT(rc == 0, "allocating from %s: %s", c->heap_path, strerror(rc));
+
+	const EGLint attrs[] = {
+		EGL_WIDTH, RT_SIZE,
+		EGL_HEIGHT, RT_SIZE,
+		EGL_LINUX_DRM_FOURCC_EXT, (EGLint)FOURCC_ABGR8888,
+		EGL_DMA_BUF_PLANE0_FD_EXT, buf,
+		EGL_DMA_BUF_PLANE0_OFFSET_EXT, 0,
+		EGL_DMA_BUF_PLANE0_PITCH_EXT, RT_SIZE * 4,
+		EGL_PROTECTED_CONTENT_EXT, EGL_TRUE,
+		EGL_NONE,
+	};
+	image = c->create_image(c->dpy, EGL_NO_CONTEXT, EGL_LINUX_DMA_BUF_EXT, NULL, attrs);
+	EXPECT(image != EGL_NO_IMAGE_KHR, "eglCreateImageKHR(protected dma-buf): 0x%x", eglGetError());
+
+	EXPECT(eglMakeCurrent(c->dpy, EGL_NO_SURFACE, EGL_NO_SURFACE, c->prot_ctx),
+	       "eglMakeCurrent(protected context): 0x%x", eglGetError());
+	glGenTextures(1, &tex);
+	glBindTexture(GL_TEXTURE_2D, tex);
+	c->image_target_texture(GL_TEXTURE_2D, image);
+	EXPECT(glGetError() == GL_NO_ERROR, "glEGLImageTargetTexture2DOES failed");
+	EXPECT(fbo_works(c, tex, "protected render target"), "the protected render target doesn't work");
+out:
+	if (tex)
+		glDeleteTextures(1, &tex);
+	if (c->dpy)
+		eglMakeCurrent(c->dpy, EGL_NO_SURFACE, EGL_NO_SURFACE, EGL_NO_CONTEXT);
+	if (image != EGL_NO_IMAGE_KHR)
+		c->destroy_image(c->dpy, image);
+	if (buf >= 0)
+		close(buf);
+	return res;
+}
+
+static void usage(const char *argv0)
+{
+	fprintf(stderr, "usage: %s [--expect-protected yes|no|any] [--no-draw] [--heap NAME]\n", argv0);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct {
+		const char *name;
+		enum ktap_result (*fn)(struct ctx *, char *, size_t);
+	} cases[CASES] = {
+		{ "egl_display", case_display },
+		{ "unprotected_context_render_target", case_unprotected },
+		{ "protected_content_extension", case_extension },
+		{ "protected_surface_not_claimed", case_no_protected_surface },
+		{ "protected_context", case_protected_context },
+		{ "protected_context_query", case_query },
+		{ "protected_surfaceless_render_target", case_protected_render_target },
+	};
+	struct ctx c = { .expect = EXPECT_PROTECTED, .draw = true };
+	const char *heap = getenv("PAN_PROTECTED_HEAP");
+	const char *e = getenv("PROTM_EXPECT_GPU");
+	char skip[256];
+	int i;
+
+	if (!heap || !*heap)
+		heap = "protected,secure-video";
+	for (i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--expect-protected") && i + 1 < argc && !strcmp(argv[i + 1], "yes")) {
+			c.expect = EXPECT_PROTECTED;
+			i++;
+		} else if (!strcmp(argv[i], "--expect-protected") && i + 1 < argc && !strcmp(argv[i + 1], "no")) {
+			c.expect = EXPECT_ABSENT;
+			i++;
+		} else if (!strcmp(argv[i], "--expect-protected") && i + 1 < argc && !strcmp(argv[i + 1], "any")) {
+			c.expect = EXPECT_ANY;
+			i++;
+		} else if (!strcmp(argv[i], "--no-draw")) {
+			c.draw = false;
+		} else if (!strcmp(argv[i], "--heap") && i + 1 < argc) {
+			heap = argv[++i];
+		} else {
+			usage(argv[0]);
+			return 2;
+		}
+	}
+	if (strchr(heap, '/')) {
+		fprintf(stderr, "%s: the heap is a name under /dev/dma_heap, not a path\n", argv[0]);
+		return 2;
+	}
+	snprintf(c.heap_path, sizeof(c.heap_path), "/dev/dma_heap/%s", heap);
+	c.gpu_expected = e && !strcmp(e, "1");
+
+	ktap_suite_begin(SUITE, CASES);
+	for (i = 0; i < CASES; i++) {
+		skip[0] = '\0';
+		ktap_case(cases[i].fn(&c, skip, sizeof(skip)), cases[i].name, skip);
+	}
+	if (c.prot_ctx)
+		eglDestroyContext(c.dpy, c.prot_ctx);
+	if (c.dpy)
+		eglTerminate(c.dpy);
+	return ktap_suite_end();
+}
