@@ -8,6 +8,7 @@ import { execa } from 'execa';
 import { ensureBuildRoot } from '../host/buildroot.js';
 import { requireRoot } from '../host/root.js';
 import { ProtmError } from '../lib/errors.js';
+import { cacheDir } from '../lib/paths.js';
 import type { RunRecord } from '../lib/run-record.js';
 import { LAVA_BUILD_ROOT } from './server.js';
 
@@ -47,8 +48,10 @@ const RENDER = `
 import sys, jinja2, yaml
 job = yaml.safe_load(open(sys.argv[1]))
 env = jinja2.Environment(loader=jinja2.FileSystemLoader(["/usr/share/lava-server/device-types"]), autoescape=False, trim_blocks=True)
+placeholders = {"connection_command": "/bin/cat", "hard_reset_command": "/bin/echo reset",
+                "power_off_command": "/bin/echo off", "power_on_command": "/bin/echo on"}
 src = "{% extends '" + job["device_type"] + ".jinja2' %}" + "".join(
-    "{% set " + k + " = 'true' %}" for k in ("connection_command", "hard_reset_command", "power_off_command", "power_on_command"))
+    "{% set " + k + " = '" + v + "' %}" for k, v in placeholders.items())
 sys.stdout.write(env.from_string(src).render(**job.get("context", {})))
 `;
 
@@ -63,25 +66,35 @@ export async function validateOnDispatcher(record: RunRecord, jobText: string, d
   writeFileSync(join(dir, 'job.yaml'), jobText);
   writeFileSync(join(dir, 'render.py'), RENDER);
   const outer = [
-    'R="$1"; D="$2"',
+    'R="$1"; D="$2"; C="$3"',
     'mount -t proc proc "$R/proc"',
+    // file:// artifacts are checked for existence: the cache at its own path.
+    'mkdir -p "$R$C"; mount --bind "$C" "$R$C"',
     // A scratch /tmp, so that nothing is left in the build root.
     'mount -t tmpfs tmpfs "$R/tmp"',
     'mkdir "$R/tmp/v" "$R/tmp/v/out"',
+    // A worker's TFTP directory, as tftpd-hpa's configuration names it (its
+    // package leaves no configuration in a chroot): LAVA stages the job's files there.
+    'rm -rf "$D/default"; mkdir "$D/default"; cp -a "$R/etc/default/." "$D/default/"',
+    'echo \'TFTP_DIRECTORY="/srv/tftp"\' > "$D/default/tftpd-hpa"',
+    'mount --bind "$D/default" "$R/etc/default"',
+    'mount -t tmpfs tmpfs "$R/srv"; mkdir "$R/srv/tftp"',
     'cp "$D/job.yaml" "$D/render.py" "$R/tmp/v/"',
     'exec chroot "$R" sh -ec "python3 /tmp/v/render.py /tmp/v/job.yaml > /tmp/v/device.yaml; lava-run --validate --device /tmp/v/device.yaml --job-id 1 --output-dir /tmp/v/out /tmp/v/job.yaml"',
   ].join('\n');
-  const r = await execa('unshare', ['--mount', '--propagation', 'private', '--', 'sh', '-ec', outer, 'sh', root, dir], {
+  const r = await execa('unshare', ['--mount', '--propagation', 'private', '--', 'sh', '-ec', outer, 'sh', root, dir, cacheDir()], {
     reject: false,
     env: { LC_ALL: 'C.UTF-8', PATH: '/usr/sbin:/usr/bin:/sbin:/bin' },
     timeout: 300_000,
   });
   record.log(`## lava-run --validate: exit ${r.exitCode}\n${r.stdout}\n${r.stderr}`);
-  const results = r.stdout
+  // lava-run logs its JSON lines to stderr.
+  const results = `${r.stdout}\n${r.stderr}`
     .split('\n')
     .filter((l) => l.includes('"lvl": "results"'))
     .map((l) => (JSON.parse(l) as { msg: { case: string; result: string; error_msg?: string } }).msg);
-  const failed = results.find((m) => m.result === 'fail');
+  // The "job" case carries LAVA's error message; "validate" only says it failed.
+  const failed = results.find((m) => m.result === 'fail' && m.error_msg) ?? results.find((m) => m.result === 'fail');
   if (failed) throw new JobInvalidError(`${failed.case}: ${failed.error_msg ?? 'failed'} (lava-run --validate)`);
   if (!results.some((m) => m.case === 'validate' && m.result === 'pass')) {
     throw new ProtmError(`lava-run --validate gave no verdict (exit ${r.exitCode}):\n${(r.stderr || r.stdout).trim().split('\n').slice(-8).join('\n')}`);
