@@ -43,7 +43,7 @@ afterAll(async () => {
 });
 
 /** A qemu job over small stand-in files: for the validator, which checks the definition, not the files. */
-async function standInJob() {
+async function standInJob(qemuSha256?: string) {
   const dir = join(new RunRecord('unit-lava').dir, 'files');
   mkdirSync(dir, { recursive: true });
   const files = [];
@@ -51,7 +51,7 @@ async function standInJob() {
     writeFileSync(join(dir, label), `${label}\n`);
     files.push(await stageFile(label, join(dir, label)));
   }
-  return qemuJob({ suite: 'tee-heap', profile: 'dynamic', files, ramMiB: 1024, checkArgs: '--heap protected,secure-video', gpu: true }) as {
+  return qemuJob({ suite: 'tee-heap', profile: 'dynamic', files, ramMiB: 1024, checkArgs: '--heap protected,secure-video', gpu: true, qemuSha256 }) as {
     actions: { test?: { monitors: { fixupdict: Record<string, string> }[] } }[];
   };
 }
@@ -113,5 +113,20 @@ describe('protm lava (real local LAVA server)', () => {
     const heap = doc.cases.find((c) => c.name === 'protected_heap_exists');
     expect(heap?.status).toBe('fail');
     expect(doc.cases.find((c) => c.name === 'alloc_1mib')?.status).toBe('skip');
+  });
+
+  it("reports a job LAVA ends Incomplete as a failure, with LAVA's reason", async () => {
+    // The worker's QEMU wrapper refuses a QEMU build other than the job's.
+    const job = await standInJob('0'.repeat(64));
+    const server = localServer();
+    const id = await submitJob(server, jobText(job));
+    expect((await followJob(server, id, 600)).health).toBe('Incomplete');
+    const r = await protm(['lava', 'results', String(id), '--json']);
+    expect(r.exitCode).toBe(1);
+    const summary = lastJson(r.stdout);
+    expect(summary.health).toBe('Incomplete');
+    expect(String(summary.reason)).toMatch(/not the build this job was made for/);
+    const doc = readResults(summary.results);
+    expect(doc.cases.find((c) => c.suite[0] === 'lava')?.reason).toMatch(/not the build this job was made for/);
   });
 });
