@@ -68,11 +68,15 @@ export function bootCommand(): Command {
 export function hostChecksCommand(): Command {
   return leaf(
     new Command('host-checks')
-      .description("Mesa's protected paths on this machine, no GPU: the native Mesa build on its drm-shim, with protected mode ready and absent")
-      .addOption(new Option('--shim <mode>', 'what the shim reports: ready, none, or both').choices([...SHIM_MODES, 'both']).default('both')),
+      .description("Mesa's protected paths on this machine, no GPU: the native Mesa build on its drm-shim, with protected mode ready, not set up, and absent")
+      .addOption(
+        new Option('--shim <mode>', 'the kernel the shim plays: ready (protected mode set up), available (not set up), none (no series), or all')
+          .choices([...SHIM_MODES, 'all'])
+          .default('all'),
+      ),
     'host-checks',
-    async ({ record }, opts: { shim: ShimMode | 'both' }) => {
-      const v = await runHostChecks(record, opts.shim === 'both' ? [...SHIM_MODES] : [opts.shim]);
+    async ({ record }, opts: { shim: ShimMode | 'all' }) => {
+      const v = await runHostChecks(record, opts.shim === 'all' ? [...SHIM_MODES] : [opts.shim]);
       return {
         text: `${v.text}\nresults: ${v.resultsJson}\njunit: ${v.junit}`,
         summary: { shim: opts.shim, counts: countCases(v.cases), results: v.resultsJson, junit: v.junit },

@@ -1,9 +1,9 @@
 // Host checks: Mesa's protected paths on this machine, with no GPU. The
 // native Mesa build runs on its Panthor drm-shim (which the series teaches
 // protected mode), inside the trixie build root (the build's libraries are
-// trixie's). Each program of test/target/mesa/ runs twice: with the shim
-// saying protected mode is ready, and with the shim saying the kernel has
-// none (the feature must then be absent, and nothing else regress); trixie's
+// trixie's). Each program of test/target/mesa/ runs once per kernel the shim
+// plays (SHIM_MODES): the feature must be there when protected mode is
+// ready, and absent otherwise with nothing else regressing; trixie's
 // vulkaninfo is checked the same way.
 import { writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
@@ -17,8 +17,13 @@ import type { RunRecord } from '../lib/run-record.js';
 import { parseKtap } from '../results/ktap.js';
 import { type Case, flattenCases, publishResults, summaryLine } from '../results/report.js';
 
-/** What the shim's DRM_PANTHOR_DEV_QUERY_PROTM_INFO says (PAN_SHIM_PROTM). */
-export const SHIM_MODES = ['ready', 'none'] as const;
+/**
+ * The kernel the shim plays (PAN_SHIM_PROTM): "ready", the series with
+ * protected mode set up; "available", the series before the setup (the
+ * query says AVAILABLE, not READY); "none", a kernel without the series
+ * (driver 1.2, the query unknown). Protected features only with "ready".
+ */
+export const SHIM_MODES = ['ready', 'available', 'none'] as const;
 export type ShimMode = (typeof SHIM_MODES)[number];
 
 /** One program's run must not take longer than this (the shim executes nothing). */

@@ -1,0 +1,37 @@
+// Mesa's protected paths on the host, on drm-shim (no GPU): the native build
+// of exactly the checked-in mesa-patches, vulkaninfo and the programs of
+// test/target/mesa/, with the shim playing a kernel whose protected mode is
+// ready, one where it is not set up yet, and one without the series.
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { lastJson, protm } from '../helpers/cli.js';
+
+interface ResultsDoc {
+  status: string;
+  counts: { total: number; passed: number; failed: number; skipped: number };
+  cases: { suite: string[]; name: string; status: string; reason?: string }[];
+}
+
+describe('Mesa on drm-shim', () => {
+  it('shows protected memory only when the kernel has protected mode ready, and every program passes', async () => {
+    const r = await protm(['host-checks', '--json']);
+    const summary = lastJson(r.stdout);
+    const doc = JSON.parse(readFileSync(summary.results as string, 'utf8')) as ResultsDoc;
+    const failed = doc.cases.filter((c) => c.status !== 'pass').map((c) => `${c.suite.join(' › ')} › ${c.name}: ${c.status} ${c.reason ?? ''}`);
+    expect(failed, r.stdout.slice(-3000)).toEqual([]);
+    expect(r.exitCode).toBe(0);
+    const names = doc.cases.map((c) => `${c.suite.join(' › ')} › ${c.name}`);
+    expect(names).toContain('shim-ready › vulkaninfo › protectedMemory = true');
+    expect(names).toContain('shim-ready › vulkaninfo › a queue family has QUEUE_PROTECTED_BIT');
+    for (const mode of ['shim-available', 'shim-none']) {
+      expect(names).toContain(`${mode} › vulkaninfo › protectedMemory = false`);
+      expect(names).toContain(`${mode} › vulkaninfo › no queue family has QUEUE_PROTECTED_BIT`);
+    }
+    // Every program ran in both modes and reported cases of its own.
+    const programs = new Set(doc.cases.filter((c) => c.suite[1]?.startsWith('protm-')).map((c) => c.suite[1]));
+    expect(programs.size).toBeGreaterThan(0);
+    for (const p of programs) {
+      for (const mode of ['shim-ready', 'shim-available', 'shim-none']) expect(doc.cases.some((c) => c.suite[0] === mode && c.suite[1] === p)).toBe(true);
+    }
+  });
+});
