@@ -157,7 +157,7 @@ export async function buildMesaAt(
     writeFileSync(marker, configureHash);
   }
   const n = inBuildRoot(root, binds, `ninja -C ${shq(out)} -j${cpus().length}`);
-  await runStep(record, label, n.file, n.args, { env: n.env, timeoutSeconds: 3600 });
+  await runStep(record, label, n.file, n.args, { env: n.env, timeoutSeconds: 3 * 3600 });
   if (installTo) {
     const i = inBuildRoot(root, [...binds, dirname(installTo)], `meson install -C ${shq(out)} --no-rebuild --quiet --destdir ${shq(installTo)}`);
     await runStep(record, `mesa ${flavour} install`, i.file, i.args, { env: i.env });
