@@ -227,6 +227,10 @@ export async function startServer(record: RunRecord): Promise<StartResult> {
       }
       const s = await serverStatus();
       if (s.worker === 'Online') {
+        // The scheduler comes up on its own time, and services.sh stops the
+        // whole instance when any service dies: give it a moment to show.
+        await new Promise((r) => setTimeout(r, 10_000));
+        if (!pidAlive(child.pid)) continue;
         ticker.stop(true);
         return { ...s, seconds: (Date.now() - started) / 1000, alreadyRunning: false };
       }

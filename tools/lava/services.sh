@@ -27,6 +27,10 @@ chmod 700 "$PGDATA"
 # The build root may have been made anew since (other uids): own what is ours.
 chown -R postgres:postgres "$PGDATA"
 chown -R lavaserver:lavaserver /var/lib/lava-server /var/log/lava-server /etc/lava-server/dispatcher-config
+for f in "$LOGS"/*.log; do
+	[ -e "$f" ] || continue
+	case "$f" in */postgres.log) chown postgres:postgres "$f" ;; *) chown lavaserver:lavaserver "$f" ;; esac
+done
 
 as_postgres() { su postgres -s /bin/sh -c "$1"; }
 
