@@ -57,6 +57,8 @@ function shimEnv(mesa: MesaBuild, icd: string, mode: ShimMode): Record<string, s
     PAN_SHIM_PROTM: mode,
     // EGL on the render node the shim fakes.
     EGL_PLATFORM: 'surfaceless',
+    // vulkaninfo complains without one (it looks for window systems).
+    XDG_RUNTIME_DIR: '/tmp',
   };
 }
 
@@ -120,7 +122,9 @@ export async function runHostChecks(record: RunRecord, modes: ShimMode[]): Promi
   const cases: Case[] = [];
   for (const mode of modes) {
     const env = shimEnv(mesa, icd, mode);
-    const vk = await runInRoot(root, binds, env, ['vulkaninfo']);
+    // protectedMemory is a Vulkan 1.1 feature: vulkaninfo lists it in
+    // VkPhysicalDeviceProtectedMemoryFeatures only with promoted structs shown.
+    const vk = await runInRoot(root, binds, env, ['vulkaninfo', '--show-promoted-structs']);
     record.log(`\n## vulkaninfo (shim ${mode})\n${vk.output}`);
     cases.push(...vulkaninfoCases(vk.output, mode, vk.exitCode));
     for (const bin of checks.binaries) {
