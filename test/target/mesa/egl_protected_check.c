@@ -14,7 +14,8 @@
  *   - a surfaceless protected render target: a buffer from the TEE
  *     protected heap, imported with eglCreateImageKHR(EGL_LINUX_DMA_BUF_EXT,
  *     EGL_PROTECTED_CONTENT_EXT = EGL_TRUE), bound to a texture attached to
- *     a framebuffer object of the protected context, which is complete.
+ *     a framebuffer object of the protected context, which is complete;
+ *     without the extension, that image is refused with EGL_BAD_PARAMETER.
  *
  * Usage: protm-egl-protected [--expect-protected yes|no|any] [--no-draw]
  *                            [--heap NAME]
@@ -320,21 +321,33 @@ static int heap_alloc_fd(const char *path, size_t len, int *buf_fd)
 	return rc;
 }
 
-/* A protected dma-buf, imported protected, as the protected context's render target. */
+/*
+ * A protected dma-buf, imported protected, as the protected context's render
+ * target. Without the extension (--expect-protected no), the attribute is
+ * refused with EGL_BAD_PARAMETER, as eglCreateImage does for attributes it
+ * doesn't know.
+ */
 static enum ktap_result case_protected_render_target(struct ctx *c, char *skip, size_t skip_len)
 {
-	enum ktap_result res = need_protected(c, skip, skip_len);
+	enum ktap_result res = KTAP_PASS;
 	EGLImageKHR image = EGL_NO_IMAGE_KHR;
+	bool refusal = c->dpy && !c->has_protected_content && c->expect == EXPECT_ABSENT;
 	GLuint tex = 0;
 	int buf = -1;
+	EGLint err;
 	int rc;
 
-	if (res != KTAP_PASS)
-		return res;
-	EXPECT(c->prot_ctx, "no protected context (see the previous cases)");
+	if (!refusal) {
+		res = need_protected(c, skip, skip_len);
+		if (res != KTAP_PASS)
+			return res;
+		EXPECT(c->prot_ctx, "no protected context (see the previous cases)");
+	}
 	EXPECT(c->has_dma_buf_import && c->create_image && c->image_target_texture,
 	       "no EGL_EXT_image_dma_buf_import or GL_OES_EGL_image");
 	rc = heap_alloc_fd(c->heap_path, RT_SIZE * RT_SIZE * 4, &buf);
+	if (rc && refusal)
+		SKIP("no %s to import: %s", c->heap_path, strerror(rc));
 	EXPECT(rc == 0, "allocating from %s: %s", c->heap_path, strerror(rc));
 
 	const EGLint attrs[] = {
@@ -348,6 +361,13 @@ static enum ktap_result case_protected_render_target(struct ctx *c, char *skip, 
 		EGL_NONE,
 	};
 	image = c->create_image(c->dpy, EGL_NO_CONTEXT, EGL_LINUX_DMA_BUF_EXT, NULL, attrs);
+	if (refusal) {
+		err = eglGetError();
+		EXPECT(image == EGL_NO_IMAGE_KHR && err == EGL_BAD_PARAMETER,
+		       "EGL_PROTECTED_CONTENT_EXT without the extension: image %p, error 0x%x", (void *)image, err);
+		ktap_diag("protected image refused with EGL_BAD_PARAMETER, as expected");
+		goto out;
+	}
 	EXPECT(image != EGL_NO_IMAGE_KHR, "eglCreateImageKHR(protected dma-buf): 0x%x", eglGetError());
 
 	EXPECT(eglMakeCurrent(c->dpy, EGL_NO_SURFACE, EGL_NO_SURFACE, c->prot_ctx),
