@@ -9,19 +9,24 @@ import { parseKtap } from '../../tools/results/ktap.js';
 import { flattenCases } from '../../tools/results/report.js';
 
 let id = 0;
-const lc = (suite: string, name: string, result: string): LavaTestCase => ({ id: ++id, suite, name, result });
+const lc = (suite: string, name: string, result: string, depth = 0): LavaTestCase => ({ id: ++id, suite, name, result, units: '    '.repeat(depth) });
 
 describe('LAVA results as protm cases', () => {
   it('gives what flattenCases gives for the same KTAP', () => {
+    // As run-suite prints it: each check a subtest, a KTAP check's own suite one level deeper.
     const ktap = [
       'KTAP version 1',
       '1..4',
       '    # Subtest: tee-heap',
       '    KTAP version 1',
-      '    1..3',
-      '    ok 1 heap_present',
-      '    not ok 2 alloc_1mib',
-      '    ok 3 static_pool # SKIP dynamic profile',
+      '    1..1',
+      '        KTAP version 1',
+      '        # Subtest: tee-heap',
+      '        1..3',
+      '        ok 1 heap_present',
+      '        not ok 2 alloc_1mib',
+      '        ok 3 static_pool # SKIP dynamic profile',
+      '    not ok 1 tee-heap',
       'not ok 1 tee-heap',
       '    # Subtest: xtest-quick',
       'ok 2 xtest-quick',
@@ -32,21 +37,23 @@ describe('LAVA results as protm cases', () => {
       'not ok 4 dies-after-its-cases',
     ].join('\n');
     const lava = [
-      lc('tee-heap', 'heap_present', 'pass'),
-      lc('tee-heap', 'alloc_1mib', 'fail'),
-      lc('tee-heap', 'static_pool', 'skip'),
+      lc('tee-heap', 'heap_present', 'pass', 2),
+      lc('tee-heap', 'alloc_1mib', 'fail', 2),
+      lc('tee-heap', 'static_pool', 'skip', 2),
+      lc('tee-heap', 'tee_heap', 'fail', 1),
       lc('tee-heap', 'tee_heap', 'fail'),
       lc('xtest-quick', 'xtest_quick', 'pass'),
       lc('crashes', 'crashes', 'fail'),
-      lc('dies-after-its-cases', 'only_case', 'pass'),
+      lc('dies-after-its-cases', 'only_case', 'pass', 1),
       lc('dies-after-its-cases', 'dies_after_its_cases', 'fail'),
     ];
     const fromLava = casesFromLava(['tee-heap', 'xtest-quick', 'crashes', 'dies-after-its-cases'], lava);
     expect(comparable(fromLava)).toEqual(comparable(flattenCases(parseKtap(ktap))));
+    expect(fromLava.find((c) => c.name === 'alloc_1mib')?.suite).toEqual(['tee-heap', 'tee_heap']);
   });
 
   it('fails a check LAVA recorded nothing for, keeping the cases it did record', () => {
-    const cases = casesFromLava(['a-check', 'b-check'], [lc('a-check', 'one', 'pass'), lc('b-check', 'b_check', 'pass')]);
+    const cases = casesFromLava(['a-check', 'b-check'], [lc('a-check', 'one', 'pass', 1), lc('b-check', 'b_check', 'pass')]);
     expect(cases.map((c) => [c.suite.join('/'), c.name, c.status, c.reason])).toEqual([
       ['a-check', 'one', 'pass', undefined],
       ['', 'a-check', 'fail', NO_LAVA_RESULT],
@@ -59,11 +66,12 @@ describe('LAVA results as protm cases', () => {
       "- {dt: 2026-12-04T14:00:00.000000, lvl: info, msg: 'start: 1 deploy'}",
       "- {dt: 2026-12-04T14:00:01.000000, lvl: target, msg: '[    1.0] protm-ktap: ok 1 it''s fine'}",
       '- {dt: 2026-12-04T14:00:01.000000, lvl: target, msg: "tab\\there"}',
+      '- {"dt": "2026-12-04T14:00:02.000000+00:00", "lvl": "target", "msg": "as LAVA 2026.10 logs: JSON"}',
       "- {dt: 2026-12-04T14:00:02.000000, lvl: error, msg: 'lava test monitoring has timed out'}",
     ].join('\n');
-    expect(targetConsole(log)).toBe("[    1.0] protm-ktap: ok 1 it's fine\ntab\there");
+    expect(targetConsole(log)).toBe("[    1.0] protm-ktap: ok 1 it's fine\ntab\there\nas LAVA 2026.10 logs: JSON");
     expect(failureReason({ id: 1, state: 'Finished', health: 'Incomplete', failure_comment: null, description: '' }, log)).toBe(
-      'lava test monitoring has timed out',
+      'lava test monitoring has timed out (last device output: as LAVA 2026.10 logs: JSON)',
     );
   });
 

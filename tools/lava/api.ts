@@ -21,7 +21,8 @@ export interface LavaTestCase {
   name: string;
   result: string;
   suite: string;
-  metadata?: string;
+  /** Free text; protm's monitors put the KTAP indentation here (job.ts). */
+  units?: string;
 }
 
 async function call(server: LavaServer, path: string, init: { method?: string; body?: unknown; text?: boolean } = {}): Promise<unknown> {
@@ -86,12 +87,17 @@ export async function jobLog(server: LavaServer, id: number): Promise<string> {
   return (await call(server, `/jobs/${id}/logs/`, { text: true })) as string;
 }
 
-/** A YAML flow scalar as LAVA's logger writes it ('...' with '' escapes, "..." with backslash escapes, or plain). */
+interface LogEntry {
+  lvl: string;
+  msg: unknown;
+}
+
+/** A YAML flow scalar as LAVA's logger may write it ('...' with '' escapes, or plain). */
 function yamlScalar(s: string): string {
   if (s.startsWith("'") && s.endsWith("'")) return s.slice(1, -1).replace(/''/g, "'");
   if (s.startsWith('"') && s.endsWith('"')) {
     try {
-      return JSON.parse(s.replace(/\\x([0-9a-fA-F]{2})/g, '\\u00$1').replace(/\\e/g, '\\u001b')) as string;
+      return JSON.parse(s) as string;
     } catch {
       return s.slice(1, -1);
     }
@@ -99,23 +105,55 @@ function yamlScalar(s: string): string {
   return s;
 }
 
-/** What the device printed (the log's "target" entries), as one console text. */
-export function targetConsole(log: string): string {
-  const lines: string[] = [];
+/**
+ * The entries of a job log: one "- {...}" line each. LAVA 2026.10 writes each
+ * mapping as JSON (a YAML flow mapping too); older versions wrote YAML's own
+ * flow style, read here for "lvl" and "msg" only.
+ */
+export function logEntries(log: string): LogEntry[] {
+  const entries: LogEntry[] = [];
   for (const line of log.split('\n')) {
-    const m = /^- \{dt: [^,]+, lvl: target, msg: (.*)\}$/.exec(line);
-    if (m) lines.push(yamlScalar(m[1]!));
+    if (!line.startsWith('- {')) continue;
+    const body = line.slice(2);
+    if (body.startsWith('{"')) {
+      try {
+        entries.push(JSON.parse(body) as LogEntry);
+        continue;
+      } catch {
+        // Not JSON after all: try the YAML form.
+      }
+    }
+    const m = /^\{dt: [^,]+, lvl: ([a-z]+), msg: (.*)\}$/.exec(body);
+    if (m) entries.push({ lvl: m[1]!, msg: yamlScalar(m[2]!) });
   }
-  return lines.join('\n');
+  return entries;
 }
 
-/** Why LAVA ended a job Incomplete/Canceled: its failure comment, else the errors it logged. */
+/** What the device printed (the log's "target" entries), as one console text. */
+export function targetConsole(log: string): string {
+  return logEntries(log)
+    .filter((e) => e.lvl === 'target' && typeof e.msg === 'string')
+    .map((e) => e.msg as string)
+    .join('\n');
+}
+
+/**
+ * Why LAVA ended a job Incomplete/Canceled: its failure comment, else the
+ * error its job result carries, else the errors it logged; with the device's
+ * last line, which often says more (e.g. QEMU refusing to start).
+ */
 export function failureReason(job: LavaJob, log: string): string {
-  if (job.failure_comment) return job.failure_comment;
-  const errors = log
-    .split('\n')
-    .map((l) => /^- \{dt: [^,]+, lvl: error, msg: (.*)\}$/.exec(l)?.[1])
-    .filter((m): m is string => m !== undefined)
-    .map(yamlScalar);
-  return errors.length ? errors.slice(-3).join('; ') : `job ended ${job.health}`;
+  const entries = logEntries(log);
+  let reason = job.failure_comment?.trim() || undefined;
+  for (const e of entries) {
+    const msg = e.msg as { definition?: string; case?: string; error_msg?: string } | null;
+    if (!reason && e.lvl === 'results' && msg?.definition === 'lava' && msg.case === 'job' && msg.error_msg) reason = msg.error_msg;
+  }
+  if (!reason) {
+    const errors = entries.filter((e) => e.lvl === 'error' && typeof e.msg === 'string').map((e) => e.msg as string);
+    reason = errors.length ? errors.slice(-3).join('; ') : `job ended ${job.health}`;
+  }
+  const target = entries.filter((e) => e.lvl === 'target' && typeof e.msg === 'string' && (e.msg as string).trim() !== '');
+  const last = target[target.length - 1]?.msg as string | undefined;
+  return last && !reason.includes(last.trim()) ? `${reason} (last device output: ${last.trim()})` : reason;
 }

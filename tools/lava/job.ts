@@ -46,14 +46,17 @@ function reEscape(s: string): string {
 export const KTAP_FIXUP = { ok: 'pass', 'not ok': 'fail', SKIP: 'skip', TODO: 'skip' } as const;
 
 /**
- * A KTAP result line of a check (indented four spaces: a case of the check)
- * or of the suite (not indented: the check itself), as the console shows it
- * after the kernel's timestamp. The lookahead captures the result first: a
- * "# SKIP"/"# TODO" directive when there is one, else "ok"/"not ok"; deeper
- * levels (eight spaces and more) are left to their parent's line.
+ * A KTAP result line at any depth, as the console shows it after the
+ * kernel's timestamp. The lookahead captures the result first: a
+ * "# SKIP"/"# TODO" directive when there is one, else "ok"/"not ok". The
+ * indentation (four spaces a level) goes into LAVA's "units" field, the only
+ * free-text field a monitor records besides the name: it is how protm puts the
+ * cases back into their suites (results.ts). Lines end in "\r\r\n" on the
+ * worker: QEMU writes "\r\n" into LAVA's pty, which turns the "\n" into
+ * "\r\n" once more.
  */
 export const KTAP_RESULT_PATTERN =
-  'protm-ktap: (?: {4})?(?=(?:(?:not )?ok \\d+ [^#\\r\\n]*# )?(?P<result>SKIP|TODO|not ok|ok)\\b)(?:not )?ok \\d+ (?:- )?(?P<test_case_id>[^#\\r\\n]*?) *(?:#[^\\r\\n]*)?\\r?\\n';
+  'protm-ktap: (?P<units>(?: {4})*)(?=(?:(?:not )?ok \\d+ [^#\\r\\n]*# )?(?P<result>SKIP|TODO|not ok|ok)\\b)(?:not )?ok \\d+ (?:- )?(?P<test_case_id>[^#\\r\\n]*?) *(?:#[^\\r\\n]*)?\\r*\\n';
 
 export interface Monitor {
   name: string;
@@ -75,8 +78,8 @@ export function suiteMonitors(suite: string): Monitor[] {
     const next = checks[i + 1];
     return {
       name: check,
-      start: `protm-ktap: (?: {4})# Subtest: ${reEscape(check)} *\\r?\\n`,
-      end: next ? `(?=protm-ktap: (?: {4})# Subtest: ${reEscape(next)} *\\r?\\n)` : `protm: suite ${reEscape(suite)} finished`,
+      start: `protm-ktap: (?: {4})# Subtest: ${reEscape(check)} *\\r*\\n`,
+      end: next ? `(?=protm-ktap: (?: {4})# Subtest: ${reEscape(next)} *\\r*\\n)` : `protm: suite ${reEscape(suite)} finished`,
       pattern: KTAP_RESULT_PATTERN,
       fixupdict: { ...KTAP_FIXUP },
     };

@@ -5,8 +5,8 @@
 // LAVA test suite per check, holding the check's cases and, last, the check's
 // own result line.
 import { scanConsole } from '../boot/console-scan.js';
-import type { KtapStatus } from '../results/ktap.js';
-import { type Case, findingCases } from '../results/report.js';
+import type { KtapNode, KtapStatus } from '../results/ktap.js';
+import { type Case, findingCases, flattenCases } from '../results/report.js';
 import { gpuProbeCase } from '../run/target-run.js';
 import type { LavaJob, LavaTestCase } from './api.js';
 
@@ -27,21 +27,37 @@ function status(result: string): { status: KtapStatus; reason?: string } {
 
 export const NO_LAVA_RESULT = 'LAVA recorded no result for this check (crashed or timed out?)';
 
-/** LAVA's cases of a job that ran `checks` (in suite order) → protm cases, shaped like flattenCases of the KTAP. */
+/**
+ * LAVA's cases of a job that ran `checks` (in suite order) → protm cases.
+ * Each check's LAVA suite holds its KTAP results in order, children before
+ * their parent, each with its depth (the indentation, in "units"): that is
+ * enough to rebuild the KTAP tree and flatten it exactly as a local run does.
+ */
 export function casesFromLava(checks: string[], lava: LavaTestCase[]): Case[] {
-  const cases: Case[] = [];
+  const top: KtapNode[] = [];
   for (const check of checks) {
     const suite = lavaSuiteName(check);
     const own = lava.filter((c) => c.suite === suite || c.suite.replace(/^\d+_/, '') === suite);
-    const id = lavaCaseId(check);
-    const topIndex = own.map((c) => c.name).lastIndexOf(id);
-    const children = own.filter((_, i) => i !== topIndex);
-    const top = topIndex >= 0 ? status(own[topIndex]!.result) : { status: 'fail' as const, reason: NO_LAVA_RESULT };
-    for (const c of children) cases.push({ suite: [check], name: c.name, diagnostics: [], ...status(c.result) });
-    const childFailed = children.some((c) => c.result !== 'pass' && c.result !== 'skip');
-    if (children.length === 0 || (top.status === 'fail' && !childFailed)) cases.push({ suite: [], name: check, diagnostics: [], ...top });
+    // pending[d]: finished nodes at depth d still waiting for their parent.
+    const pending: KtapNode[][] = [[]];
+    for (const c of own) {
+      const depth = Math.floor((c.units ?? '').length / 4);
+      while (pending.length < depth + 2) pending.push([]);
+      const node: KtapNode = { name: c.name, diagnostics: [], children: pending[depth + 1]!, ...status(c.result) };
+      pending[depth + 1] = [];
+      pending[depth]!.push(node);
+    }
+    // Results deeper than any parent LAVA saw belong to the check that never reported.
+    const orphans = pending.slice(1).flat();
+    const reported = pending[0]!.filter((n) => n.name === lavaCaseId(check));
+    if (reported.length === 0) {
+      top.push({ name: check, status: 'fail', reason: NO_LAVA_RESULT, diagnostics: [], children: [...pending[0]!, ...orphans] });
+    } else {
+      for (const n of pending[0]!) top.push(n === reported[reported.length - 1] ? { ...n, name: check } : n);
+      if (orphans.length) top.push({ name: check, status: 'fail', reason: NO_LAVA_RESULT, diagnostics: [], children: orphans });
+    }
   }
-  return cases;
+  return flattenCases({ name: 'lava', status: 'pass', diagnostics: [], children: top });
 }
 
 /** The job itself, when LAVA ended it Incomplete or Canceled: a failed case with LAVA's reason. */
@@ -57,5 +73,5 @@ export function consoleCases(console: string, gpu: boolean): Case[] {
 
 /** For comparing with a local run: each case as "suite › name: status", names as LAVA writes them. */
 export function comparable(cases: Case[]): string[] {
-  return cases.map((c) => `${[...c.suite, lavaCaseId(c.name)].join(' › ')}: ${c.status === 'todo' ? 'skip' : c.status}`);
+  return cases.map((c) => `${[...c.suite, c.name].map(lavaCaseId).join(' › ')}: ${c.status === 'todo' ? 'skip' : c.status}`);
 }

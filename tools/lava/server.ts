@@ -161,6 +161,9 @@ function tail(file: string, lines = 25): string {
 function outerScript(): string {
   return [
     'R="$PROTM_ROOT"; S="$PROTM_STATE"; C="$PROTM_CACHE"',
+    // The root a mount point of its own: protm's QEMU wrapper, run by the
+    // worker inside, makes its own private mount namespace, which needs "/" to be one.
+    'mount --bind "$R" "$R"',
     'mount -t proc proc "$R/proc"',
     'mount -t sysfs sysfs "$R/sys"',
     'mount --rbind /dev "$R/dev"',
