@@ -26,7 +26,7 @@ import { runStep } from '../lib/process.js';
 import type { RunRecord } from '../lib/run-record.js';
 import { treeDir } from '../patches/components.js';
 import { buildTreeName, currentWorkTree, treeContent } from '../patches/worktree.js';
-import { pinHash } from '../sources/fetch.js';
+import { fetchPin, pinHash } from '../sources/fetch.js';
 import { findPin, loadPins } from '../sources/pins.js';
 
 export const QEMU_BUILD_ROOT = 'sid-qemu';
@@ -193,7 +193,7 @@ async function buildQemuLocked(record: RunRecord): Promise<QemuBuild> {
 }
 
 /** Our qtests (TAP from glib's test harness), built and run inside the build root. */
-export const QTESTS = ['mali-csf-test'];
+export const QTESTS = ['mali-csf-test', 'mali-csf-compute-test'];
 
 export async function runQtests(record: RunRecord): Promise<string> {
   return withLock(`tree-${buildTreeName('qemu')}`, () => runQtestsLocked(record));
@@ -202,13 +202,17 @@ export async function runQtests(record: RunRecord): Promise<string> {
 async function runQtestsLocked(record: RunRecord): Promise<string> {
   const build = await buildQemu(record);
   const root = await ensureBuildRoot(record, QEMU_BUILD_ROOT);
+  // The compute qtests' shaders are assembled at build time by Mesa's own
+  // Valhall assembler, from the pinned Mesa source (without it they skip).
+  const mesa = await fetchPin(findPin(loadPins(), 'mesa'), record);
   const tap = join(build.out, 'protm-qtest.tap');
   rmSync(tap, { force: true });
   const targets = QTESTS.map((t) => `tests/qtest/${t}`);
   const runs = targets.map((t) => `QTEST_QEMU_BINARY=./${QEMU_BINARY} ${shq(`./${t}`)} --tap -k >> ${shq(tap)} 2>&1 || true`);
   const script = [`cd ${shq(build.out)}`, `ninja -j${cpus().length} ${targets.map(shq).join(' ')}`, ...runs].join(' && ');
   const s = inBuildRoot(root, qemuBinds(build.src, build.out), script);
-  await runStep(record, 'qemu qtests', s.file, s.args, { env: s.env, timeoutSeconds: 900 });
+  const env = { ...s.env, MESA_VALHALL_DIR: join(mesa, 'src', 'panfrost', 'compiler', 'valhall') };
+  await runStep(record, 'qemu qtests', s.file, s.args, { env, timeoutSeconds: 900 });
   if (!existsSync(tap)) throw new ProtmError(`the qtests wrote no output (${tap})`);
   return readFileSync(tap, 'utf8');
 }
