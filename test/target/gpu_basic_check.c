@@ -32,6 +32,7 @@
 #include <drm/drm.h>
 #include <drm/panthor_drm.h>
 
+#include "lib/cs.h"
 #include "lib/ktap.h"
 #include "lib/panthor.h"
 #include "lib/sys.h"
@@ -51,18 +52,6 @@
 /* Panthor's job timeout is 5 s; give it room under emulation. */
 #define JOB_WAIT_MS 10000
 #define TIMEOUT_WAIT_MS 30000
-
-/* ---- command stream instructions -------------------------------------- */
-
-#define CS_INSN(op, hi, lo) (((uint64_t)(op) << 56) | ((uint64_t)(hi) << 32) | (uint32_t)(lo))
-#define CS_MOVE48(r, imm) (((uint64_t)1 << 56) | ((uint64_t)(r) << 48) | ((imm) & 0xffffffffffffull))
-#define CS_MOVE32(r, imm) (((uint64_t)2 << 56) | ((uint64_t)(r) << 48) | (uint32_t)(imm))
-/* STORE_MULTIPLE: registers base+i for each bit i of mask to [addr + off + 4i] */
-#define CS_STORE(base, addr, mask, off) CS_INSN(21, ((base) << 16) | ((addr) << 8), ((mask) << 16) | (off))
-/* SYNC_ADD64 with error propagation: [addr] += data (a register pair) */
-#define CS_SYNC_ADD64(addr, data) CS_INSN(51, ((addr) << 8) | (data), 1)
-/* BRANCH always, by `off` instructions after the next one */
-#define CS_BRANCH_ALWAYS(off) CS_INSN(22, 0, (6u << 28) | ((off) & 0xffff))
 
 /* ---- context -------------------------------------------------------------- */
 
@@ -89,40 +78,6 @@ typedef enum ktap_result (*case_fn)(struct ctx *c, char *skip, size_t skip_len);
 
 /* ---- helpers ------------------------------------------------------------ */
 
-static int bo_create(struct ctx *c, uint32_t vm_id, uint64_t size, uint32_t *handle)
-{
-	struct drm_panthor_bo_create bo = { .size = size, .exclusive_vm_id = vm_id };
-	int rc = xioctl(c->fd, DRM_IOCTL_PANTHOR_BO_CREATE, &bo);
-
-	if (!rc)
-		*handle = bo.handle;
-	return rc;
-}
-
-static int bo_mmap(struct ctx *c, uint32_t handle, uint64_t size, void **map)
-{
-	struct drm_panthor_bo_mmap_offset off = { .handle = handle };
-	int rc = xioctl(c->fd, DRM_IOCTL_PANTHOR_BO_MMAP_OFFSET, &off);
-
-	if (rc)
-		return rc;
-	*map = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, c->fd, (off_t)off.offset);
-	return *map == MAP_FAILED ? errno : 0;
-}
-
-static int vm_map(struct ctx *c, uint32_t vm_id, uint32_t handle, uint64_t va, uint64_t size)
-{
-	struct drm_panthor_vm_bind_op op = {
-		.flags = DRM_PANTHOR_VM_BIND_OP_TYPE_MAP,
-		.bo_handle = handle,
-		.va = va,
-		.size = size,
-	};
-	struct drm_panthor_vm_bind b = { .vm_id = vm_id, .ops = DRM_PANTHOR_OBJ_ARRAY(1, &op) };
-
-	return xioctl(c->fd, DRM_IOCTL_PANTHOR_VM_BIND, &b);
-}
-
 static int group_create(struct ctx *c, uint32_t vm_id, uint32_t *handle)
 {
 	struct drm_panthor_queue_create queue = { .priority = 0, .ringbuf_size = 4096 };
@@ -144,36 +99,20 @@ static int group_create(struct ctx *c, uint32_t vm_id, uint32_t *handle)
 	return rc;
 }
 
-static void group_destroy(struct ctx *c, uint32_t handle)
-{
-	struct drm_panthor_group_destroy d = { .group_handle = handle };
-
-	if (handle)
-		xioctl(c->fd, DRM_IOCTL_PANTHOR_GROUP_DESTROY, &d);
-}
-
-static void vm_destroy(struct ctx *c, uint32_t vm_id)
-{
-	struct drm_panthor_vm_destroy d = { .id = vm_id };
-
-	if (vm_id)
-		xioctl(c->fd, DRM_IOCTL_PANTHOR_VM_DESTROY, &d);
-}
-
 static void env_destroy(struct ctx *c, struct job_env *e)
 {
 	struct drm_syncobj_destroy sd = { .handle = e->syncobj };
 
 	if (e->syncobj)
 		xioctl(c->fd, DRM_IOCTL_SYNCOBJ_DESTROY, &sd);
-	group_destroy(c, e->group);
+	panthor_group_destroy(c->fd, e->group);
 	if (e->stream)
 		munmap(e->stream, BO_SIZE);
 	if (e->data)
 		munmap((void *)e->data, BO_SIZE);
 	panthor_gem_close(c->fd, e->stream_bo);
 	panthor_gem_close(c->fd, e->data_bo);
-	vm_destroy(c, e->vm_id);
+	panthor_vm_destroy(c->fd, e->vm_id);
 	memset(e, 0, sizeof(*e));
 }
 
@@ -192,24 +131,24 @@ static int env_create(struct ctx *c, struct job_env *e, const char **what)
 		return rc;
 	e->vm_id = vm.id;
 	*what = "BO_CREATE";
-	rc = bo_create(c, e->vm_id, BO_SIZE, &e->stream_bo);
+	rc = panthor_bo_create(c->fd, e->vm_id, BO_SIZE, &e->stream_bo);
 	if (!rc)
-		rc = bo_create(c, e->vm_id, BO_SIZE, &e->data_bo);
+		rc = panthor_bo_create(c->fd, e->vm_id, BO_SIZE, &e->data_bo);
 	if (rc)
 		return rc;
 	*what = "BO_MMAP_OFFSET + mmap";
-	rc = bo_mmap(c, e->stream_bo, BO_SIZE, &map);
+	rc = panthor_bo_mmap(c->fd, e->stream_bo, BO_SIZE, &map);
 	if (rc)
 		return rc;
 	e->stream = map;
-	rc = bo_mmap(c, e->data_bo, BO_SIZE, &map);
+	rc = panthor_bo_mmap(c->fd, e->data_bo, BO_SIZE, &map);
 	if (rc)
 		return rc;
 	e->data = map;
 	*what = "VM_BIND";
-	rc = vm_map(c, e->vm_id, e->stream_bo, STREAM_VA, BO_SIZE);
+	rc = panthor_vm_map(c->fd, e->vm_id, e->stream_bo, STREAM_VA, BO_SIZE, 0);
 	if (!rc)
-		rc = vm_map(c, e->vm_id, e->data_bo, DATA_VA, BO_SIZE);
+		rc = panthor_vm_map(c->fd, e->vm_id, e->data_bo, DATA_VA, BO_SIZE, 0);
 	if (rc)
 		return rc;
 	*what = "GROUP_CREATE";
@@ -245,31 +184,6 @@ static int submit(struct ctx *c, struct job_env *e, const uint64_t *insns, uint3
 	return xioctl(c->fd, DRM_IOCTL_PANTHOR_GROUP_SUBMIT, &gs);
 }
 
-/* Waits for the env's syncobj; returns 0, ETIME, or another errno. */
-static int wait_job(struct ctx *c, struct job_env *e, int timeout_ms)
-{
-	struct timespec now;
-	struct drm_syncobj_wait w = {
-		.handles = (uintptr_t)&e->syncobj,
-		.count_handles = 1,
-		.flags = DRM_SYNCOBJ_WAIT_FLAGS_WAIT_FOR_SUBMIT,
-	};
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	w.timeout_nsec = (int64_t)now.tv_sec * 1000000000 + now.tv_nsec + (int64_t)timeout_ms * 1000000;
-	return xioctl(c->fd, DRM_IOCTL_SYNCOBJ_WAIT, &w);
-}
-
-static int group_state(struct ctx *c, struct job_env *e, uint32_t *state, uint32_t *fatal_queues)
-{
-	struct drm_panthor_group_get_state gs = { .group_handle = e->group };
-	int rc = xioctl(c->fd, DRM_IOCTL_PANTHOR_GROUP_GET_STATE, &gs);
-
-	*state = gs.state;
-	*fatal_queues = gs.fatal_queues;
-	return rc;
-}
-
 /*
  * The good job: store two registers into the data buffer and add 7 to a
  * 64-bit counter there, then check both from the CPU.
@@ -293,14 +207,14 @@ static enum ktap_result run_good_job(struct ctx *c, struct job_env *e)
 	e->data[4] = e->data[5] = 0;
 	rc = submit(c, e, job, sizeof(job) / sizeof(job[0]));
 	EXPECT(rc == 0, "GROUP_SUBMIT: %s", strerror(rc));
-	rc = wait_job(c, e, JOB_WAIT_MS);
+	rc = panthor_syncobj_wait(c->fd, e->syncobj, JOB_WAIT_MS);
 	EXPECT(rc == 0, "the job's syncobj did not signal: %s", strerror(rc));
 	__sync_synchronize();
 	EXPECT(e->data[4] == 0xc0ffee01 && e->data[5] == 0x5eed,
 	       "stored 0x%08x 0x%08x, expected 0xc0ffee01 0x00005eed", e->data[4], e->data[5]);
 	EXPECT(e->data[0] == 0x17 && e->data[1] == 0, "counter is 0x%08x%08x, expected 0x17", e->data[1],
 	       e->data[0]);
-	rc = group_state(c, e, &state, &fatal);
+	rc = panthor_group_state(c->fd, e->group, &state, &fatal);
 	EXPECT(rc == 0 && state == 0, "GROUP_GET_STATE: %s, state 0x%x", strerror(rc), state);
 out:
 	return res;
@@ -385,21 +299,21 @@ static enum ktap_result case_bo_create_map(struct ctx *c, char *skip, size_t ski
 	(void)skip, (void)skip_len;
 	rc = xioctl(c->fd, DRM_IOCTL_PANTHOR_VM_CREATE, &vm);
 	EXPECT(rc == 0, "VM_CREATE: %s", strerror(rc));
-	rc = bo_create(c, 0, BO_SIZE, &bo);
+	rc = panthor_bo_create(c->fd, 0, BO_SIZE, &bo);
 	EXPECT(rc == 0, "BO_CREATE: %s", strerror(rc));
-	rc = bo_mmap(c, bo, BO_SIZE, &map);
+	rc = panthor_bo_mmap(c->fd, bo, BO_SIZE, &map);
 	EXPECT(rc == 0, "mmap: %s", strerror(rc));
 	memset(map, 0x5a, BO_SIZE);
 	EXPECT(((uint8_t *)map)[BO_SIZE - 1] == 0x5a, "the CPU mapping does not hold what was written");
-	rc = vm_map(c, vm.id, bo, STREAM_VA, BO_SIZE);
+	rc = panthor_vm_map(c->fd, vm.id, bo, STREAM_VA, BO_SIZE, 0);
 	EXPECT(rc == 0, "VM_BIND map: %s", strerror(rc));
-	rc = vm_map(c, vm.id, bo, STREAM_VA + 0x800, BO_SIZE);
+	rc = panthor_vm_map(c->fd, vm.id, bo, STREAM_VA + 0x800, BO_SIZE, 0);
 	EXPECT(rc == EINVAL, "VM_BIND at an unaligned VA: %s, expected EINVAL", strerror(rc));
 out:
 	if (map != MAP_FAILED)
 		munmap(map, BO_SIZE);
 	panthor_gem_close(c->fd, bo);
-	vm_destroy(c, vm.id);
+	panthor_vm_destroy(c->fd, vm.id);
 	return res;
 }
 
@@ -422,7 +336,7 @@ static enum ktap_result case_group_create_destroy(struct ctx *c, char *skip, siz
 	rc = xioctl(c->fd, DRM_IOCTL_PANTHOR_GROUP_DESTROY, &d);
 	EXPECT(rc == EINVAL, "destroying it twice: %s, expected EINVAL", strerror(rc));
 out:
-	vm_destroy(c, vm.id);
+	panthor_vm_destroy(c->fd, vm.id);
 	return res;
 }
 
@@ -456,9 +370,9 @@ static enum ktap_result case_mmu_fault(struct ctx *c, char *skip, size_t skip_le
 	EXPECT(rc == 0, "%s: %s", what, strerror(rc));
 	rc = submit(c, &e, job, sizeof(job) / sizeof(job[0]));
 	EXPECT(rc == 0, "GROUP_SUBMIT: %s", strerror(rc));
-	rc = wait_job(c, &e, JOB_WAIT_MS);
+	rc = panthor_syncobj_wait(c->fd, e.syncobj, JOB_WAIT_MS);
 	EXPECT(rc == 0, "the faulting job never completed: %s", strerror(rc));
-	rc = group_state(c, &e, &state, &fatal);
+	rc = panthor_group_state(c->fd, e.group, &state, &fatal);
 	EXPECT(rc == 0, "GROUP_GET_STATE: %s", strerror(rc));
 	ktap_diag("group state 0x%x, fatal queues 0x%x", state, fatal);
 	EXPECT(state & DRM_PANTHOR_GROUP_STATE_FATAL_FAULT, "the group is not marked as fatally faulted");
@@ -493,10 +407,10 @@ static enum ktap_result case_invalid_instruction(struct ctx *c, char *skip, size
 	EXPECT(rc == 0, "%s: %s", what, strerror(rc));
 	rc = submit(c, &e, job, 1);
 	EXPECT(rc == 0, "GROUP_SUBMIT: %s", strerror(rc));
-	rc = wait_job(c, &e, JOB_WAIT_MS);
+	rc = panthor_syncobj_wait(c->fd, e.syncobj, JOB_WAIT_MS);
 	EXPECT(rc == 0, "the faulting job never completed: %s", strerror(rc));
 	EXPECT(klog_count(report) > before, "the kernel log has no \"%s\"", report);
-	rc = group_state(c, &e, &state, &fatal);
+	rc = panthor_group_state(c->fd, e.group, &state, &fatal);
 	EXPECT(rc == 0 && state == 0, "GROUP_GET_STATE: %s, state 0x%x (a CS_FAULT is not fatal)", strerror(rc),
 	       state);
 	res = run_good_job(c, &e);
@@ -522,12 +436,12 @@ static enum ktap_result case_job_timeout(struct ctx *c, char *skip, size_t skip_
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	rc = submit(c, &e, job, 1);
 	EXPECT(rc == 0, "GROUP_SUBMIT: %s", strerror(rc));
-	rc = wait_job(c, &e, TIMEOUT_WAIT_MS);
+	rc = panthor_syncobj_wait(c->fd, e.syncobj, TIMEOUT_WAIT_MS);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	EXPECT(rc == 0, "the endless job was not stopped within %d s: %s", TIMEOUT_WAIT_MS / 1000,
 	       strerror(rc));
 	ktap_diag("stopped after %.1f s", (double)(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9);
-	rc = group_state(c, &e, &state, &fatal);
+	rc = panthor_group_state(c->fd, e.group, &state, &fatal);
 	EXPECT(rc == 0, "GROUP_GET_STATE: %s", strerror(rc));
 	EXPECT(state & DRM_PANTHOR_GROUP_STATE_TIMEDOUT, "the group is not marked as timed out (state 0x%x)",
 	       state);

@@ -16,9 +16,9 @@
  * every case is reported as "ok N name # SKIP no Mali device" and the
  * program exits 0: nothing is claimed to pass.
  *
- * The new uAPI is mirrored below (protm_* definitions) instead of being
- * taken from <drm/panthor_drm.h>: the target checks are built against the
- * pinned tree's headers, which predate the series. The layouts must match
+ * The new uAPI is mirrored in lib/protm_uapi.h (protm_* definitions)
+ * instead of being taken from <drm/panthor_drm.h>: the target checks are
+ * built against the pinned tree's headers, which predate the series. The layouts must match
  * include/uapi/drm/panthor_drm.h of the series (driver version 1.9).
  *
  * Beyond the errnos: setup raced by several processes (exactly one wins),
@@ -62,60 +62,12 @@
 
 #include "lib/ktap.h"
 #include "lib/panthor.h"
+#include "lib/protm_uapi.h"
 #include "lib/sys.h"
 
 #define SUITE "panthor-protm"
 #define NO_DEVICE "no Mali device"
 #define BIND_VA 0x1000000ull /* 16 MiB, inside any user VA range */
-
-/* ---- the series' uAPI, mirrored (see the header comment) ---------------- */
-
-#define PROTM_DRV_MINOR 9 /* first Panthor version with the protected-mode uAPI */
-
-#define PROTM_DEV_QUERY_PROTM_INFO 4 /* DRM_PANTHOR_DEV_QUERY_PROTM_INFO */
-#define PROTM_INFO_AVAILABLE (1u << 0) /* DRM_PANTHOR_PROTM_AVAILABLE */
-#define PROTM_INFO_READY (1u << 1) /* DRM_PANTHOR_PROTM_READY */
-
-struct protm_info { /* struct drm_panthor_protm_info */
-	uint32_t flags;
-	uint32_t fw_section_count;
-	uint64_t fw_buf_size;
-	uint64_t buf_align;
-	uint64_t group_suspend_buf_size;
-};
-
-struct protm_setup { /* struct drm_panthor_protm_setup */
-	int32_t fw_buf_fd;
-	uint32_t flags;
-};
-
-#define PROTM_GROUP_CREATE_PROTECTED (1u << 0) /* DRM_PANTHOR_GROUP_CREATE_PROTECTED */
-
-struct protm_group_create { /* struct drm_panthor_group_create, extended */
-	struct drm_panthor_obj_array queues;
-	uint8_t max_compute_cores;
-	uint8_t max_fragment_cores;
-	uint8_t max_tiler_cores;
-	uint8_t priority;
-	uint32_t flags; /* was pad */
-	uint64_t compute_core_mask;
-	uint64_t fragment_core_mask;
-	uint64_t tiler_core_mask;
-	uint32_t vm_id;
-	uint32_t group_handle;
-	int32_t protm_suspend_buf_fd;
-	uint32_t pad;
-};
-
-#define PROTM_VM_BIND_OP_MAP_PROTECTED (1u << 4) /* DRM_PANTHOR_VM_BIND_OP_MAP_PROTECTED */
-#define PROTM_BO_IS_PROTECTED (1u << 1) /* DRM_PANTHOR_BO_IS_PROTECTED */
-
-#define PROTM_IOCTL_SETUP DRM_IOW(DRM_COMMAND_BASE + 17, struct protm_setup)
-#define PROTM_IOCTL_GROUP_CREATE DRM_IOWR(DRM_COMMAND_BASE + 7, struct protm_group_create)
-
-_Static_assert(sizeof(struct protm_info) == 32, "drm_panthor_protm_info layout");
-_Static_assert(sizeof(struct protm_setup) == 8, "drm_panthor_protm_setup layout");
-_Static_assert(sizeof(struct protm_group_create) == 64, "drm_panthor_group_create layout");
 
 /* ---- context -------------------------------------------------------------- */
 
@@ -197,23 +149,6 @@ static int group_create(struct ctx *c, uint32_t flags, int suspend_fd, uint32_t 
 
 	if (!rc)
 		*handle = g.group_handle;
-	return rc;
-}
-
-static int group_destroy(struct ctx *c, uint32_t handle)
-{
-	struct drm_panthor_group_destroy d = { .group_handle = handle };
-
-	return xioctl(c->fd, DRM_IOCTL_PANTHOR_GROUP_DESTROY, &d);
-}
-
-static int import(struct ctx *c, int buf_fd, uint32_t *handle)
-{
-	struct drm_prime_handle p = { .fd = buf_fd };
-	int rc = xioctl(c->fd, DRM_IOCTL_PRIME_FD_TO_HANDLE, &p);
-
-	if (!rc)
-		*handle = p.handle;
 	return rc;
 }
 
@@ -432,7 +367,7 @@ static enum ktap_result case_group_normal(struct ctx *c, char *skip, size_t skip
 	EXPECT(c->vm_id, "no VM");
 	rc = group_create(c, 0, 0, &handle);
 	EXPECT(rc == 0, "creating an ordinary group: %s", err_name(rc));
-	rc = group_destroy(c, handle);
+	rc = panthor_group_destroy(c->fd, handle);
 	EXPECT(rc == 0, "destroying it: %s", err_name(rc));
 out:
 	return res;
@@ -453,7 +388,7 @@ static enum ktap_result case_group_unknown_flags(struct ctx *c, char *skip, size
 	EXPECT(rc == EINVAL, "suspend buffer fd without the flag: %s, expected EINVAL", err_name(rc));
 out:
 	if (rc == 0)
-		group_destroy(c, handle);
+		panthor_group_destroy(c->fd, handle);
 	return res;
 }
 
@@ -474,7 +409,7 @@ static enum ktap_result case_group_protected_before_setup(struct ctx *c, char *s
 	EXPECT(rc == EOPNOTSUPP, "protected group before setup: %s, expected EOPNOTSUPP", err_name(rc));
 out:
 	if (rc == 0)
-		group_destroy(c, handle);
+		panthor_group_destroy(c->fd, handle);
 	close_fd(&buf);
 	return res;
 }
@@ -574,12 +509,12 @@ static enum ktap_result case_group_protected(struct ctx *c, char *skip, size_t s
 	rc = group_create(c, PROTM_GROUP_CREATE_PROTECTED, buf, &handle);
 	EXPECT(rc == 0, "protected group: %s", err_name(rc));
 	close_fd(&buf);
-	rc = group_destroy(c, handle);
+	rc = panthor_group_destroy(c->fd, handle);
 	EXPECT(rc == 0, "destroying the protected group: %s", err_name(rc));
 	rc = -1;
 out:
 	if (rc == 0)
-		group_destroy(c, handle);
+		panthor_group_destroy(c->fd, handle);
 	close_fd(&buf);
 	return res;
 }
@@ -602,7 +537,7 @@ static enum ktap_result case_group_protected_system_heap(struct ctx *c, char *sk
 	       c->system_heap, err_name(rc));
 out:
 	if (rc == 0)
-		group_destroy(c, handle);
+		panthor_group_destroy(c->fd, handle);
 	close_fd(&buf);
 	return res;
 }
@@ -621,7 +556,7 @@ static enum ktap_result case_bo_mmap_refused(struct ctx *c, char *skip, size_t s
 	NEED_HEAP();
 	rc = heap_alloc(c->heap_path, c->info.buf_align, &buf);
 	EXPECT(rc == 0, "protected allocation failed: %s", strerror(rc));
-	rc = import(c, buf, &handle);
+	rc = panthor_import(c->fd, buf, &handle);
 	EXPECT(rc == 0, "importing a protected dma-buf: %s", err_name(rc));
 	qi.handle = handle;
 	rc = xioctl(c->fd, DRM_IOCTL_PANTHOR_BO_QUERY_INFO, &qi);
@@ -650,7 +585,7 @@ static enum ktap_result case_vm_bind_protected(struct ctx *c, char *skip, size_t
 	size = c->info.buf_align;
 	rc = heap_alloc(c->heap_path, size, &buf);
 	EXPECT(rc == 0, "protected allocation failed: %s", strerror(rc));
-	rc = import(c, buf, &prot);
+	rc = panthor_import(c->fd, buf, &prot);
 	EXPECT(rc == 0, "importing a protected dma-buf: %s", err_name(rc));
 
 	/* No regression: userspace that maps TEE buffers without the flag keeps working. */
@@ -666,7 +601,7 @@ static enum ktap_result case_vm_bind_protected(struct ctx *c, char *skip, size_t
 	if (access(c->system_heap_path, F_OK) == 0) {
 		rc = heap_alloc(c->system_heap_path, size, &sys);
 		EXPECT(rc == 0, "%s allocation failed: %s", c->system_heap, strerror(rc));
-		rc = import(c, sys, &ordinary);
+		rc = panthor_import(c->fd, sys, &ordinary);
 		EXPECT(rc == 0, "importing a %s-heap dma-buf: %s", c->system_heap, err_name(rc));
 		rc = vm_bind(c, map | PROTM_VM_BIND_OP_MAP_PROTECTED, ordinary, size);
 		EXPECT(rc == EINVAL, "MAP_PROTECTED on an ordinary BO: %s, expected EINVAL", err_name(rc));
@@ -755,33 +690,13 @@ static enum ktap_result case_group_normal_memory(struct ctx *c, char *skip, size
 	       "%d FW suspend buffers for a normal group, expected 1 (no protected one)",
 	       after.suspend_bufs - before.suspend_bufs);
 	EXPECT(cost > 0, "the group's kernel BOs do not show in the gems list");
-	rc = group_destroy(c, handle);
+	rc = panthor_group_destroy(c->fd, handle);
 	EXPECT(rc == 0, "destroying the group: %s", err_name(rc));
 	rc = -1;
 out:
 	if (rc == 0)
-		group_destroy(c, handle);
+		panthor_group_destroy(c->fd, handle);
 	return res;
-}
-
-/* The GPU's runtime PM state, from sysfs ("active", "suspended", ...). */
-static int runtime_status(struct ctx *c, char *out, size_t len)
-{
-	char dev[128], path[160];
-	FILE *f;
-	int rc = panthor_sysfs_device(c->dri_path, dev, sizeof(dev));
-
-	if (rc)
-		return rc;
-	snprintf(path, sizeof(path), "%s/power/runtime_status", dev);
-	f = fopen(path, "re");
-	if (!f)
-		return errno;
-	if (!fgets(out, (int)len, f))
-		out[0] = '\0';
-	fclose(f);
-	out[strcspn(out, "\n")] = '\0';
-	return 0;
 }
 
 /*
@@ -804,7 +719,7 @@ static enum ktap_result case_setup_survives_power_cycle(struct ctx *c, char *ski
 	if (!ready(c))
 		SKIP("protected mode is not set up");
 	for (i = 0; i < 100; i++) {
-		if (runtime_status(c, state, sizeof(state)))
+		if (panthor_runtime_status(c->dri_path, state, sizeof(state)))
 			SKIP("no runtime PM status for %s", c->dri_path);
 		if (!strcmp(state, "suspended"))
 			break;
@@ -818,7 +733,7 @@ static enum ktap_result case_setup_survives_power_cycle(struct ctx *c, char *ski
 	EXPECT(rc == 0, "protected group after a power cycle: %s", err_name(rc));
 	close_fd(&buf);
 	EXPECT(refresh_info(c) && ready(c), "no longer READY after a power cycle (flags 0x%x)", c->info.flags);
-	rc = group_destroy(c, handle);
+	rc = panthor_group_destroy(c->fd, handle);
 	EXPECT(rc == 0, "destroying the protected group: %s", err_name(rc));
 	rc = heap_alloc(c->heap_path, c->info.fw_buf_size, &buf);
 	EXPECT(rc == 0, "protected allocation failed: %s", strerror(rc));
@@ -827,7 +742,7 @@ static enum ktap_result case_setup_survives_power_cycle(struct ctx *c, char *ski
 	rc = -1;
 out:
 	if (rc == 0)
-		group_destroy(c, handle);
+		panthor_group_destroy(c->fd, handle);
 	close_fd(&buf);
 	return res;
 }

@@ -31,7 +31,8 @@
  * or FAIL when the host booted the Mali model (PROTM_EXPECT_GPU=1).
  *
  * The checks build with the pinned upstream uapi headers, so the series'
- * uAPI is mirrored here, as in panthor_protm_check.c.
+ * uAPI is mirrored in lib/protm_uapi.h; the GPU contexts, streams and
+ * debugfs counters it uses are in lib/protm_job.c.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -53,7 +54,10 @@
 #include <drm/drm.h>
 #include <drm/panthor_drm.h>
 
+#include "lib/cs.h"
 #include "lib/ktap.h"
+#include "lib/protm_job.h"
+#include "lib/protm_uapi.h"
 #include "lib/panthor.h"
 #include "lib/sha256.h"
 #include "lib/sys.h"
@@ -63,82 +67,8 @@
 #define SUITE "protected-mode"
 #define NO_DEVICE "no Mali device"
 
-/* ---- the series' uAPI, mirrored -------------------------------------------- */
-
-#define PROTM_DRV_MINOR 9
-#define PROTM_DEV_QUERY_PROTM_INFO 4
-#define PROTM_INFO_AVAILABLE (1u << 0)
-#define PROTM_INFO_READY (1u << 1)
-
-struct protm_info {
-	uint32_t flags;
-	uint32_t fw_section_count;
-	uint64_t fw_buf_size;
-	uint64_t buf_align;
-	uint64_t group_suspend_buf_size;
-};
-
-struct protm_setup {
-	int32_t fw_buf_fd;
-	uint32_t flags;
-};
-
-#define PROTM_GROUP_CREATE_PROTECTED (1u << 0)
-
-struct protm_group_create {
-	struct drm_panthor_obj_array queues;
-	uint8_t max_compute_cores;
-	uint8_t max_fragment_cores;
-	uint8_t max_tiler_cores;
-	uint8_t priority;
-	uint32_t flags;
-	uint64_t compute_core_mask;
-	uint64_t fragment_core_mask;
-	uint64_t tiler_core_mask;
-	uint32_t vm_id;
-	uint32_t group_handle;
-	int32_t protm_suspend_buf_fd;
-	uint32_t pad;
-};
-
-#define PROTM_VM_BIND_OP_MAP_PROTECTED (1u << 4)
-#define PROTM_IOCTL_SETUP DRM_IOW(DRM_COMMAND_BASE + 17, struct protm_setup)
-#define PROTM_IOCTL_GROUP_CREATE DRM_IOWR(DRM_COMMAND_BASE + 7, struct protm_group_create)
-
-_Static_assert(sizeof(struct protm_info) == 32, "drm_panthor_protm_info layout");
-_Static_assert(sizeof(struct protm_group_create) == 64, "drm_panthor_group_create layout");
-
-/* ---- command stream instructions (architecture 10) --------------------------- */
-
-#define CS_INSN(op, hi, lo) (((uint64_t)(op) << 56) | ((uint64_t)(hi) << 32) | (uint32_t)(lo))
-#define CS_MOVE48(r, imm) (((uint64_t)1 << 56) | ((uint64_t)(r) << 48) | ((imm) & 0xffffffffffffull))
-#define CS_MOVE32(r, imm) (((uint64_t)2 << 56) | ((uint64_t)(r) << 48) | (uint32_t)(imm))
-#define CS_ADD32(d, s, imm) CS_INSN(16, ((d) << 16) | ((s) << 8), (uint32_t)(imm))
-#define CS_LOAD(base, addr, mask, off) CS_INSN(20, ((base) << 16) | ((addr) << 8), ((mask) << 16) | (off))
-#define CS_STORE(base, addr, mask, off) CS_INSN(21, ((base) << 16) | ((addr) << 8), ((mask) << 16) | (off))
-#define CS_BRANCH(cond, r, off) CS_INSN(22, (r) << 8, ((uint32_t)(cond) << 28) | ((off) & 0xffff))
-/* CALL the buffer at the address in register pair `a`, of the byte size in register `len` */
-#define CS_CALL(a, len) CS_INSN(32, ((a) << 8) | (len), 0)
-#define CS_COND_NEQUAL 3
-#define CS_COND_ALWAYS 6
-/* PROT_REGION: the next `n` instructions run in protected mode */
-#define CS_PROT_REGION(n) CS_INSN(41, 0, (n) & 0xffff)
-
-/* GPU virtual addresses */
-#define STREAM_VA 0x1000000ull
-#define STREAM_SIZE 0x10000ull /* 64 KiB: room for a pattern-writing stream */
-#define DATA_VA 0x1100000ull
-#define DATA_SIZE 0x1000ull
-#define PROT_VA 0x1200000ull
-#define PROT_SIZE 0x1000ull /* the protected buffer the jobs write */
-#define UNMAPPED_VA 0x7000000ull
-
-#define SEED_FILL 0x0f11f11fu /* what the TA writes first */
-#define SEED_GPU 0x6a0b5eedu  /* what the protected job writes */
-
 #define JOB_WAIT_MS 10000
 #define TIMEOUT_WAIT_MS 30000
-#define BATCH_JOBS 8
 /* The stated fairness bound, checked: a normal job waits at most this long. */
 #define FAIRNESS_BOUND_MS 250
 #define FAIRNESS_SAMPLES 20
@@ -150,13 +80,10 @@ struct ctx {
 	const char *heap;
 	const char *dri;
 	const char *tee;
-	char heap_path[256];
 	char dri_path[64];
-	int fd;
+	struct protm_dev d; /* fd, heap path, GPU and protected-mode info, the TA */
 	int minor;
-	struct drm_panthor_gpu_info gpu;
 	struct drm_panthor_csif_info csif;
-	struct protm_info info;
 	bool ready;
 	int setup_buf;		/* the buffer we set protected mode up with, -1 if not ours */
 	struct verify_ta ta;
@@ -165,355 +92,7 @@ struct ctx {
 	bool fault_case_ran;
 };
 
-/* One GPU context: VM, stream and data BOs (CPU-mapped), optional protected buffer, a group. */
-struct env {
-	uint32_t vm_id;
-	uint32_t stream_bo, data_bo, prot_bo;
-	uint64_t *stream;
-	volatile uint32_t *data;
-	int prot_buf;		/* dma-buf of the protected buffer, -1 if none */
-	int prot_shm, prot_shm_id; /* its TEE registration */
-	int suspend_buf;	/* the group's protected suspend buffer, -1 if none */
-	uint32_t group;
-	uint32_t syncobj;
-	bool protected_group;
-};
-
 typedef enum ktap_result (*case_fn)(struct ctx *c, char *skip, size_t skip_len);
-
-/* ---- helpers --------------------------------------------------------------------- */
-
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
-static int query_info(struct ctx *c)
-{
-	return panthor_query(c->fd, PROTM_DEV_QUERY_PROTM_INFO, &c->info, sizeof(c->info));
-}
-
-struct protm_stats {
-	long long active, entries, exits, forced_exits, time_us;
-};
-
-/* Panthor's debugfs protm_stats (mounting debugfs if needed); 0 or an errno. */
-static int read_stats(struct protm_stats *s)
-{
-	char line[128];
-	glob_t g;
-	FILE *f = NULL;
-	size_t i;
-
-	if (access("/sys/kernel/debug/dri", F_OK) < 0 &&
-	    mount("debugfs", "/sys/kernel/debug", "debugfs", 0, NULL) < 0 && errno != EBUSY)
-		return errno;
-	if (glob("/sys/kernel/debug/dri/*/protm_stats", 0, NULL, &g))
-		return ENOENT;
-	for (i = 0; i < g.gl_pathc && !f; i++)
-		f = fopen(g.gl_pathv[i], "re");
-	globfree(&g);
-	if (!f)
-		return ENOENT;
-	memset(s, 0, sizeof(*s));
-	s->entries = -1;
-	while (fgets(line, sizeof(line), f)) {
-		sscanf(line, "active: %lld", &s->active);
-		sscanf(line, "entries: %lld", &s->entries);
-		sscanf(line, "exits: %lld", &s->exits);
-		sscanf(line, "forced_exits: %lld", &s->forced_exits);
-		sscanf(line, "time_us: %lld", &s->time_us);
-	}
-	fclose(f);
-	return s->entries < 0 ? EPROTO : 0;
-}
-
-/* Waits up to `ms` for the GPU to be out of protected mode; 0 or an errno. */
-static int wait_protm_inactive(struct protm_stats *s, int ms)
-{
-	uint64_t end = now_ms() + ms;
-	int rc;
-
-	do {
-		rc = read_stats(s);
-		if (rc || !s->active)
-			return rc;
-		usleep(2000);
-	} while (now_ms() < end);
-	return ETIMEDOUT;
-}
-
-static int bo_create(struct ctx *c, uint32_t vm_id, uint64_t size, uint32_t *handle)
-{
-	struct drm_panthor_bo_create bo = { .size = size, .exclusive_vm_id = vm_id };
-	int rc = xioctl(c->fd, DRM_IOCTL_PANTHOR_BO_CREATE, &bo);
-
-	if (!rc)
-		*handle = bo.handle;
-	return rc;
-}
-
-static int bo_mmap(struct ctx *c, uint32_t handle, uint64_t size, void **map)
-{
-	struct drm_panthor_bo_mmap_offset off = { .handle = handle };
-	int rc = xioctl(c->fd, DRM_IOCTL_PANTHOR_BO_MMAP_OFFSET, &off);
-
-	if (rc)
-		return rc;
-	*map = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, c->fd, (off_t)off.offset);
-	return *map == MAP_FAILED ? errno : 0;
-}
-
-static int vm_map(int fd, uint32_t vm_id, uint32_t handle, uint64_t va, uint64_t size, uint32_t flags)
-{
-	struct drm_panthor_vm_bind_op op = {
-		.flags = DRM_PANTHOR_VM_BIND_OP_TYPE_MAP | flags,
-		.bo_handle = handle,
-		.va = va,
-		.size = size,
-	};
-	struct drm_panthor_vm_bind b = { .vm_id = vm_id, .ops = DRM_PANTHOR_OBJ_ARRAY(1, &op) };
-
-	return xioctl(fd, DRM_IOCTL_PANTHOR_VM_BIND, &b);
-}
-
-static int import_fd(int fd, int buf_fd, uint32_t *handle)
-{
-	struct drm_prime_handle p = { .fd = buf_fd };
-	int rc = xioctl(fd, DRM_IOCTL_PRIME_FD_TO_HANDLE, &p);
-
-	if (!rc)
-		*handle = p.handle;
-	return rc;
-}
-
-static int group_create_fd(int fd, const struct drm_panthor_gpu_info *gpu, uint32_t vm_id, bool protected,
-			   int suspend_fd, uint8_t priority, uint32_t *handle)
-{
-	struct drm_panthor_queue_create queue = { .priority = 0, .ringbuf_size = 16384 };
-	struct protm_group_create g = {
-		.queues = DRM_PANTHOR_OBJ_ARRAY(1, &queue),
-		.max_compute_cores = 1,
-		.max_fragment_cores = 1,
-		.max_tiler_cores = 1,
-		.priority = priority,
-		.flags = protected ? PROTM_GROUP_CREATE_PROTECTED : 0,
-		.compute_core_mask = gpu->shader_present,
-		.fragment_core_mask = gpu->shader_present,
-		.tiler_core_mask = gpu->tiler_present,
-		.vm_id = vm_id,
-		.protm_suspend_buf_fd = protected ? suspend_fd : 0,
-	};
-	int rc = xioctl(fd, PROTM_IOCTL_GROUP_CREATE, &g);
-
-	if (!rc)
-		*handle = g.group_handle;
-	return rc;
-}
-
-static void group_destroy_fd(int fd, uint32_t handle)
-{
-	struct drm_panthor_group_destroy d = { .group_handle = handle };
-
-	if (handle)
-		xioctl(fd, DRM_IOCTL_PANTHOR_GROUP_DESTROY, &d);
-}
-
-static int group_state(struct ctx *c, uint32_t group, uint32_t *state)
-{
-	struct drm_panthor_group_get_state gs = { .group_handle = group };
-	int rc = xioctl(c->fd, DRM_IOCTL_PANTHOR_GROUP_GET_STATE, &gs);
-
-	*state = gs.state;
-	return rc;
-}
-
-static void env_destroy(struct ctx *c, struct env *e)
-{
-	struct drm_syncobj_destroy sd = { .handle = e->syncobj };
-	struct drm_panthor_vm_destroy vd = { .id = e->vm_id };
-
-	if (e->syncobj)
-		xioctl(c->fd, DRM_IOCTL_SYNCOBJ_DESTROY, &sd);
-	group_destroy_fd(c->fd, e->group);
-	if (e->stream)
-		munmap(e->stream, STREAM_SIZE);
-	if (e->data)
-		munmap((void *)e->data, DATA_SIZE);
-	panthor_gem_close(c->fd, e->stream_bo);
-	panthor_gem_close(c->fd, e->data_bo);
-	panthor_gem_close(c->fd, e->prot_bo);
-	if (e->vm_id)
-		xioctl(c->fd, DRM_IOCTL_PANTHOR_VM_DESTROY, &vd);
-	close_fd(&e->prot_shm);
-	close_fd(&e->prot_buf);
-	close_fd(&e->suspend_buf);
-	memset(e, 0, sizeof(*e));
-	e->prot_buf = e->prot_shm = e->suspend_buf = -1;
-}
-
-/*
- * A VM with a stream BO and a data BO, a protected buffer (filled by the TA
- * with SEED_FILL, imported and bound at PROT_VA) when `with_prot`, and one
- * group, protected or not. Returns 0 or an errno, `what` naming the step.
- */
-static int env_create(struct ctx *c, struct env *e, bool protected, bool with_prot, uint8_t priority,
-		      const char **what)
-{
-	struct drm_panthor_vm_create vm = { 0 };
-	struct drm_syncobj_create sc = { 0 };
-	void *map;
-	int rc;
-
-	memset(e, 0, sizeof(*e));
-	e->prot_buf = e->prot_shm = e->suspend_buf = -1;
-	e->protected_group = protected;
-	*what = "VM_CREATE";
-	rc = xioctl(c->fd, DRM_IOCTL_PANTHOR_VM_CREATE, &vm);
-	if (rc)
-		return rc;
-	e->vm_id = vm.id;
-	*what = "BO_CREATE";
-	rc = bo_create(c, e->vm_id, STREAM_SIZE, &e->stream_bo);
-	if (!rc)
-		rc = bo_create(c, e->vm_id, DATA_SIZE, &e->data_bo);
-	if (rc)
-		return rc;
-	*what = "mmap";
-	rc = bo_mmap(c, e->stream_bo, STREAM_SIZE, &map);
-	if (rc)
-		return rc;
-	e->stream = map;
-	rc = bo_mmap(c, e->data_bo, DATA_SIZE, &map);
-	if (rc)
-		return rc;
-	e->data = map;
-	memset((void *)e->data, 0, DATA_SIZE);
-	*what = "VM_BIND";
-	rc = vm_map(c->fd, e->vm_id, e->stream_bo, STREAM_VA, STREAM_SIZE, 0);
-	if (!rc)
-		rc = vm_map(c->fd, e->vm_id, e->data_bo, DATA_VA, DATA_SIZE, 0);
-	if (rc)
-		return rc;
-	if (with_prot) {
-		*what = "protected buffer allocation";
-		rc = heap_alloc(c->heap_path, PROT_SIZE, &e->prot_buf);
-		if (rc)
-			return rc;
-		*what = "TEE_IOC_SHM_REGISTER_FD";
-		e->prot_shm = verify_ta_register(&c->ta, e->prot_buf, &e->prot_shm_id);
-		if (e->prot_shm < 0)
-			return -e->prot_shm;
-		*what = "TA FILL";
-		if (!verify_ta_fill(&c->ta, e->prot_shm_id, PROT_SIZE, SEED_FILL))
-			return EIO;
-		*what = "import of the protected buffer";
-		rc = import_fd(c->fd, e->prot_buf, &e->prot_bo);
-		if (rc)
-			return rc;
-		*what = "VM_BIND of the protected buffer (MAP_PROTECTED)";
-		rc = vm_map(c->fd, e->vm_id, e->prot_bo, PROT_VA, PROT_SIZE, PROTM_VM_BIND_OP_MAP_PROTECTED);
-		if (rc)
-			return rc;
-	}
-	if (protected) {
-		*what = "protected suspend buffer allocation";
-		rc = heap_alloc(c->heap_path, c->info.group_suspend_buf_size, &e->suspend_buf);
-		if (rc)
-			return rc;
-	}
-	*what = protected ? "GROUP_CREATE (protected)" : "GROUP_CREATE";
-	rc = group_create_fd(c->fd, &c->gpu, e->vm_id, protected, e->suspend_buf, priority, &e->group);
-	if (rc)
-		return rc;
-	*what = "SYNCOBJ_CREATE";
-	rc = xioctl(c->fd, DRM_IOCTL_SYNCOBJ_CREATE, &sc);
-	e->syncobj = sc.handle;
-	return rc;
-}
-
-/*
- * Queues `jobs` jobs, each running the `n` instructions at the start of the
- * stream BO (written there first); the last one signals the env's syncobj.
- */
-static int submit_n(struct ctx *c, struct env *e, const uint64_t *insns, uint32_t n, uint32_t jobs)
-{
-	struct drm_panthor_sync_op sync = {
-		.flags = DRM_PANTHOR_SYNC_OP_SIGNAL | DRM_PANTHOR_SYNC_OP_HANDLE_TYPE_SYNCOBJ,
-		.handle = e->syncobj,
-	};
-	struct drm_panthor_queue_submit qs[BATCH_JOBS];
-	struct drm_panthor_group_submit gs = {
-		.group_handle = e->group,
-		.queue_submits = DRM_PANTHOR_OBJ_ARRAY(jobs, qs),
-	};
-	uint32_t i;
-
-	if (jobs > BATCH_JOBS || (uint64_t)n * 8 > STREAM_SIZE)
-		return EINVAL;
-	memset(qs, 0, sizeof(qs));
-	for (i = 0; i < jobs; i++) {
-		qs[i].queue_index = 0;
-		qs[i].stream_size = n * 8;
-		qs[i].stream_addr = STREAM_VA;
-		if (i == jobs - 1)
-			qs[i].syncs = (struct drm_panthor_obj_array)DRM_PANTHOR_OBJ_ARRAY(1, &sync);
-	}
-	if (insns != e->stream)
-		memcpy(e->stream, insns, n * sizeof(*insns));
-	__sync_synchronize();
-	return xioctl(c->fd, DRM_IOCTL_PANTHOR_GROUP_SUBMIT, &gs);
-}
-
-static int wait_syncobj(struct ctx *c, uint32_t syncobj, int timeout_ms)
-{
-	struct timespec now;
-	struct drm_syncobj_wait w = {
-		.handles = (uintptr_t)&syncobj,
-		.count_handles = 1,
-		.flags = DRM_SYNCOBJ_WAIT_FLAGS_WAIT_FOR_SUBMIT,
-	};
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	w.timeout_nsec = (int64_t)now.tv_sec * 1000000000 + now.tv_nsec + (int64_t)timeout_ms * 1000000;
-	return xioctl(c->fd, DRM_IOCTL_SYNCOBJ_WAIT, &w);
-}
-
-static int reset_syncobj(struct ctx *c, uint32_t syncobj)
-{
-	struct drm_syncobj_array a = { .handles = (uintptr_t)&syncobj, .count_handles = 1 };
-
-	return xioctl(c->fd, DRM_IOCTL_SYNCOBJ_RESET, &a);
-}
-
-/*
- * The pattern-writing stream: PROT_REGION over stores that write the TA's
- * pattern for SEED_GPU over the whole protected buffer, 64 bytes (16
- * registers) at a time. Returns the number of instructions written to `s`.
- */
-static uint32_t pattern_stream(uint64_t *s, bool prot_region)
-{
-	uint32_t n = 0, chunk, r;
-
-	if (prot_region)
-		s[n++] = 0; /* patched below */
-	s[n++] = CS_MOVE48(0, PROT_VA);
-	for (chunk = 0; chunk < PROT_SIZE / 64; chunk++) {
-		for (r = 0; r < 16; r++) {
-			uint64_t off = chunk * 64 + r * 4;
-			uint32_t word = (uint32_t)(protm_verify_pattern_word(SEED_GPU, off / 8) >> (8 * (off % 8)));
-
-			s[n++] = CS_MOVE32(2 + r, word);
-		}
-		s[n++] = CS_STORE(2, 0, 0xffffu, chunk * 64);
-	}
-	if (prot_region)
-		s[0] = CS_PROT_REGION(n - 1);
-	return n;
-}
 
 /*
  * A spin of `iters` iterations (endless if `endless`) inside a protected
@@ -522,56 +101,6 @@ static uint32_t pattern_stream(uint64_t *s, bool prot_region)
  * everything it runs is protected. Writes both parts into the stream BO
  * `s`; returns the number of instructions to submit.
  */
-#define SPIN_OFFSET 0x800
-static uint32_t spin_stream(uint64_t *s, uint32_t iters, bool endless)
-{
-	uint64_t *sub = s + SPIN_OFFSET / 8;
-	uint32_t n = 0, m = 0;
-
-	if (endless) {
-		sub[m++] = CS_BRANCH(CS_COND_ALWAYS, 0, -1);
-	} else {
-		sub[m++] = CS_MOVE32(20, iters);
-		sub[m++] = CS_ADD32(20, 20, -1);
-		sub[m++] = CS_BRANCH(CS_COND_NEQUAL, 20, -2);
-	}
-	s[n++] = CS_PROT_REGION(3);
-	s[n++] = CS_MOVE48(30, STREAM_VA + SPIN_OFFSET);
-	s[n++] = CS_MOVE32(32, m * 8);
-	s[n++] = CS_CALL(30, 32);
-	return n;
-}
-
-/* A normal job: store a marker into the data BO. */
-static uint32_t marker_stream(uint64_t *s, uint32_t marker)
-{
-	uint32_t n = 0;
-
-	s[n++] = CS_MOVE48(0, DATA_VA);
-	s[n++] = CS_MOVE32(2, marker);
-	s[n++] = CS_STORE(2, 0, 0x1, 0x40);
-	return n;
-}
-
-/* Runs a normal marker job on `e` and checks it landed; 0 or an errno. */
-static int run_marker(struct ctx *c, struct env *e, uint32_t marker, int timeout_ms)
-{
-	uint64_t insns[8];
-	uint32_t n = marker_stream(insns, marker);
-	int rc;
-
-	e->data[0x10] = 0;
-	reset_syncobj(c, e->syncobj);
-	rc = submit_n(c, e, insns, n, 1);
-	if (rc)
-		return rc;
-	rc = wait_syncobj(c, e->syncobj, timeout_ms);
-	if (rc)
-		return rc;
-	__sync_synchronize();
-	return e->data[0x10] == marker ? 0 : EPROTO;
-}
-
 /* TA: does the protected buffer hold the GPU's pattern? Diagnoses; true on a match. */
 static bool prot_holds(struct ctx *c, struct env *e, uint32_t seed, const char *what)
 {
@@ -598,15 +127,15 @@ static enum ktap_result protected_pattern_job(struct ctx *c, const char *when)
 	struct env e;
 	int rc, stats_rc;
 
-	rc = env_create(c, &e, true, true, PANTHOR_GROUP_PRIORITY_MEDIUM, &what);
+	rc = env_create(&c->d, &e, true, true, PANTHOR_GROUP_PRIORITY_MEDIUM, &what);
 	EXPECT(rc == 0, "%s%s: %s", when, what, strerror(rc));
 	stats_rc = read_stats(&before);
-	n = pattern_stream(e.stream, true);
-	rc = submit_n(c, &e, e.stream, n, 1);
+	n = pattern_stream(e.stream, PROT_VA, true);
+	rc = submit_n(&c->d, &e, e.stream, n, 1);
 	EXPECT(rc == 0, "%sGROUP_SUBMIT: %s", when, strerror(rc));
-	rc = wait_syncobj(c, e.syncobj, JOB_WAIT_MS);
+	rc = wait_env(&c->d, &e, JOB_WAIT_MS);
 	EXPECT(rc == 0, "%sthe protected job did not complete: %s", when, strerror(rc));
-	rc = group_state(c, e.group, &state);
+	rc = panthor_group_state(c->d.fd, e.group, &state, NULL);
 	EXPECT(rc == 0 && state == 0, "%sthe protected group is in state 0x%x after its job", when, state);
 	EXPECT(verify_ta_hash(&c->ta, e.prot_shm_id, PROT_SIZE, got), "%sthe TA could not hash the buffer", when);
 	verify_pattern_digest(SEED_GPU, PROT_SIZE, want);
@@ -622,7 +151,7 @@ static enum ktap_result protected_pattern_job(struct ctx *c, const char *when)
 	EXPECT(after.entries > before.entries, "%sprotected mode was never entered (entries %lld)", when,
 	       after.entries);
 out:
-	env_destroy(c, &e);
+	env_destroy(&c->d, &e);
 	return res;
 }
 
@@ -640,6 +169,28 @@ out:
 		}                                                                     \
 	} while (0)
 
+/*
+ * A protected env without a protected buffer and a normal env, as the
+ * fairness and failure cases use; diagnoses and returns false on failure.
+ */
+static bool protected_and_normal_envs(struct ctx *c, struct env *p, struct env *nrm)
+{
+	const char *what;
+	int rc;
+
+	rc = env_create(&c->d, p, true, false, PANTHOR_GROUP_PRIORITY_MEDIUM, &what);
+	if (rc) {
+		ktap_diag("protected env, %s: %s", what, strerror(rc));
+		return false;
+	}
+	rc = env_create(&c->d, nrm, false, false, PANTHOR_GROUP_PRIORITY_MEDIUM, &what);
+	if (rc) {
+		ktap_diag("normal env, %s: %s", what, strerror(rc));
+		return false;
+	}
+	return true;
+}
+
 /* ---- cases ---------------------------------------------------------------------- */
 
 /* Protected mode available and set up (by us when not yet). */
@@ -651,20 +202,20 @@ static enum ktap_result case_setup(struct ctx *c, char *skip, size_t skip_len)
 
 	(void)skip, (void)skip_len;
 	EXPECT(c->minor >= PROTM_DRV_MINOR, "panthor 1.%d predates the protected-mode uAPI", c->minor);
-	rc = query_info(c);
+	rc = protm_query_info(&c->d);
 	EXPECT(rc == 0, "PROTM_INFO query: %s", strerror(rc));
-	EXPECT(c->info.flags & PROTM_INFO_AVAILABLE, "protected mode not available (flags 0x%x)", c->info.flags);
-	if (!(c->info.flags & PROTM_INFO_READY)) {
-		rc = heap_alloc(c->heap_path, c->info.fw_buf_size, &c->setup_buf);
-		EXPECT(rc == 0, "allocating %" PRIu64 " bytes from %s: %s", (uint64_t)c->info.fw_buf_size,
-		       c->heap_path, strerror(rc));
+	EXPECT(c->d.info.flags & PROTM_INFO_AVAILABLE, "protected mode not available (flags 0x%x)", c->d.info.flags);
+	if (!(c->d.info.flags & PROTM_INFO_READY)) {
+		rc = heap_alloc(c->d.heap_path, c->d.info.fw_buf_size, &c->setup_buf);
+		EXPECT(rc == 0, "allocating %" PRIu64 " bytes from %s: %s", (uint64_t)c->d.info.fw_buf_size,
+		       c->d.heap_path, strerror(rc));
 		s.fw_buf_fd = c->setup_buf;
-		rc = xioctl(c->fd, PROTM_IOCTL_SETUP, &s);
+		rc = xioctl(c->d.fd, PROTM_IOCTL_SETUP, &s);
 		EXPECT(rc == 0, "PROTM_SETUP: %s", strerror(rc));
-		rc = query_info(c);
-		EXPECT(rc == 0 && (c->info.flags & PROTM_INFO_READY), "not READY after setup (flags 0x%x)",
-		       c->info.flags);
-		ktap_diag("set up with %" PRIu64 " KiB from %s", (uint64_t)c->info.fw_buf_size / 1024, c->heap);
+		rc = protm_query_info(&c->d);
+		EXPECT(rc == 0 && (c->d.info.flags & PROTM_INFO_READY), "not READY after setup (flags 0x%x)",
+		       c->d.info.flags);
+		ktap_diag("set up with %" PRIu64 " KiB from %s", (uint64_t)c->d.info.fw_buf_size / 1024, c->heap);
 	} else {
 		ktap_diag("protected mode was already set up");
 	}
@@ -698,16 +249,16 @@ static enum ktap_result case_normal_prot_region(struct ctx *c, char *skip, size_
 	int rc;
 
 	NEED_READY();
-	rc = env_create(c, &e, false, true, PANTHOR_GROUP_PRIORITY_MEDIUM, &what);
+	rc = env_create(&c->d, &e, false, true, PANTHOR_GROUP_PRIORITY_MEDIUM, &what);
 	EXPECT(rc == 0, "%s: %s", what, strerror(rc));
 	stats_rc = read_stats(&before);
 	log_before = klog_count(msg);
-	n = pattern_stream(e.stream, true);
-	rc = submit_n(c, &e, e.stream, n, 1);
+	n = pattern_stream(e.stream, PROT_VA, true);
+	rc = submit_n(&c->d, &e, e.stream, n, 1);
 	EXPECT(rc == 0, "GROUP_SUBMIT: %s", strerror(rc));
-	rc = wait_syncobj(c, e.syncobj, JOB_WAIT_MS);
+	rc = wait_env(&c->d, &e, JOB_WAIT_MS);
 	EXPECT(rc == 0, "the refused job never completed (within %d s): %s", JOB_WAIT_MS / 1000, strerror(rc));
-	rc = group_state(c, e.group, &state);
+	rc = panthor_group_state(c->d.fd, e.group, &state, NULL);
 	EXPECT(rc == 0 && (state & DRM_PANTHOR_GROUP_STATE_FATAL_FAULT),
 	       "the normal group is in state 0x%x, expected a fatal fault", state);
 	EXPECT(!(state & DRM_PANTHOR_GROUP_STATE_TIMEDOUT), "the job timed out instead of being refused");
@@ -718,7 +269,7 @@ static enum ktap_result case_normal_prot_region(struct ctx *c, char *skip, size_
 	EXPECT(stats_rc == 0, "no protm_stats in debugfs: %s", strerror(stats_rc));
 	EXPECT(after.entries == before.entries, "protected mode was entered for a normal group");
 out:
-	env_destroy(c, &e);
+	env_destroy(&c->d, &e);
 	return res;
 }
 
@@ -737,7 +288,7 @@ static enum ktap_result case_normal_load(struct ctx *c, char *skip, size_t skip_
 	int rc;
 
 	NEED_READY();
-	rc = env_create(c, &e, false, true, PANTHOR_GROUP_PRIORITY_MEDIUM, &what);
+	rc = env_create(&c->d, &e, false, true, PANTHOR_GROUP_PRIORITY_MEDIUM, &what);
 	EXPECT(rc == 0, "%s: %s", what, strerror(rc));
 	insns[n++] = CS_MOVE48(0, PROT_VA);
 	insns[n++] = CS_MOVE48(22, DATA_VA);
@@ -745,9 +296,9 @@ static enum ktap_result case_normal_load(struct ctx *c, char *skip, size_t skip_
 		insns[n++] = CS_LOAD(2, 0, 0xffffu, chunk * 64);
 		insns[n++] = CS_STORE(2, 22, 0xffffu, chunk * 64);
 	}
-	rc = submit_n(c, &e, insns, n, 1);
+	rc = submit_n(&c->d, &e, insns, n, 1);
 	EXPECT(rc == 0, "GROUP_SUBMIT: %s", strerror(rc));
-	rc = wait_syncobj(c, e.syncobj, JOB_WAIT_MS);
+	rc = wait_env(&c->d, &e, JOB_WAIT_MS);
 	EXPECT(rc == 0, "the job never completed: %s", strerror(rc));
 	__sync_synchronize();
 	for (i = 0; i < DATA_SIZE / 4; i++) {
@@ -760,35 +311,41 @@ static enum ktap_result case_normal_load(struct ctx *c, char *skip, size_t skip_
 	ktap_diag("%u of %llu bytes of the protected buffer reached the normal BO", leaked,
 		  (unsigned long long)PROT_SIZE);
 	EXPECT(leaked == 0, "protected contents were copied into normal memory");
-	rc = group_state(c, e.group, &state);
+	rc = panthor_group_state(c->d.fd, e.group, &state, NULL);
 	EXPECT(rc == 0 && (state & DRM_PANTHOR_GROUP_STATE_FATAL_FAULT),
 	       "the group is in state 0x%x: the load did not fault", state);
 out:
-	env_destroy(c, &e);
+	env_destroy(&c->d, &e);
 	return res;
 }
 
-/* N protected jobs in one submission: one entry, one exit. */
+/*
+ * N protected jobs in one submission: one entry, one exit. The batch is
+ * gated (lib/protm_job.c): its first job waits, before its PROT_REGION,
+ * until all N were handed to the GPU, so the property holds however slowly
+ * the kernel queues them (under the debug kernel the first job used to end
+ * before the second was queued, and protected mode with it).
+ */
 static enum ktap_result case_batch(struct ctx *c, char *skip, size_t skip_len)
 {
 	enum ktap_result res = KTAP_PASS;
 	struct protm_stats before, after;
-	uint32_t n, state = 0;
+	uint32_t state = 0;
 	const char *what;
 	struct env e;
 	int rc;
 
 	NEED_READY();
-	rc = env_create(c, &e, true, true, PANTHOR_GROUP_PRIORITY_MEDIUM, &what);
+	rc = env_create_gated(&c->d, &e, &what);
 	EXPECT(rc == 0, "%s: %s", what, strerror(rc));
 	rc = wait_protm_inactive(&before, 2000);
 	EXPECT(rc == 0, "protm_stats: %s", strerror(rc));
-	n = pattern_stream(e.stream, true);
-	rc = submit_n(c, &e, e.stream, n, BATCH_JOBS);
+	rc = submit_gated_batch(&c->d, &e, BATCH_JOBS);
+	EXPECT(rc != ETIMEDOUT, "the batch's first job never reached its gate");
 	EXPECT(rc == 0, "GROUP_SUBMIT of %d jobs: %s", BATCH_JOBS, strerror(rc));
-	rc = wait_syncobj(c, e.syncobj, JOB_WAIT_MS);
+	rc = wait_env(&c->d, &e, JOB_WAIT_MS);
 	EXPECT(rc == 0, "the batch did not complete: %s", strerror(rc));
-	rc = group_state(c, e.group, &state);
+	rc = panthor_group_state(c->d.fd, e.group, &state, NULL);
 	EXPECT(rc == 0 && state == 0, "the protected group is in state 0x%x", state);
 	rc = wait_protm_inactive(&after, 2000);
 	EXPECT(rc == 0, "protected mode still active 2 s after the batch: %s", strerror(rc));
@@ -800,7 +357,7 @@ static enum ktap_result case_batch(struct ctx *c, char *skip, size_t skip_len)
 	EXPECT(after.exits - before.exits == 1, "expected exactly 1 exit");
 	EXPECT(prot_holds(c, &e, SEED_GPU, "after the batch"), "the protected buffer lacks the GPU's pattern");
 out:
-	env_destroy(c, &e);
+	env_destroy(&c->d, &e);
 	return res;
 }
 
@@ -824,24 +381,19 @@ static enum ktap_result case_fairness(struct ctx *c, char *skip, size_t skip_len
 	struct protm_stats before, after;
 	struct env p, nrm;
 	uint32_t n, i, state = 0;
-	const char *what;
 	pid_t pid = -1;
 	int rc, status;
 
-	memset(&p, 0, sizeof(p));
-	memset(&nrm, 0, sizeof(nrm));
-	p.prot_buf = p.prot_shm = p.suspend_buf = nrm.prot_buf = nrm.prot_shm = nrm.suspend_buf = -1;
+	env_init(&p);
+	env_init(&nrm);
 	NEED_READY();
-	rc = env_create(c, &p, true, false, PANTHOR_GROUP_PRIORITY_MEDIUM, &what);
-	EXPECT(rc == 0, "protected env, %s: %s", what, strerror(rc));
-	rc = env_create(c, &nrm, false, false, PANTHOR_GROUP_PRIORITY_MEDIUM, &what);
-	EXPECT(rc == 0, "normal env, %s: %s", what, strerror(rc));
+	EXPECT(protected_and_normal_envs(c, &p, &nrm), "no GPU contexts to run on");
 	/* Calibrate one protected spin. */
 	n = spin_stream(p.stream, SPIN_ITERS, false);
 	t0 = now_ms();
-	rc = submit_n(c, &p, p.stream, n, 1);
+	rc = submit_n(&c->d, &p, p.stream, n, 1);
 	EXPECT(rc == 0, "GROUP_SUBMIT: %s", strerror(rc));
-	rc = wait_syncobj(c, p.syncobj, JOB_WAIT_MS);
+	rc = wait_env(&c->d, &p, JOB_WAIT_MS);
 	EXPECT(rc == 0, "a protected spin did not complete: %s", strerror(rc));
 	spin_ms = now_ms() - t0;
 	ktap_diag("one protected spin (%d iterations) takes %" PRIu64 " ms", SPIN_ITERS, spin_ms);
@@ -851,13 +403,19 @@ static enum ktap_result case_fairness(struct ctx *c, char *skip, size_t skip_len
 	pid = fork();
 	EXPECT(pid >= 0, "fork: %s", strerror(errno));
 	if (pid == 0) {
-		/* Keep the protected group busy for ~3 s, two batches in flight. */
+		/*
+		 * Keep the protected group busy for ~3 s, a batch at a time. A
+		 * batch takes BATCH_JOBS spins and the exits forced between
+		 * them: its wait scales with the spin measured above (1.5 s a
+		 * spin on a loaded machine), not a fixed bound.
+		 */
 		uint64_t end = now_ms() + 3000;
+		int batch_ms = JOB_WAIT_MS + (int)(2 * BATCH_JOBS * spin_ms);
 
 		while (now_ms() < end) {
-			if (submit_n(c, &p, p.stream, n, BATCH_JOBS))
+			if (submit_n(&c->d, &p, p.stream, n, BATCH_JOBS))
 				_exit(1);
-			if (wait_syncobj(c, p.syncobj, JOB_WAIT_MS))
+			if (wait_env(&c->d, &p, batch_ms))
 				_exit(2);
 		}
 		_exit(0);
@@ -865,7 +423,7 @@ static enum ktap_result case_fairness(struct ctx *c, char *skip, size_t skip_len
 	usleep(200 * 1000);
 	for (i = 0; i < FAIRNESS_SAMPLES; i++) {
 		t0 = now_ms();
-		rc = run_marker(c, &nrm, 0x1000 + i, JOB_WAIT_MS);
+		rc = run_marker(&c->d, &nrm, 0x1000 + i, JOB_WAIT_MS);
 		lat[i] = now_ms() - t0;
 		EXPECT(rc == 0, "normal job %u: %s", i, strerror(rc));
 		usleep(50 * 1000);
@@ -887,17 +445,17 @@ static enum ktap_result case_fairness(struct ctx *c, char *skip, size_t skip_len
 	       "protected mode never had to give way: the protected work did not compete");
 	EXPECT(lat[FAIRNESS_SAMPLES - 1] <= FAIRNESS_BOUND_MS, "a normal job waited %" PRIu64 " ms",
 	       lat[FAIRNESS_SAMPLES - 1]);
-	rc = group_state(c, nrm.group, &state);
+	rc = panthor_group_state(c->d.fd, nrm.group, &state, NULL);
 	EXPECT(rc == 0 && state == 0, "the normal group is in state 0x%x", state);
-	rc = group_state(c, p.group, &state);
+	rc = panthor_group_state(c->d.fd, p.group, &state, NULL);
 	EXPECT(rc == 0 && state == 0, "the protected group is in state 0x%x", state);
 out:
 	if (pid > 0) {
 		kill(pid, SIGKILL);
 		waitpid(pid, NULL, 0);
 	}
-	env_destroy(c, &p);
-	env_destroy(c, &nrm);
+	env_destroy(&c->d, &p);
+	env_destroy(&c->d, &nrm);
 	return res;
 }
 
@@ -917,17 +475,12 @@ static enum ktap_result protected_failure(struct ctx *c, bool fault)
 	uint32_t n = 0, state = 0;
 	struct protm_stats sbefore, safter;
 	struct env p, nrm;
-	const char *what;
 	int rc, log_before, log2_before;
 
-	memset(&p, 0, sizeof(p));
-	memset(&nrm, 0, sizeof(nrm));
-	p.prot_buf = p.prot_shm = p.suspend_buf = nrm.prot_buf = nrm.prot_shm = nrm.suspend_buf = -1;
-	rc = env_create(c, &p, true, false, PANTHOR_GROUP_PRIORITY_MEDIUM, &what);
-	EXPECT(rc == 0, "protected env, %s: %s", what, strerror(rc));
-	rc = env_create(c, &nrm, false, false, PANTHOR_GROUP_PRIORITY_MEDIUM, &what);
-	EXPECT(rc == 0, "normal env, %s: %s", what, strerror(rc));
-	rc = run_marker(c, &nrm, 0xbef0, JOB_WAIT_MS);
+	env_init(&p);
+	env_init(&nrm);
+	EXPECT(protected_and_normal_envs(c, &p, &nrm), "no GPU contexts to run on");
+	rc = run_marker(&c->d, &nrm, 0xbef0, JOB_WAIT_MS);
 	EXPECT(rc == 0, "the normal job before: %s", strerror(rc));
 	if (fault) {
 		insns[n++] = CS_PROT_REGION(3);
@@ -944,23 +497,23 @@ static enum ktap_result protected_failure(struct ctx *c, bool fault)
 	if (fault)
 		c->reset_log_before_fault = klog_count("resetting the GPU");
 	t0 = now_ms();
-	rc = submit_n(c, &p, fault ? insns : p.stream, n, 1);
+	rc = submit_n(&c->d, &p, fault ? insns : p.stream, n, 1);
 	EXPECT(rc == 0, "GROUP_SUBMIT: %s", strerror(rc));
 	/* The normal job queued while the protected one is stuck must still complete. */
-	rc = run_marker(c, &nrm, 0xbef1, TIMEOUT_WAIT_MS);
+	rc = run_marker(&c->d, &nrm, 0xbef1, TIMEOUT_WAIT_MS);
 	EXPECT(rc == 0, "the normal job queued during the protected %s: %s", fault ? "fault" : "hang",
 	       strerror(rc));
-	rc = wait_syncobj(c, p.syncobj, TIMEOUT_WAIT_MS);
+	rc = wait_env(&c->d, &p, TIMEOUT_WAIT_MS);
 	took = now_ms() - t0;
 	EXPECT(rc == 0, "the protected job was not stopped within %d s: %s", TIMEOUT_WAIT_MS / 1000, strerror(rc));
 	ktap_diag("the protected %s was dealt with %" PRIu64 " ms after submission%s", fault ? "fault" : "hang",
 		  took, fault ? "" : " (5 s of it Panthor's job timeout)");
 	EXPECT(klog_count(msg) > log_before || klog_count(msg2) > log2_before,
 	       "the kernel log has no \"%s\" nor \"%s\"", msg, msg2);
-	rc = group_state(c, p.group, &state);
+	rc = panthor_group_state(c->d.fd, p.group, &state, NULL);
 	EXPECT(rc == 0 && (state & (DRM_PANTHOR_GROUP_STATE_FATAL_FAULT | DRM_PANTHOR_GROUP_STATE_TIMEDOUT)),
 	       "the protected group is in state 0x%x: not blamed", state);
-	rc = group_state(c, nrm.group, &state);
+	rc = panthor_group_state(c->d.fd, nrm.group, &state, NULL);
 	EXPECT(rc == 0 && state == 0, "the normal group is in state 0x%x: blamed too", state);
 	rc = read_stats(&safter);
 	EXPECT(rc == 0 && safter.entries > sbefore.entries,
@@ -968,13 +521,13 @@ static enum ktap_result protected_failure(struct ctx *c, bool fault)
 	if (!fault)
 		EXPECT(took <= 5000 + 2000 + 1000, "recovery took %" PRIu64 " ms, more than the 5 s job timeout + 2 s",
 		       took);
-	rc = run_marker(c, &nrm, 0xbef2, JOB_WAIT_MS);
+	rc = run_marker(&c->d, &nrm, 0xbef2, JOB_WAIT_MS);
 	EXPECT(rc == 0, "the normal job after: %s", strerror(rc));
 	if (fault)
 		c->fault_case_ran = true;
 out:
-	env_destroy(c, &p);
-	env_destroy(c, &nrm);
+	env_destroy(&c->d, &p);
+	env_destroy(&c->d, &nrm);
 	return res;
 }
 
@@ -1004,26 +557,6 @@ out:
 	return res;
 }
 
-/* The GPU's runtime PM state from sysfs. */
-static int runtime_status(struct ctx *c, char *out, size_t len)
-{
-	char dev[128], path[160];
-	FILE *f;
-	int rc = panthor_sysfs_device(c->dri_path, dev, sizeof(dev));
-
-	if (rc)
-		return rc;
-	snprintf(path, sizeof(path), "%s/power/runtime_status", dev);
-	f = fopen(path, "re");
-	if (!f)
-		return errno;
-	if (!fgets(out, (int)len, f))
-		out[0] = '\0';
-	fclose(f);
-	out[strcspn(out, "\n")] = '\0';
-	return 0;
-}
-
 static enum ktap_result case_after_runtime_suspend(struct ctx *c, char *skip, size_t skip_len)
 {
 	enum ktap_result res = KTAP_PASS;
@@ -1032,7 +565,7 @@ static enum ktap_result case_after_runtime_suspend(struct ctx *c, char *skip, si
 
 	NEED_READY();
 	for (i = 0; i < 200; i++) {
-		rc = runtime_status(c, state, sizeof(state));
+		rc = panthor_runtime_status(c->dri_path, state, sizeof(state));
 		EXPECT(rc == 0, "no runtime PM status for %s: %s", c->dri_path, strerror(rc));
 		if (!strcmp(state, "suspended"))
 			break;
@@ -1059,21 +592,21 @@ static int ownership_child(struct ctx *c, int setup_fd, int suspend_fd, int fres
 	if (drop && (setgid(65534) || setuid(65534)))
 		return 10;
 	/* Control: an ordinary protected buffer imports fine. */
-	rc = import_fd(fd, fresh_fd, &handle);
+	rc = panthor_import(fd, fresh_fd, &handle);
 	if (rc)
 		return 12;
 	panthor_gem_close(fd, handle);
-	if (setup_fd >= 0 && import_fd(fd, setup_fd, &handle) == 0)
+	if (setup_fd >= 0 && panthor_import(fd, setup_fd, &handle) == 0)
 		return 13;
-	if (import_fd(fd, suspend_fd, &handle) == 0)
+	if (panthor_import(fd, suspend_fd, &handle) == 0)
 		return 14;
 	if (xioctl(fd, DRM_IOCTL_PANTHOR_VM_CREATE, &vm))
 		return 15;
-	rc = group_create_fd(fd, &c->gpu, vm.id, true, suspend_fd, PANTHOR_GROUP_PRIORITY_MEDIUM, &group);
+	rc = protm_group_create(fd, &c->d.gpu, vm.id, true, suspend_fd, PANTHOR_GROUP_PRIORITY_MEDIUM, &group);
 	if (rc == 0)
 		return 16;
 	if (setup_fd >= 0) {
-		rc = group_create_fd(fd, &c->gpu, vm.id, true, setup_fd, PANTHOR_GROUP_PRIORITY_MEDIUM, &group);
+		rc = protm_group_create(fd, &c->d.gpu, vm.id, true, setup_fd, PANTHOR_GROUP_PRIORITY_MEDIUM, &group);
 		if (rc == 0)
 			return 17;
 	}
@@ -1099,14 +632,13 @@ static enum ktap_result case_ownership(struct ctx *c, char *skip, size_t skip_le
 	const char *what;
 	struct env p;
 
-	memset(&p, 0, sizeof(p));
-	p.prot_buf = p.prot_shm = p.suspend_buf = -1;
+	env_init(&p);
 	NEED_READY();
 	if (c->setup_buf < 0)
 		ktap_diag("protected mode was set up by someone else: the setup buffer is not tried");
-	rc = env_create(c, &p, true, false, PANTHOR_GROUP_PRIORITY_MEDIUM, &what);
+	rc = env_create(&c->d, &p, true, false, PANTHOR_GROUP_PRIORITY_MEDIUM, &what);
 	EXPECT(rc == 0, "%s: %s", what, strerror(rc));
-	rc = heap_alloc(c->heap_path, c->info.group_suspend_buf_size, &fresh);
+	rc = heap_alloc(c->d.heap_path, c->d.info.group_suspend_buf_size, &fresh);
 	EXPECT(rc == 0, "protected allocation: %s", strerror(rc));
 	for (pass = 0; pass < 2; pass++) {
 		int status;
@@ -1124,7 +656,7 @@ static enum ktap_result case_ownership(struct ctx *c, char *skip, size_t skip_le
 	ktap_diag("the setup buffer and a group's suspend buffer are refused to a second process, root or not");
 out:
 	close_fd(&fresh);
-	env_destroy(c, &p);
+	env_destroy(&c->d, &p);
 	return res;
 }
 
@@ -1156,7 +688,7 @@ static void usage(FILE *f)
 
 int main(int argc, char **argv)
 {
-	struct ctx c = { .heap = "protected,secure-video", .tee = "/dev/tee0", .fd = -1, .setup_buf = -1 };
+	struct ctx c = { .heap = "protected,secure-video", .tee = "/dev/tee0", .d = { .fd = -1 }, .setup_buf = -1 };
 	int a, i;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -1183,22 +715,23 @@ int main(int argc, char **argv)
 		}
 		a++;
 	}
-	snprintf(c.heap_path, sizeof(c.heap_path), "/dev/dma_heap/%s", c.heap);
+	snprintf(c.d.heap_path, sizeof(c.d.heap_path), "/dev/dma_heap/%s", c.heap);
 	c.ta.tee_fd = -1;
+	c.d.ta = &c.ta;
 
 	ktap_suite_begin(SUITE, NCASES);
-	c.fd = panthor_open(c.dri, c.dri_path, sizeof(c.dri_path), &c.minor);
-	if (c.fd < 0) {
+	c.d.fd = panthor_open(c.dri, c.dri_path, sizeof(c.dri_path), &c.minor);
+	if (c.d.fd < 0) {
 		ktap_diag("no Panthor render node (%s)%s", c.dri ? c.dri : "/dev/dri/renderD128..191",
 			  panthor_gpu_expected() ? ", but the host booted the Mali model (PROTM_EXPECT_GPU=1)" : "");
 		for (i = 0; i < NCASES; i++)
 			ktap_case(panthor_missing_result(), cases[i].name, NO_DEVICE);
 		return ktap_suite_end();
 	}
-	panthor_query(c.fd, DRM_PANTHOR_DEV_QUERY_GPU_INFO, &c.gpu, sizeof(c.gpu));
-	panthor_query(c.fd, DRM_PANTHOR_DEV_QUERY_CSIF_INFO, &c.csif, sizeof(c.csif));
+	panthor_query(c.d.fd, DRM_PANTHOR_DEV_QUERY_GPU_INFO, &c.d.gpu, sizeof(c.d.gpu));
+	panthor_query(c.d.fd, DRM_PANTHOR_DEV_QUERY_CSIF_INFO, &c.csif, sizeof(c.csif));
 	c.ta_ok = verify_ta_open(&c.ta, c.tee) == 0;
-	ktap_diag("%s: panthor 1.%d, heap %s, %u CS registers%s", c.dri_path, c.minor, c.heap_path,
+	ktap_diag("%s: panthor 1.%d, heap %s, %u CS registers%s", c.dri_path, c.minor, c.d.heap_path,
 		  c.csif.cs_reg_count, c.ta_ok ? "" : ", no TA session");
 
 	for (i = 0; i < NCASES; i++) {
@@ -1209,6 +742,6 @@ int main(int argc, char **argv)
 	}
 	verify_ta_close(&c.ta);
 	close_fd(&c.setup_buf);
-	close_fd(&c.fd);
+	close_fd(&c.d.fd);
 	return ktap_suite_end();
 }

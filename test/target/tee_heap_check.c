@@ -51,6 +51,7 @@
 #include "lib/sha256.h"
 #include "lib/sys.h"
 #include "lib/tee_client.h"
+#include "lib/verify_ta.h"
 #include "protm_verify_ta.h"
 
 #define SUITE "tee-heap"
@@ -74,10 +75,9 @@ struct ctx {
 	struct options opt;
 	char heap_path[256];
 	char system_heap_path[256];
-	int tee_fd; /* -1 when there is no usable TEE device */
+	struct verify_ta ta; /* ta.tee_fd -1 when there is no usable TEE device */
 	bool heap_ok;
 	bool session_ok;
-	uint32_t session;
 };
 
 typedef enum ktap_result (*case_fn)(struct ctx *c, char *skip, size_t skip_len);
@@ -99,108 +99,6 @@ static void pattern_fill(uint8_t *p, size_t size, uint32_t seed)
 		p[i] = protm_verify_pattern_byte(seed, i);
 }
 
-static void pattern_digest(uint32_t seed, size_t size, uint8_t digest[SHA256_DIGEST_SIZE])
-{
-	struct sha256_ctx h;
-	uint8_t chunk[4096];
-	size_t done = 0;
-
-	sha256_init(&h);
-	while (done < size) {
-		size_t n = size - done < sizeof(chunk) ? size - done : sizeof(chunk);
-		size_t i;
-
-		for (i = 0; i < n; i++)
-			chunk[i] = protm_verify_pattern_byte(seed, done + i);
-		sha256_update(&h, chunk, n);
-		done += n;
-	}
-	sha256_final(&h, digest);
-}
-
-/* Invoke a TA command; diagnoses and returns false on any failure. */
-static bool ta_call(struct ctx *c, uint32_t cmd, const char *what, struct tee_ioctl_param p[TEE_PARAMS])
-{
-	struct tee_result r;
-	int rc = tee_invoke(c->tee_fd, c->session, cmd, p, &r);
-
-	if (rc < 0) {
-		ktap_diag("%s: TEE_IOC_INVOKE failed: %s", what, strerror(-rc));
-		return false;
-	}
-	if (r.ret != TEE_OK) {
-		ktap_diag("%s: TA returned 0x%08x (%s), origin %u", what, r.ret, tee_result_name(r.ret), r.origin);
-		return false;
-	}
-	return true;
-}
-
-static bool ta_fill(struct ctx *c, int shm_id, uint64_t size, uint32_t seed)
-{
-	struct tee_ioctl_param p[TEE_PARAMS] = {
-		tee_param_memref(TEE_IOCTL_PARAM_ATTR_TYPE_MEMREF_OUTPUT, shm_id, 0, size),
-		tee_param_value(TEE_IOCTL_PARAM_ATTR_TYPE_VALUE_INPUT, seed, 0),
-		tee_param_none(), tee_param_none(),
-	};
-
-	return ta_call(c, PROTM_VERIFY_CMD_FILL, "FILL", p);
-}
-
-/* HASH into a small ordinary shm the normal world can read. */
-static bool ta_hash(struct ctx *c, int shm_id, uint64_t size, uint8_t digest[SHA256_DIGEST_SIZE])
-{
-	int out_id = -1, out_fd = -1;
-	void *out = MAP_FAILED;
-	bool ok = false;
-	struct tee_ioctl_param p[TEE_PARAMS];
-
-	out_fd = tee_shm_alloc(c->tee_fd, 4096, &out_id);
-	if (out_fd < 0) {
-		ktap_diag("HASH: TEE_IOC_SHM_ALLOC for the digest failed: %s", strerror(-out_fd));
-		return false;
-	}
-	out = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, out_fd, 0);
-	if (out == MAP_FAILED) {
-		ktap_diag("HASH: mmap of the digest shm failed: %s", strerror(errno));
-		goto done;
-	}
-	memset(out, 0, 4096);
-	p[0] = tee_param_memref(TEE_IOCTL_PARAM_ATTR_TYPE_MEMREF_INPUT, shm_id, 0, size);
-	p[1] = tee_param_memref(TEE_IOCTL_PARAM_ATTR_TYPE_MEMREF_OUTPUT, out_id, 0, SHA256_DIGEST_SIZE);
-	p[2] = tee_param_none();
-	p[3] = tee_param_none();
-	if (!ta_call(c, PROTM_VERIFY_CMD_HASH, "HASH", p))
-		goto done;
-	if (p[1].b != SHA256_DIGEST_SIZE) {
-		ktap_diag("HASH: digest size %" PRIu64 ", expected %d", (uint64_t)p[1].b, SHA256_DIGEST_SIZE);
-		goto done;
-	}
-	memcpy(digest, out, SHA256_DIGEST_SIZE);
-	ok = true;
-done:
-	if (out != MAP_FAILED)
-		munmap(out, 4096);
-	close(out_fd);
-	return ok;
-}
-
-/* COMPARE; *match and *offset from the TA. */
-static bool ta_compare(struct ctx *c, int shm_id, uint64_t size, uint32_t seed, bool *match, uint64_t *offset)
-{
-	struct tee_ioctl_param p[TEE_PARAMS] = {
-		tee_param_memref(TEE_IOCTL_PARAM_ATTR_TYPE_MEMREF_INPUT, shm_id, 0, size),
-		tee_param_value(TEE_IOCTL_PARAM_ATTR_TYPE_VALUE_INPUT, seed, 0),
-		tee_param_value(TEE_IOCTL_PARAM_ATTR_TYPE_VALUE_OUTPUT, 0, 0),
-		tee_param_none(),
-	};
-
-	if (!ta_call(c, PROTM_VERIFY_CMD_COMPARE, "COMPARE", p))
-		return false;
-	*match = p[2].a == PROTM_VERIFY_MATCH;
-	*offset = p[2].b;
-	return true;
-}
-
 static bool ta_mem_info(struct ctx *c, int shm_id, uint64_t size, uint32_t *flags, uint64_t *seen_size)
 {
 	struct tee_ioctl_param p[TEE_PARAMS] = {
@@ -209,7 +107,7 @@ static bool ta_mem_info(struct ctx *c, int shm_id, uint64_t size, uint32_t *flag
 		tee_param_none(), tee_param_none(),
 	};
 
-	if (!ta_call(c, PROTM_VERIFY_CMD_MEM_INFO, "MEM_INFO", p))
+	if (!verify_ta_invoke(&c->ta, PROTM_VERIFY_CMD_MEM_INFO, "MEM_INFO", p))
 		return false;
 	*flags = (uint32_t)p[1].a;
 	*seen_size = p[1].b;
@@ -263,7 +161,7 @@ static enum ktap_result case_tee_device(struct ctx *c, char *skip, size_t skip_l
 		close(fd);
 		return KTAP_FAIL;
 	}
-	c->tee_fd = fd;
+	c->ta.tee_fd = fd;
 	return KTAP_PASS;
 }
 
@@ -272,7 +170,7 @@ static enum ktap_result case_heap_exists(struct ctx *c, char *skip, size_t skip_
 	struct stat st;
 	int fd;
 
-	if (c->tee_fd < 0)
+	if (c->ta.tee_fd < 0)
 		SKIP("no TEE device");
 	if (stat(c->heap_path, &st) < 0) {
 		ktap_diag("%s: %s", c->heap_path, strerror(errno));
@@ -498,13 +396,13 @@ static enum ktap_result case_register_fd(struct ctx *c, char *skip, size_t skip_
 	int buf = -1, shm = -1, id = -1, rc;
 	uint64_t size = 0;
 
-	if (c->tee_fd < 0)
+	if (c->ta.tee_fd < 0)
 		SKIP("no TEE device");
 	if (!c->heap_ok)
 		SKIP("protected heap not available");
 	rc = heap_alloc(c->heap_path, BUF_SIZE, &buf);
 	EXPECT(rc == 0, "protected allocation failed: %s", strerror(rc));
-	shm = tee_shm_register_fd(c->tee_fd, buf, &id, &size);
+	shm = tee_shm_register_fd(c->ta.tee_fd, buf, &id, &size);
 	EXPECT(shm >= 0, "TEE_IOC_SHM_REGISTER_FD refused a protected dma-buf: %s", strerror(-shm));
 	EXPECT(id > 0, "registered shm has id %d", id);
 	EXPECT(size == BUF_SIZE, "registered shm has size %" PRIu64 ", expected %d", size, BUF_SIZE);
@@ -521,13 +419,13 @@ static enum ktap_result case_register_fd_rejects_system(struct ctx *c, char *ski
 	int buf = -1, shm = -1, id = -1, rc;
 	uint64_t size = 0;
 
-	if (c->tee_fd < 0)
+	if (c->ta.tee_fd < 0)
 		SKIP("no TEE device");
 	if (access(c->system_heap_path, F_OK) < 0)
 		SKIP("no %s heap", c->opt.system_heap);
 	rc = heap_alloc(c->system_heap_path, BUF_SIZE, &buf);
 	EXPECT(rc == 0, "%s allocation failed: %s", c->opt.system_heap, strerror(rc));
-	shm = tee_shm_register_fd(c->tee_fd, buf, &id, &size);
+	shm = tee_shm_register_fd(c->ta.tee_fd, buf, &id, &size);
 	EXPECT(shm < 0, "TEE_IOC_SHM_REGISTER_FD accepted a %s dma-buf", c->opt.system_heap);
 	EXPECT(shm == -EINVAL, "TEE_IOC_SHM_REGISTER_FD failed with %s, expected EINVAL", strerror(-shm));
 out:
@@ -541,9 +439,9 @@ static enum ktap_result case_ta_session(struct ctx *c, char *skip, size_t skip_l
 	struct tee_result r;
 	int rc;
 
-	if (c->tee_fd < 0)
+	if (c->ta.tee_fd < 0)
 		SKIP("no TEE device");
-	rc = tee_open_session(c->tee_fd, &ta_uuid, &c->session, &r);
+	rc = tee_open_session(c->ta.tee_fd, &ta_uuid, &c->ta.session, &r);
 	if (rc < 0) {
 		ktap_diag("TEE_IOC_OPEN_SESSION failed: %s", strerror(-rc));
 		return KTAP_FAIL;
@@ -572,13 +470,13 @@ static enum ktap_result case_ta_hash_control(struct ctx *c, char *skip, size_t s
 
 	if (!c->session_ok)
 		SKIP("no session with the TA");
-	shm = tee_shm_alloc(c->tee_fd, BUF_SIZE, &id);
+	shm = tee_shm_alloc(c->ta.tee_fd, BUF_SIZE, &id);
 	EXPECT(shm >= 0, "TEE_IOC_SHM_ALLOC failed: %s", strerror(-shm));
 	m = mmap(NULL, BUF_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, shm, 0);
 	EXPECT(m != MAP_FAILED, "mmap of ordinary TEE shm failed: %s", strerror(errno));
 	pattern_fill(m, BUF_SIZE, SEED);
-	pattern_digest(SEED, BUF_SIZE, want);
-	EXPECT(ta_hash(c, id, BUF_SIZE, got), "the TA could not hash ordinary shared memory");
+	verify_pattern_digest(SEED, BUF_SIZE, want);
+	EXPECT(verify_ta_hash(&c->ta, id, BUF_SIZE, got), "the TA could not hash ordinary shared memory");
 	hex_digest(want, hw);
 	hex_digest(got, hg);
 	EXPECT(memcmp(want, got, sizeof(want)) == 0, "digest mismatch on ordinary shm: TA %s, normal world %s", hg, hw);
@@ -604,7 +502,7 @@ static enum ktap_result case_ta_sees_secure(struct ctx *c, char *skip, size_t sk
 		SKIP("protected heap not available");
 	rc = heap_alloc(c->heap_path, BUF_SIZE, &buf);
 	EXPECT(rc == 0, "protected allocation failed: %s", strerror(rc));
-	shm = tee_shm_register_fd(c->tee_fd, buf, &id, &size);
+	shm = tee_shm_register_fd(c->ta.tee_fd, buf, &id, &size);
 	EXPECT(shm >= 0, "TEE_IOC_SHM_REGISTER_FD failed: %s", strerror(-shm));
 	EXPECT(ta_mem_info(c, id, BUF_SIZE, &flags, &seen), "MEM_INFO on a protected buffer failed");
 	ktap_diag("TA sees %" PRIu64 " bytes, flags 0x%x", seen, flags);
@@ -631,21 +529,21 @@ static enum ktap_result case_ta_fill_hash(struct ctx *c, char *skip, size_t skip
 		SKIP("protected heap not available");
 	rc = heap_alloc(c->heap_path, BUF_SIZE, &buf);
 	EXPECT(rc == 0, "protected allocation failed: %s", strerror(rc));
-	shm = tee_shm_register_fd(c->tee_fd, buf, &id, &size);
+	shm = tee_shm_register_fd(c->ta.tee_fd, buf, &id, &size);
 	EXPECT(shm >= 0, "TEE_IOC_SHM_REGISTER_FD failed: %s", strerror(-shm));
 
-	EXPECT(ta_fill(c, id, BUF_SIZE, SEED), "the TA could not fill the protected buffer");
-	EXPECT(ta_hash(c, id, BUF_SIZE, got), "the TA could not hash the protected buffer");
-	pattern_digest(SEED, BUF_SIZE, want);
+	EXPECT(verify_ta_fill(&c->ta, id, BUF_SIZE, SEED), "the TA could not fill the protected buffer");
+	EXPECT(verify_ta_hash(&c->ta, id, BUF_SIZE, got), "the TA could not hash the protected buffer");
+	verify_pattern_digest(SEED, BUF_SIZE, want);
 	hex_digest(want, hw);
 	hex_digest(got, hg);
 	ktap_diag("sha256 by the TA %s", hg);
 	EXPECT(memcmp(want, got, sizeof(want)) == 0, "expected sha256 %s", hw);
 
-	EXPECT(ta_compare(c, id, BUF_SIZE, SEED, &match, &offset), "COMPARE failed");
+	EXPECT(verify_ta_compare(&c->ta, id, BUF_SIZE, SEED, &match, &offset), "COMPARE failed");
 	EXPECT(match, "COMPARE with the fill seed reports a mismatch at offset %" PRIu64, offset);
 	/* The comparison must be able to fail: another seed differs. */
-	EXPECT(ta_compare(c, id, BUF_SIZE, SEED + 1, &match, &offset), "COMPARE failed");
+	EXPECT(verify_ta_compare(&c->ta, id, BUF_SIZE, SEED + 1, &match, &offset), "COMPARE failed");
 	EXPECT(!match, "COMPARE with a different seed reports a match");
 	ktap_diag("another seed differs first at offset %" PRIu64, offset);
 out:
@@ -687,9 +585,9 @@ static enum ktap_result case_content_unreadable(struct ctx *c, char *skip, size_
 		SKIP("protected heap not available");
 	rc = heap_alloc(c->heap_path, BUF_SIZE, &buf);
 	EXPECT(rc == 0, "protected allocation failed: %s", strerror(rc));
-	shm = tee_shm_register_fd(c->tee_fd, buf, &id, &size);
+	shm = tee_shm_register_fd(c->ta.tee_fd, buf, &id, &size);
 	EXPECT(shm >= 0, "TEE_IOC_SHM_REGISTER_FD failed: %s", strerror(-shm));
-	EXPECT(ta_fill(c, id, BUF_SIZE, SEED), "the TA could not fill the protected buffer");
+	EXPECT(verify_ta_fill(&c->ta, id, BUF_SIZE, SEED), "the TA could not fill the protected buffer");
 
 	bytes = malloc(BUF_SIZE);
 	EXPECT(bytes, "out of memory");
@@ -735,7 +633,7 @@ static enum ktap_result case_content_unreadable(struct ctx *c, char *skip, size_
 		bool match = false;
 		uint64_t offset = 0;
 
-		EXPECT(ta_compare(c, id, BUF_SIZE, SEED, &match, &offset), "COMPARE failed");
+		EXPECT(verify_ta_compare(&c->ta, id, BUF_SIZE, SEED, &match, &offset), "COMPARE failed");
 		EXPECT(match, "the TA no longer finds its pattern (mismatch at %" PRIu64 ")", offset);
 	}
 out:
@@ -785,7 +683,7 @@ static bool parse_u64(const char *s, uint64_t *v)
 
 int main(int argc, char **argv)
 {
-	struct ctx c = { .opt = { .heap = "protected,secure-video", .system_heap = "system", .tee = "/dev/tee0" }, .tee_fd = -1 };
+	struct ctx c = { .opt = { .heap = "protected,secure-video", .system_heap = "system", .tee = "/dev/tee0" }, .ta = { .tee_fd = -1 } };
 	bool have_base = false, have_size = false;
 	size_t i;
 	int a;
@@ -838,8 +736,8 @@ int main(int argc, char **argv)
 		ktap_case(r, cases[i].name, skip);
 	}
 	if (c.session_ok)
-		tee_close_session(c.tee_fd, c.session);
-	if (c.tee_fd >= 0)
-		close(c.tee_fd);
+		tee_close_session(c.ta.tee_fd, c.ta.session);
+	if (c.ta.tee_fd >= 0)
+		close(c.ta.tee_fd);
 	return ktap_suite_end();
 }

@@ -40,4 +40,26 @@ enum ktap_result panthor_missing_result(void);
 /* DRM_IOCTL_GEM_CLOSE, ignoring handle 0. */
 void panthor_gem_close(int fd, uint32_t handle);
 
+/*
+ * Thin wrappers of the upstream uAPI; each returns 0 or the errno, and a
+ * destroy ignores handle 0 (never created).
+ */
+/* BO_CREATE, private to `vm_id` (0: shareable). */
+int panthor_bo_create(int fd, uint32_t vm_id, uint64_t size, uint32_t *handle);
+/* BO_MMAP_OFFSET and a shared read/write CPU mapping of the whole BO. */
+int panthor_bo_mmap(int fd, uint32_t handle, uint64_t size, void **map);
+/* VM_BIND of one MAP operation at `va`, with extra op `flags`. */
+int panthor_vm_map(int fd, uint32_t vm_id, uint32_t handle, uint64_t va, uint64_t size, uint32_t flags);
+void panthor_vm_destroy(int fd, uint32_t vm_id);
+/* PRIME_FD_TO_HANDLE of a dma-buf. */
+int panthor_import(int fd, int buf_fd, uint32_t *handle);
+int panthor_group_destroy(int fd, uint32_t handle);
+/* GROUP_GET_STATE; `fatal_queues` may be NULL. */
+int panthor_group_state(int fd, uint32_t group, uint32_t *state, uint32_t *fatal_queues);
+/* SYNCOBJ_WAIT for one syncobj (waiting for a fence to be submitted too); ETIME on timeout. */
+int panthor_syncobj_wait(int fd, uint32_t syncobj, int timeout_ms);
+int panthor_syncobj_reset(int fd, uint32_t syncobj);
+/* The GPU's runtime PM state from sysfs ("active", "suspended", ...). */
+int panthor_runtime_status(const char *dri_path, char *out, size_t len);
+
 #endif

@@ -51,7 +51,7 @@ int verify_ta_register(struct verify_ta *t, int dmabuf_fd, int *id)
 	return tee_shm_register_fd(t->tee_fd, dmabuf_fd, id, &size);
 }
 
-static bool call(struct verify_ta *t, uint32_t cmd, const char *what, struct tee_ioctl_param p[TEE_PARAMS])
+bool verify_ta_invoke(struct verify_ta *t, uint32_t cmd, const char *what, struct tee_ioctl_param p[TEE_PARAMS])
 {
 	struct tee_result r;
 	int rc = tee_invoke(t->tee_fd, t->session, cmd, p, &r);
@@ -75,7 +75,7 @@ bool verify_ta_fill(struct verify_ta *t, int shm_id, uint64_t size, uint32_t see
 		tee_param_none(), tee_param_none(),
 	};
 
-	return call(t, PROTM_VERIFY_CMD_FILL, "FILL", p);
+	return verify_ta_invoke(t, PROTM_VERIFY_CMD_FILL, "FILL", p);
 }
 
 bool verify_ta_hash(struct verify_ta *t, int shm_id, uint64_t size, uint8_t digest[SHA256_DIGEST_SIZE])
@@ -100,7 +100,7 @@ bool verify_ta_hash(struct verify_ta *t, int shm_id, uint64_t size, uint8_t dige
 	p[1] = tee_param_memref(TEE_IOCTL_PARAM_ATTR_TYPE_MEMREF_OUTPUT, out_id, 0, SHA256_DIGEST_SIZE);
 	p[2] = tee_param_none();
 	p[3] = tee_param_none();
-	if (!call(t, PROTM_VERIFY_CMD_HASH, "HASH", p))
+	if (!verify_ta_invoke(t, PROTM_VERIFY_CMD_HASH, "HASH", p))
 		goto done;
 	if (p[1].b != SHA256_DIGEST_SIZE) {
 		ktap_diag("HASH: digest size %" PRIu64 ", expected %d", (uint64_t)p[1].b, SHA256_DIGEST_SIZE);
@@ -125,7 +125,7 @@ bool verify_ta_compare(struct verify_ta *t, int shm_id, uint64_t size, uint32_t 
 		tee_param_none(),
 	};
 
-	if (!call(t, PROTM_VERIFY_CMD_COMPARE, "COMPARE", p))
+	if (!verify_ta_invoke(t, PROTM_VERIFY_CMD_COMPARE, "COMPARE", p))
 		return false;
 	*match = p[2].a == PROTM_VERIFY_MATCH;
 	*offset = p[2].b;

@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "sha256.h"
+#include "tee_client.h"
 
 struct verify_ta {
 	int tee_fd;	  /* -1 when closed */
@@ -26,6 +27,8 @@ void verify_ta_close(struct verify_ta *t);
 int verify_ta_register(struct verify_ta *t, int dmabuf_fd, int *id);
 
 /* Each diagnoses and returns false on a failed call. */
+/* Any TA command; `what` names it in diagnostics. */
+bool verify_ta_invoke(struct verify_ta *t, uint32_t cmd, const char *what, struct tee_ioctl_param p[TEE_PARAMS]);
 bool verify_ta_fill(struct verify_ta *t, int shm_id, uint64_t size, uint32_t seed);
 bool verify_ta_hash(struct verify_ta *t, int shm_id, uint64_t size, uint8_t digest[SHA256_DIGEST_SIZE]);
 bool verify_ta_compare(struct verify_ta *t, int shm_id, uint64_t size, uint32_t seed, bool *match,
