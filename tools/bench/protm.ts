@@ -21,7 +21,7 @@ export const PROTM_METRICS: readonly Metric[] = [
   { key: 'normal_job_us', label: 'the same job, normal group', unit: 'us' },
   { key: 'batch_entries', label: 'entries per batch of protected jobs', unit: 'count' },
   { key: 'batch_exits', label: 'exits per batch of protected jobs', unit: 'count' },
-  { key: 'batch_us', label: 'a batch of protected jobs (submit to signal)', unit: 'us' },
+  { key: 'batch_us', label: 'a gated batch (gate opened to signal)', unit: 'us' },
   { key: 'normal_idle_us', label: 'normal job, GPU otherwise idle', unit: 'us' },
   { key: 'normal_during_protm_us', label: 'normal job submitted in protected mode', unit: 'us' },
   { key: 'forced_exits', label: 'forced exits per fairness round', unit: 'count' },
