@@ -64,10 +64,10 @@ export async function validateRemote(server: LavaServer, definition: string): Pr
 export async function jobTestCases(server: LavaServer, id: number): Promise<LavaTestCase[]> {
   const suites = new Map<number, string>();
   for (const s of await paged<{ id: number; name: string }>(server, `/jobs/${id}/suites/`)) suites.set(s.id, s.name);
-  const cases = await paged<{ id: number; name: string; result: string; suite: number; metadata?: string }>(server, `/jobs/${id}/tests/`);
+  const cases = await paged<{ id: number; name: string; result: string; suite: number; unit?: string }>(server, `/jobs/${id}/tests/`);
   return cases
     .sort((a, b) => a.id - b.id)
-    .map((c) => ({ id: c.id, name: c.name, result: c.result, suite: suites.get(c.suite) ?? String(c.suite), metadata: c.metadata }));
+    .map((c) => ({ id: c.id, name: c.name, result: c.result, suite: suites.get(c.suite) ?? String(c.suite), units: c.unit ?? '' }));
 }
 
 async function paged<T>(server: LavaServer, path: string): Promise<T[]> {
