@@ -92,28 +92,11 @@ static int timed_job(struct ctx *c, struct env *e, uint32_t n, uint64_t *us)
 
 static enum ktap_result case_setup(struct ctx *c, char *skip, size_t skip_len)
 {
-	enum ktap_result res = KTAP_PASS;
-	struct protm_setup s = { .fw_buf_fd = -1 };
-	int rc;
+	enum ktap_result res;
 
 	(void)skip, (void)skip_len;
-	EXPECT(c->minor >= PROTM_DRV_MINOR, "panthor 1.%d predates the protected-mode uAPI", c->minor);
-	rc = protm_query_info(&c->d);
-	EXPECT(rc == 0, "PROTM_INFO query: %s", strerror(rc));
-	EXPECT(c->d.info.flags & PROTM_INFO_AVAILABLE, "protected mode not available (flags 0x%x)", c->d.info.flags);
-	if (!(c->d.info.flags & PROTM_INFO_READY)) {
-		rc = heap_alloc(c->d.heap_path, c->d.info.fw_buf_size, &c->setup_buf);
-		EXPECT(rc == 0, "allocating %" PRIu64 " bytes from %s: %s", (uint64_t)c->d.info.fw_buf_size,
-		       c->d.heap_path, strerror(rc));
-		s.fw_buf_fd = c->setup_buf;
-		rc = xioctl(c->d.fd, PROTM_IOCTL_SETUP, &s);
-		EXPECT(rc == 0, "PROTM_SETUP: %s", strerror(rc));
-		rc = protm_query_info(&c->d);
-		EXPECT(rc == 0 && (c->d.info.flags & PROTM_INFO_READY), "not READY after setup (flags 0x%x)",
-		       c->d.info.flags);
-	}
-	c->ready = true;
-out:
+	res = protm_setup_case(&c->d, c->minor, c->heap, &c->setup_buf);
+	c->ready = res == KTAP_PASS;
 	return res;
 }
 

@@ -2,11 +2,13 @@
 #define _GNU_SOURCE
 #include "protm_job.h"
 #include "cs.h"
+#include "ktap.h"
 #include "panthor.h"
 #include "sys.h"
 
 #include <errno.h>
 #include <glob.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -94,6 +96,34 @@ static int group_create_queues(int fd, const struct drm_panthor_gpu_info *gpu, u
 	if (!rc)
 		*handle = g.group_handle;
 	return rc;
+}
+
+enum ktap_result protm_setup_case(struct protm_dev *d, int minor, const char *heap, int *setup_buf)
+{
+	enum ktap_result res = KTAP_PASS;
+	struct protm_setup s = { .fw_buf_fd = -1 };
+	int rc;
+
+	EXPECT(minor >= PROTM_DRV_MINOR, "panthor 1.%d predates the protected-mode uAPI", minor);
+	rc = protm_query_info(d);
+	EXPECT(rc == 0, "PROTM_INFO query: %s", strerror(rc));
+	EXPECT(d->info.flags & PROTM_INFO_AVAILABLE, "protected mode not available (flags 0x%x)", d->info.flags);
+	if (!(d->info.flags & PROTM_INFO_READY)) {
+		rc = heap_alloc(d->heap_path, d->info.fw_buf_size, setup_buf);
+		EXPECT(rc == 0, "allocating %" PRIu64 " bytes from %s: %s", (uint64_t)d->info.fw_buf_size,
+		       d->heap_path, strerror(rc));
+		s.fw_buf_fd = *setup_buf;
+		rc = xioctl(d->fd, PROTM_IOCTL_SETUP, &s);
+		EXPECT(rc == 0, "PROTM_SETUP: %s", strerror(rc));
+		rc = protm_query_info(d);
+		EXPECT(rc == 0 && (d->info.flags & PROTM_INFO_READY), "not READY after setup (flags 0x%x)",
+		       d->info.flags);
+		ktap_diag("set up with %" PRIu64 " KiB from %s", (uint64_t)d->info.fw_buf_size / 1024, heap);
+	} else {
+		ktap_diag("protected mode was already set up");
+	}
+out:
+	return res;
 }
 
 int protm_group_create(int fd, const struct drm_panthor_gpu_info *gpu, uint32_t vm_id, bool protected,

@@ -18,6 +18,7 @@
 #include <drm/drm.h>
 #include <drm/panthor_drm.h>
 
+#include "ktap.h"
 #include "protm_uapi.h"
 #include "verify_ta.h"
 
@@ -67,6 +68,14 @@ uint64_t now_us(void);
 
 /* The series' PROTM_INFO query into d->info. */
 int protm_query_info(struct protm_dev *d);
+
+/*
+ * The setup case of the protected-mode programs, as a KTAP case (diagnosed,
+ * EXPECT style): the driver (minor version `minor`) has the uAPI,
+ * protected mode is available, and it is set up: by us, with a buffer from
+ * `heap` kept open in *setup_buf, if nobody did before.
+ */
+enum ktap_result protm_setup_case(struct protm_dev *d, int minor, const char *heap, int *setup_buf);
 
 /* GROUP_CREATE through the series' layout: a protected group takes `suspend_fd` as its protected suspend buffer. */
 int protm_group_create(int fd, const struct drm_panthor_gpu_info *gpu, uint32_t vm_id, bool protected,
