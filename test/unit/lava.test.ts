@@ -15,7 +15,8 @@ import { jobTestCases, submitJob } from '../../tools/lava/api.js';
 import { followJob, localServer } from '../../tools/lava/flow.js';
 import { jobText, qemuJob, stageFile } from '../../tools/lava/job.js';
 import { comparable } from '../../tools/lava/results.js';
-import { JobInvalidError, validateJob } from '../../tools/lava/validate.js';
+import { rock5bJob } from '../../tools/lava/rock5b.js';
+import { JobInvalidError, validateJob, validateOnDispatcher } from '../../tools/lava/validate.js';
 import { RunRecord } from '../../tools/lib/run-record.js';
 import type { Case } from '../../tools/results/report.js';
 import { lastJson, protm } from '../helpers/cli.js';
@@ -128,5 +129,26 @@ describe('protm lava (real local LAVA server)', () => {
     expect(String(summary.reason)).toMatch(/not the build this job was made for/);
     const doc = readResults(summary.results);
     expect(doc.cases.find((c) => c.suite[0] === 'lava')?.reason).toMatch(/not the build this job was made for/);
+  });
+
+  it("passes a rock-5b job through LAVA's validator and its dispatcher (stock rk3588-rock-5b), and refuses a broken one", async () => {
+    // The definition only: stand-in kernel and DTB files (the real ones come
+    // from `protm lava job --device rock-5b`, a second full kernel build).
+    const record = new RunRecord('unit-lava');
+    const dir = join(record.dir, 'files');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'Image'), 'Image\n');
+    writeFileSync(join(dir, 'rk3588-rock-5b.dtb'), 'dtb\n');
+    const job = rock5bJob({
+      suite: 'tee-heap',
+      kernel: await stageFile('kernel', join(dir, 'Image')),
+      dtb: await stageFile('dtb', join(dir, 'rk3588-rock-5b.dtb')),
+    }) as {
+      actions: { boot?: { commands: string } }[];
+    };
+    await validateJob(record, jobText(job));
+    await validateOnDispatcher(record, jobText(job), record.dir);
+    job.actions[1]!.boot!.commands = 'no-such-command-set';
+    await expect(validateOnDispatcher(record, jobText(job), record.dir)).rejects.toThrow("Command 'no-such-command-set' not found in supported methods");
   });
 });
