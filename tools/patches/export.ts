@@ -73,7 +73,13 @@ export function stampIdentity(patch: string, who: string): string {
     .split('\n')
     .map((l) => (previous && l === `Signed-off-by: ${previous}` ? `Signed-off-by: ${who}` : l))
     .join('\n');
-  if (!message.split('\n').includes(`Signed-off-by: ${who}`)) message = `${message}\nSigned-off-by: ${who}`;
+  if (!message.split('\n').includes(`Signed-off-by: ${who}`)) {
+    // Trailers form the message's last paragraph: join the existing block,
+    // or start one after a blank line.
+    const last = message.trimEnd().split('\n').pop() ?? '';
+    const inTrailers = /^[A-Za-z0-9-]+: \S/.test(last);
+    message = `${message.trimEnd()}\n${inTrailers ? '' : '\n'}Signed-off-by: ${who}`;
+  }
   return message + stamped.slice(end);
 }
 
