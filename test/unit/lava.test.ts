@@ -11,7 +11,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { jobTestCases, submitJob } from '../../tools/lava/api.js';
+import { jobTestCases, submitJob, validateRemote } from '../../tools/lava/api.js';
 import { followJob, localServer } from '../../tools/lava/flow.js';
 import { jobText, qemuJob, stageFile } from '../../tools/lava/job.js';
 import { comparable } from '../../tools/lava/results.js';
@@ -58,7 +58,7 @@ async function standInJob(qemuSha256?: string) {
 }
 
 describe('protm lava (real local LAVA server)', () => {
-  it("refuses a bad job definition with LAVA's validator message, locally and on submission", async () => {
+  it("refuses a bad job definition with LAVA's validator message, locally and on the server", async () => {
     const record = new RunRecord('unit-lava');
     const job = await standInJob();
     await validateJob(record, jobText(job));
@@ -66,7 +66,11 @@ describe('protm lava (real local LAVA server)', () => {
     const refused = validateJob(record, jobText(job));
     await expect(refused).rejects.toBeInstanceOf(JobInvalidError);
     await expect(refused).rejects.toThrow("not a valid value @ ['actions[2]', 'test', 'monitor', 'monitors', 0, 'fixupdict', 'ok']");
-    await expect(submitJob(localServer(), jobText(job))).rejects.toThrow(/fixupdict/);
+    // The server's own validation endpoint says the same. (Its submission
+    // endpoint queues such a job anyway: the dispatcher fails it later.)
+    expect(await validateRemote(localServer(), jobText(job))).toBe(
+      "Job invalid: not a valid value @ ['actions[2]', 'test', 'monitor', 'monitors', 0, 'fixupdict', 'ok']",
+    );
   });
 
   let submittedJob: string | undefined;
