@@ -13,7 +13,7 @@
 // tree nor a copy in ours: it is what `make headers_install` makes of our
 // kernel series (panthor-uapi.ts), written over include/drm-uapi/ before
 // every build and part of the build's key.
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { ensureBuildRoot, inBuildRoot, shq } from '../host/buildroot.js';
@@ -205,8 +205,13 @@ export async function buildMesa(record: RunRecord, flavour: MesaFlavour): Promis
 
 function describe(flavour: MesaFlavour, dir: string, key: string, cached: boolean): MesaBuild {
   const root = join(dir, 'root');
-  const icd = join(root, 'usr/share/vulkan/icd.d', `panfrost_icd.${flavour === 'arm64' ? 'aarch64' : 'x86_64'}.json`);
-  for (const f of [icd, join(root, 'usr/lib', TRIPLET[flavour], 'libvulkan_panfrost.so'), join(root, 'usr/lib', TRIPLET[flavour], 'libEGL.so.1')]) {
+  // Mesa names the manifest after the host CPU meson knows (x86_64; for the
+  // cross build the machine file's cpu, armv8-a).
+  const icdDir = join(root, 'usr/share/vulkan/icd.d');
+  const manifests = existsSync(icdDir) ? readdirSync(icdDir).filter((f) => /^panfrost_icd\..*\.json$/.test(f)) : [];
+  if (manifests.length !== 1) throw new ProtmError(`the ${flavour} Mesa build installed ${manifests.length} panvk ICD manifests in ${icdDir}, expected one`);
+  const icd = join(icdDir, manifests[0]!);
+  for (const f of [join(root, 'usr/lib', TRIPLET[flavour], 'libvulkan_panfrost.so'), join(root, 'usr/lib', TRIPLET[flavour], 'libEGL.so.1')]) {
     if (!existsSync(f)) throw new ProtmError(`the ${flavour} Mesa build did not install ${f}`, 'check the meson options in tools/build/mesa.ts');
   }
   const drmShim = flavour === 'native' ? join(dir, 'libpanfrost_noop_drm_shim.so') : undefined;
