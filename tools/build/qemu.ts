@@ -201,6 +201,10 @@ export async function runQtests(record: RunRecord): Promise<string> {
 
 async function runQtestsLocked(record: RunRecord): Promise<string> {
   const build = await buildQemu(record);
+  // The binary may be a cached product of another tree with the same
+  // content (the developer's tree holding exactly the series): the qtests
+  // need this tree's build directory, so make sure it is built.
+  await buildQemuAt(record, build.src, build.out);
   const root = await ensureBuildRoot(record, QEMU_BUILD_ROOT);
   // The compute qtests' shaders are assembled at build time by Mesa's own
   // Valhall assembler, from the pinned Mesa source (without it they skip).
