@@ -654,6 +654,27 @@ static int gem_census(struct gem_census *g)
 }
 
 /*
+ * Panthor frees a destroyed group's BOs from a work item, so the groups of
+ * earlier cases may still be leaving the list. Reads it until two reads 100 ms
+ * apart agree (at most 3 s), so that only the new group changes the count.
+ */
+static int gem_census_settled(struct gem_census *g)
+{
+	struct gem_census next;
+	int i, rc;
+
+	rc = gem_census(g);
+	for (i = 0; !rc && i < 30; i++) {
+		usleep(100 * 1000);
+		rc = gem_census(&next);
+		if (rc || (next.total == g->total && next.suspend_bufs == g->suspend_bufs))
+			break;
+		*g = next;
+	}
+	return rc;
+}
+
+/*
  * Before this series Panthor gave every group a protected suspend buffer
  * from normal memory (a second "FW suspend buffer" of protm_suspend_size).
  * A normal group now gets only its ordinary suspend buffer: count them and
@@ -669,7 +690,7 @@ static enum ktap_result case_group_normal_memory(struct ctx *c, char *skip, size
 
 	NEED_ROOT();
 	EXPECT(c->vm_id, "no VM");
-	rc = gem_census(&before);
+	rc = gem_census_settled(&before);
 	if (rc)
 		SKIP("no Panthor gems list in debugfs: %s", strerror(rc));
 	rc = group_create(c, 0, 0, &handle);
