@@ -81,6 +81,7 @@ async function stage(record: RunRecord, root: string, programs: TargetPrograms, 
   cpSync(join(ROOTFS_SRC, 'init'), join(root, 'init'));
   mkdirSync(join(root, 'protm/bin'), { recursive: true });
   cpSync(join(ROOTFS_SRC, 'run-suite'), join(root, 'protm/run-suite'));
+  cpSync(join(ROOTFS_SRC, 'target-env'), join(root, 'protm/target-env'));
   cpSync(SUITES_SRC, join(root, 'protm/suites'), { recursive: true });
   for (const bin of programs.binaries) cpSync(bin, join(root, 'protm/bin', basename(bin)));
   mkdirSync(join(root, 'usr/lib/optee_armtz'), { recursive: true });
