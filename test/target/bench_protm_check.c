@@ -37,6 +37,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "lib/args.h"
 #include "lib/ktap.h"
 #include "lib/panthor.h"
 #include "lib/protm_job.h"
@@ -256,43 +257,24 @@ static const struct {
 
 #define NCASES ((int)(sizeof(cases) / sizeof(cases[0])))
 
-static void usage(FILE *f)
-{
-	fprintf(f, "usage: protm-bench-protm [--heap NAME] [--dri DEV] [--samples 1..%d]\n", MAX_SAMPLES);
-}
-
 int main(int argc, char **argv)
 {
 	struct ctx c = { .heap = "protected,secure-video", .d = { .fd = -1 }, .samples = 8, .setup_buf = -1 };
-	int a, i;
+	const char *samples = NULL;
+	const struct check_opt opts[] = {
+		{ "heap", "NAME", &c.heap },
+		{ "dri", "DEV", &c.dri },
+		{ "samples", "N", &samples },
+		{ NULL },
+	};
+	int i;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	for (a = 1; a < argc; a++) {
-		const char *val = a + 1 < argc ? argv[a + 1] : NULL;
-
-		if (!strcmp(argv[a], "-h") || !strcmp(argv[a], "--help")) {
-			usage(stdout);
-			return 0;
-		}
-		if (!val) {
-			usage(stderr);
-			return 2;
-		}
-		if (!strcmp(argv[a], "--heap")) {
-			c.heap = val;
-		} else if (!strcmp(argv[a], "--dri")) {
-			c.dri = val;
-		} else if (!strcmp(argv[a], "--samples")) {
-			c.samples = atoi(val);
-			if (c.samples < 1 || c.samples > MAX_SAMPLES) {
-				usage(stderr);
-				return 2;
-			}
-		} else {
-			usage(stderr);
-			return 2;
-		}
-		a++;
+	check_parse_args(argc, argv, "protm-bench-protm", opts);
+	if (samples) {
+		c.samples = atoi(samples);
+		if (c.samples < 1 || c.samples > MAX_SAMPLES)
+			check_usage_error("protm-bench-protm", opts, "--samples takes 1 to %d", MAX_SAMPLES);
 	}
 	snprintf(c.d.heap_path, sizeof(c.d.heap_path), "/dev/dma_heap/%s", c.heap);
 

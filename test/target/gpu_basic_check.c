@@ -33,6 +33,7 @@
 #include <drm/panthor_drm.h>
 
 #include "lib/cs.h"
+#include "lib/args.h"
 #include "lib/ktap.h"
 #include "lib/panthor.h"
 #include "lib/sys.h"
@@ -475,13 +476,10 @@ int main(int argc, char **argv)
 	struct ctx c = { .fd = -1 };
 	int i;
 
+	const struct check_opt opts[] = { { "dri", "DEV", &c.dri }, { NULL } };
+
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	if (argc == 3 && !strcmp(argv[1], "--dri")) {
-		c.dri = argv[2];
-	} else if (argc != 1) {
-		fprintf(stderr, "usage: protm-gpu-basic [--dri DEV]\n");
-		return 2;
-	}
+	check_parse_args(argc, argv, "protm-gpu-basic", opts);
 
 	ktap_suite_begin(SUITE, NCASES);
 	c.fd = panthor_open(c.dri, c.dri_path, sizeof(c.dri_path), &c.minor);

@@ -37,6 +37,7 @@
 #include <drm/drm.h>
 #include <drm/panthor_drm.h>
 
+#include "lib/args.h"
 #include "lib/ktap.h"
 #include "lib/panthor.h"
 #include "lib/sys.h"
@@ -443,13 +444,10 @@ int main(int argc, char **argv)
 	char skip[200];
 	int fd, rc, i;
 
+	const struct check_opt opts[] = { { "dri", "DEV", &c.dri }, { NULL } };
+
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	if (argc == 3 && !strcmp(argv[1], "--dri")) {
-		c.dri = argv[2];
-	} else if (argc != 1) {
-		fprintf(stderr, "usage: protm-panthor-firmware [--dri DEV]\n");
-		return 2;
-	}
+	check_parse_args(argc, argv, "protm-panthor-firmware", opts);
 
 	ktap_suite_begin(SUITE, NMUTATIONS + 2);
 	fd = panthor_open(c.dri, c.dri_path, sizeof(c.dri_path), &c.minor);

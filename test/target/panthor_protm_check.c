@@ -60,6 +60,7 @@
 #include <drm/drm.h>
 #include <drm/panthor_drm.h>
 
+#include "lib/args.h"
 #include "lib/ktap.h"
 #include "lib/panthor.h"
 #include "lib/protm_uapi.h"
@@ -797,11 +798,6 @@ static const struct {
 
 #define NCASES ((int)(sizeof(cases) / sizeof(cases[0])))
 
-static void usage(FILE *f)
-{
-	fprintf(f, "usage: protm-panthor-protm [--heap NAME] [--system-heap NAME] [--dri DEV]\n");
-}
-
 static void skip_all(const char *reason)
 {
 	int i;
@@ -815,33 +811,16 @@ int main(int argc, char **argv)
 	struct ctx c = { .heap = "protected,secure-video", .system_heap = "system", .fd = -1 };
 	struct drm_panthor_vm_create vm = { 0 };
 	char reason[128];
-	int a, i;
+	const struct check_opt opts[] = {
+		{ "heap", "NAME", &c.heap },
+		{ "system-heap", "NAME", &c.system_heap },
+		{ "dri", "DEV", &c.dri },
+		{ NULL },
+	};
+	int i;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	for (a = 1; a < argc; a++) {
-		const char *arg = argv[a];
-		const char *val = a + 1 < argc ? argv[a + 1] : NULL;
-
-		if (!strcmp(arg, "-h") || !strcmp(arg, "--help")) {
-			usage(stdout);
-			return 0;
-		}
-		if (!val) {
-			usage(stderr);
-			return 2;
-		}
-		a++;
-		if (!strcmp(arg, "--heap"))
-			c.heap = val;
-		else if (!strcmp(arg, "--system-heap"))
-			c.system_heap = val;
-		else if (!strcmp(arg, "--dri"))
-			c.dri = val;
-		else {
-			usage(stderr);
-			return 2;
-		}
-	}
+	check_parse_args(argc, argv, "protm-panthor-protm", opts);
 	snprintf(c.heap_path, sizeof(c.heap_path), "/dev/dma_heap/%s", c.heap);
 	snprintf(c.system_heap_path, sizeof(c.system_heap_path), "/dev/dma_heap/%s", c.system_heap);
 	c.root = geteuid() == 0;

@@ -55,6 +55,7 @@
 #include <drm/panthor_drm.h>
 
 #include "lib/cs.h"
+#include "lib/args.h"
 #include "lib/ktap.h"
 #include "lib/protm_job.h"
 #include "lib/protm_uapi.h"
@@ -664,40 +665,19 @@ static const struct {
 
 #define NCASES ((int)(sizeof(cases) / sizeof(cases[0])))
 
-static void usage(FILE *f)
-{
-	fprintf(f, "usage: protm-protected-mode [--heap NAME] [--dri DEV] [--tee DEV]\n");
-}
-
 int main(int argc, char **argv)
 {
 	struct ctx c = { .heap = "protected,secure-video", .tee = "/dev/tee0", .d = { .fd = -1 }, .setup_buf = -1 };
-	int a, i;
+	const struct check_opt opts[] = {
+		{ "heap", "NAME", &c.heap },
+		{ "dri", "DEV", &c.dri },
+		{ "tee", "DEV", &c.tee },
+		{ NULL },
+	};
+	int i;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	for (a = 1; a < argc; a++) {
-		const char *val = a + 1 < argc ? argv[a + 1] : NULL;
-
-		if (!strcmp(argv[a], "-h") || !strcmp(argv[a], "--help")) {
-			usage(stdout);
-			return 0;
-		}
-		if (!val) {
-			usage(stderr);
-			return 2;
-		}
-		if (!strcmp(argv[a], "--heap"))
-			c.heap = val;
-		else if (!strcmp(argv[a], "--dri"))
-			c.dri = val;
-		else if (!strcmp(argv[a], "--tee"))
-			c.tee = val;
-		else {
-			usage(stderr);
-			return 2;
-		}
-		a++;
-	}
+	check_parse_args(argc, argv, "protm-protected-mode", opts);
 	snprintf(c.d.heap_path, sizeof(c.d.heap_path), "/dev/dma_heap/%s", c.heap);
 	c.ta.tee_fd = -1;
 	c.d.ta = &c.ta;

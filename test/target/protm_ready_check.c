@@ -34,6 +34,7 @@
 
 #include <drm/drm.h>
 
+#include "lib/args.h"
 #include "lib/ktap.h"
 #include "lib/panthor.h"
 #include "lib/sys.h"
@@ -147,11 +148,6 @@ out:
 	return res;
 }
 
-static void usage(const char *argv0)
-{
-	fprintf(stderr, "usage: %s [--heap NAME] [--dri DEV] [--expect-protected yes|no]\n", argv0);
-}
-
 int main(int argc, char **argv)
 {
 	static const struct {
@@ -166,23 +162,20 @@ int main(int argc, char **argv)
 	char skip[256];
 	int i, status;
 
-	for (i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--heap") && i + 1 < argc) {
-			c.heap = argv[++i];
-		} else if (!strcmp(argv[i], "--dri") && i + 1 < argc) {
-			c.dri = argv[++i];
-		} else if (!strcmp(argv[i], "--expect-protected") && i + 1 < argc &&
-			   (!strcmp(argv[i + 1], "yes") || !strcmp(argv[i + 1], "no"))) {
-			c.expect_absent = !strcmp(argv[++i], "no");
-		} else {
-			usage(argv[0]);
-			return 2;
-		}
-	}
-	if (strchr(c.heap, '/')) {
-		fprintf(stderr, "%s: --heap takes a heap name, not a path\n", argv[0]);
-		return 2;
-	}
+	const char *expect = "yes";
+	const struct check_opt opts[] = {
+		{ "heap", "NAME", &c.heap },
+		{ "dri", "DEV", &c.dri },
+		{ "expect-protected", "yes|no", &expect },
+		{ NULL },
+	};
+
+	check_parse_args(argc, argv, "protm-protm-ready", opts);
+	if (strcmp(expect, "yes") && strcmp(expect, "no"))
+		check_usage_error("protm-protm-ready", opts, "--expect-protected takes yes or no");
+	c.expect_absent = !strcmp(expect, "no");
+	if (strchr(c.heap, '/'))
+		check_usage_error("protm-protm-ready", opts, "--heap takes a heap name, not a path");
 	snprintf(c.heap_path, sizeof(c.heap_path), "/dev/dma_heap/%s", c.heap);
 	c.fd = panthor_open(c.dri, c.path, sizeof(c.path), &c.minor);
 

@@ -47,6 +47,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "lib/args.h"
 #include "lib/ktap.h"
 #include "lib/sha256.h"
 #include "lib/sys.h"
@@ -666,12 +667,6 @@ static const struct {
 	{ "protected_content_unreadable_from_normal_world", case_content_unreadable },
 };
 
-static void usage(FILE *f)
-{
-	fprintf(f, "usage: protm-tee-heap [--heap NAME] [--system-heap NAME] [--tee DEV] "
-		   "[--sdp-base ADDR --sdp-size BYTES]\n");
-}
-
 static bool parse_u64(const char *s, uint64_t *v)
 {
 	char *end = NULL;
@@ -684,44 +679,26 @@ static bool parse_u64(const char *s, uint64_t *v)
 int main(int argc, char **argv)
 {
 	struct ctx c = { .opt = { .heap = "protected,secure-video", .system_heap = "system", .tee = "/dev/tee0" }, .ta = { .tee_fd = -1 } };
-	bool have_base = false, have_size = false;
+	const char *sdp_base = NULL, *sdp_size = NULL;
+	const struct check_opt opts[] = {
+		{ "heap", "NAME", &c.opt.heap },
+		{ "system-heap", "NAME", &c.opt.system_heap },
+		{ "tee", "DEV", &c.opt.tee },
+		{ "sdp-base", "ADDR", &sdp_base },
+		{ "sdp-size", "BYTES", &sdp_size },
+		{ NULL },
+	};
 	size_t i;
-	int a;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	for (a = 1; a < argc; a++) {
-		const char *arg = argv[a];
-		const char *val = a + 1 < argc ? argv[a + 1] : NULL;
-
-		if (!strcmp(arg, "-h") || !strcmp(arg, "--help")) {
-			usage(stdout);
-			return 0;
-		}
-		if (!val) {
-			usage(stderr);
-			return 2;
-		}
-		a++;
-		if (!strcmp(arg, "--heap"))
-			c.opt.heap = val;
-		else if (!strcmp(arg, "--system-heap"))
-			c.opt.system_heap = val;
-		else if (!strcmp(arg, "--tee"))
-			c.opt.tee = val;
-		else if (!strcmp(arg, "--sdp-base") && parse_u64(val, &c.opt.sdp_base))
-			have_base = true;
-		else if (!strcmp(arg, "--sdp-size") && parse_u64(val, &c.opt.sdp_size))
-			have_size = true;
-		else {
-			usage(stderr);
-			return 2;
-		}
-	}
-	if (have_base != have_size) {
-		fprintf(stderr, "protm-tee-heap: --sdp-base and --sdp-size go together\n");
-		return 2;
-	}
-	c.opt.have_sdp = have_base && have_size;
+	check_parse_args(argc, argv, "protm-tee-heap", opts);
+	if (!sdp_base != !sdp_size)
+		check_usage_error("protm-tee-heap", opts, "--sdp-base and --sdp-size go together");
+	if (sdp_base && !parse_u64(sdp_base, &c.opt.sdp_base))
+		check_usage_error("protm-tee-heap", opts, "--sdp-base: not a number: %s", sdp_base);
+	if (sdp_size && !parse_u64(sdp_size, &c.opt.sdp_size))
+		check_usage_error("protm-tee-heap", opts, "--sdp-size: not a number: %s", sdp_size);
+	c.opt.have_sdp = sdp_base && sdp_size;
 	snprintf(c.heap_path, sizeof(c.heap_path), "/dev/dma_heap/%s", c.opt.heap);
 	snprintf(c.system_heap_path, sizeof(c.system_heap_path), "/dev/dma_heap/%s", c.opt.system_heap);
 

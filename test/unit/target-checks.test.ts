@@ -178,8 +178,22 @@ int main(void) {
     }
     expect(run.stdout).toContain('cannot open /nonexistent/tee0');
 
-    const usage = spawnSync(exe, ['--sdp-base', '0x7f000000'], { encoding: 'utf8' });
-    expect(usage.status).toBe(2);
+    // The command line (lib/args.c, shared by every check program): usage errors exit 2 and say why.
+    const half = spawnSync(exe, ['--sdp-base', '0x7f000000'], { encoding: 'utf8' });
+    expect(half.status).toBe(2);
+    expect(half.stderr).toContain('--sdp-base and --sdp-size go together');
+    const notNumber = spawnSync(exe, ['--sdp-base', 'zz', '--sdp-size', '4096'], { encoding: 'utf8' });
+    expect(notNumber.status).toBe(2);
+    expect(notNumber.stderr).toContain('--sdp-base: not a number: zz');
+    for (const args of [['--no-such-option'], ['--heap'], ['positional']]) {
+      const bad = spawnSync(exe, args, { encoding: 'utf8' });
+      expect(bad.status, args.join(' ')).toBe(2);
+      expect(bad.stderr, args.join(' ')).toContain('usage: protm-tee-heap');
+      expect(bad.stdout, args.join(' ')).toBe('');
+    }
+    const help = spawnSync(exe, ['--help'], { encoding: 'utf8' });
+    expect(help.status).toBe(0);
+    expect(help.stdout.trim()).toBe('usage: protm-tee-heap [--heap NAME] [--system-heap NAME] [--tee DEV] [--sdp-base ADDR] [--sdp-size BYTES]');
   });
 });
 
