@@ -50,6 +50,7 @@
 #include <vulkan/vulkan.h>
 
 #include "../lib/ktap.h"
+#include "lib/vk_util.h"
 
 #define SUITE "vk-protected"
 #define CASES 11
@@ -130,29 +131,6 @@ static int protm_wait_inactive(struct protm_counts *s, int ms)
 
 /* ---- helpers ---------------------------------------------------------------- */
 
-static const char *vk_result_str(VkResult r)
-{
-	switch (r) {
-	case VK_SUCCESS: return "VK_SUCCESS";
-	case VK_NOT_READY: return "VK_NOT_READY";
-	case VK_TIMEOUT: return "VK_TIMEOUT";
-	case VK_ERROR_OUT_OF_HOST_MEMORY: return "VK_ERROR_OUT_OF_HOST_MEMORY";
-	case VK_ERROR_OUT_OF_DEVICE_MEMORY: return "VK_ERROR_OUT_OF_DEVICE_MEMORY";
-	case VK_ERROR_INITIALIZATION_FAILED: return "VK_ERROR_INITIALIZATION_FAILED";
-	case VK_ERROR_DEVICE_LOST: return "VK_ERROR_DEVICE_LOST";
-	case VK_ERROR_MEMORY_MAP_FAILED: return "VK_ERROR_MEMORY_MAP_FAILED";
-	case VK_ERROR_FEATURE_NOT_PRESENT: return "VK_ERROR_FEATURE_NOT_PRESENT";
-	case VK_ERROR_INCOMPATIBLE_DRIVER: return "VK_ERROR_INCOMPATIBLE_DRIVER";
-	default: return "VkResult";
-	}
-}
-
-#define VK_EXPECT(call)                                                            \
-	do {                                                                        \
-		VkResult vr_ = (call);                                              \
-		EXPECT(vr_ == VK_SUCCESS, "%s: %s (%d)", #call, vk_result_str(vr_), vr_); \
-	} while (0)
-
 /* SKIP, or FAIL when a GPU was expected. */
 static enum ktap_result no_gpu(struct ctx *c, char *skip, size_t skip_len, const char *why)
 {
@@ -207,16 +185,9 @@ static enum ktap_result need_protected(struct ctx *c, char *skip, size_t skip_le
 static int find_memory_type(struct ctx *c, uint32_t bits, VkMemoryPropertyFlags want, VkMemoryPropertyFlags avoid)
 {
 	VkPhysicalDeviceMemoryProperties mp;
-	uint32_t i;
 
 	vkGetPhysicalDeviceMemoryProperties(c->pdev, &mp);
-	for (i = 0; i < mp.memoryTypeCount; i++) {
-		VkMemoryPropertyFlags f = mp.memoryTypes[i].propertyFlags;
-
-		if ((bits & (1u << i)) && (f & want) == want && !(f & avoid))
-			return (int)i;
-	}
-	return -1;
+	return vk_find_memory_type(&mp, bits, want, avoid);
 }
 
 /*

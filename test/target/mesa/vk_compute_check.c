@@ -1,0 +1,601 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * protm-vk-compute: KTAP suite "vk-compute", GPU work through Mesa's panvk
+ * in normal memory, each result read back by the CPU and compared byte for
+ * byte with what the CPU computes:
+ *
+ *   - vkCmdFillBuffer, vkCmdUpdateBuffer and vkCmdCopyBuffer into
+ *     host-visible memory (panvk runs them as compute shaders of Mesa's
+ *     vk_meta), bytes around the written range must stay untouched;
+ *   - a compute shader of ours writing a storage buffer (SSBO): every
+ *     invocation stores a value made of its global invocation id.
+ *
+ * On the Mali model (the target's init sets PROTM_EXPECT_GPU=1) the bytes
+ * must match. Without a GPU that runs the work (Mesa's drm-shim on the
+ * host) the commands are still recorded and submitted and their fences
+ * must signal, but the comparison SKIPs: nothing executes them there.
+ *
+ * A mismatch is reported with the first differing offset, the bytes found
+ * and expected there, and how many bytes differ in total.
+ */
+#define _GNU_SOURCE
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <vulkan/vulkan.h>
+
+#include "../lib/ktap.h"
+#include "lib/vk_util.h"
+
+#define SUITE "vk-compute"
+#define CASES 5
+/* The model interprets shaders under TCG: generous, a hang still ends. */
+#define FENCE_TIMEOUT_NS (60ull * 1000 * 1000 * 1000)
+#define BUF_SIZE (64 * 1024)
+/* What the CPU writes around the GPU's range, to see stray writes. */
+#define GUARD 0xa5
+#define SSBO_INVOCATIONS 256
+#define SSBO_LOCAL_SIZE 16
+#define SSBO_MUL 0x9e3779b1u
+#define SSBO_ADD 0x01234567u
+
+struct ctx {
+	bool gpu_expected;
+	VkInstance instance;
+	VkPhysicalDevice pdev;
+	VkDevice dev;
+	VkQueue queue;
+	VkCommandPool pool;
+};
+
+/* A buffer bound to memory of its own, mapped for the CPU. */
+struct hbuf {
+	VkBuffer buf;
+	VkDeviceMemory mem;
+	uint8_t *map;
+};
+
+static void hbuf_free(struct ctx *c, struct hbuf *b)
+{
+	if (b->map)
+		vkUnmapMemory(c->dev, b->mem);
+	if (b->buf)
+		vkDestroyBuffer(c->dev, b->buf, NULL);
+	if (b->mem)
+		vkFreeMemory(c->dev, b->mem, NULL);
+	memset(b, 0, sizeof(*b));
+}
+
+static VkResult hbuf_alloc(struct ctx *c, struct hbuf *b, VkBufferUsageFlags usage, uint8_t fill)
+{
+	VkPhysicalDeviceMemoryProperties mp;
+	VkMemoryRequirements req;
+	VkResult vr;
+	int type;
+
+	VkBufferCreateInfo bci = {
+		.sType = VK_STRUCTURE_TYPE_BUFFER_CREATE_INFO,
+		.size = BUF_SIZE,
+		.usage = usage,
+		.sharingMode = VK_SHARING_MODE_EXCLUSIVE,
+	};
+	vr = vkCreateBuffer(c->dev, &bci, NULL, &b->buf);
+	if (vr)
+		return vr;
+	vkGetBufferMemoryRequirements(c->dev, b->buf, &req);
+	vkGetPhysicalDeviceMemoryProperties(c->pdev, &mp);
+	type = vk_find_memory_type(&mp, req.memoryTypeBits,
+				   VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT | VK_MEMORY_PROPERTY_HOST_COHERENT_BIT, 0);
+	if (type < 0)
+		return VK_ERROR_FEATURE_NOT_PRESENT;
+	VkMemoryAllocateInfo mai = {
+		.sType = VK_STRUCTURE_TYPE_MEMORY_ALLOCATE_INFO,
+		.allocationSize = req.size,
+		.memoryTypeIndex = (uint32_t)type,
+	};
+	vr = vkAllocateMemory(c->dev, &mai, NULL, &b->mem);
+	if (!vr)
+		vr = vkBindBufferMemory(c->dev, b->buf, b->mem, 0);
+	if (!vr)
+		vr = vkMapMemory(c->dev, b->mem, 0, VK_WHOLE_SIZE, 0, (void **)&b->map);
+	if (!vr)
+		memset(b->map, fill, BUF_SIZE);
+	return vr;
+}
+
+/* A one-time command buffer, recorded by the caller between begin and submit. */
+static VkResult cmd_begin(struct ctx *c, VkCommandBuffer *cmd)
+{
+	VkCommandBufferAllocateInfo cai = {
+		.sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_ALLOCATE_INFO,
+		.commandPool = c->pool,
+		.level = VK_COMMAND_BUFFER_LEVEL_PRIMARY,
+		.commandBufferCount = 1,
+	};
+	VkCommandBufferBeginInfo bi = {
+		.sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO,
+		.flags = VK_COMMAND_BUFFER_USAGE_ONE_TIME_SUBMIT_BIT,
+	};
+	VkResult vr = vkAllocateCommandBuffers(c->dev, &cai, cmd);
+
+	return vr ? vr : vkBeginCommandBuffer(*cmd, &bi);
+}
+
+/*
+ * Makes the GPU's writes visible to the host, ends `cmd`, submits it and
+ * waits for its fence. 0, or a diagnostic already printed.
+ */
+static int cmd_submit_wait(struct ctx *c, VkCommandBuffer cmd, const char *what)
+{
+	VkFence fence = VK_NULL_HANDLE;
+	VkResult vr;
+	int rc = -1;
+
+	VkMemoryBarrier mb = {
+		.sType = VK_STRUCTURE_TYPE_MEMORY_BARRIER,
+		.srcAccessMask = VK_ACCESS_TRANSFER_WRITE_BIT | VK_ACCESS_SHADER_WRITE_BIT,
+		.dstAccessMask = VK_ACCESS_HOST_READ_BIT,
+	};
+	vkCmdPipelineBarrier(cmd, VK_PIPELINE_STAGE_TRANSFER_BIT | VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT,
+			     VK_PIPELINE_STAGE_HOST_BIT, 0, 1, &mb, 0, NULL, 0, NULL);
+	vr = vkEndCommandBuffer(cmd);
+	if (vr) {
+		ktap_diag("%s: vkEndCommandBuffer: %s (%d)", what, vk_result_str(vr), vr);
+		return -1;
+	}
+	VkFenceCreateInfo fci = { .sType = VK_STRUCTURE_TYPE_FENCE_CREATE_INFO };
+	vr = vkCreateFence(c->dev, &fci, NULL, &fence);
+	if (vr) {
+		ktap_diag("%s: vkCreateFence: %s (%d)", what, vk_result_str(vr), vr);
+		return -1;
+	}
+	VkSubmitInfo si = {
+		.sType = VK_STRUCTURE_TYPE_SUBMIT_INFO,
+		.commandBufferCount = 1,
+		.pCommandBuffers = &cmd,
+	};
+	vr = vkQueueSubmit(c->queue, 1, &si, fence);
+	if (vr) {
+		ktap_diag("%s: vkQueueSubmit: %s (%d)", what, vk_result_str(vr), vr);
+		goto out;
+	}
+	vr = vkWaitForFences(c->dev, 1, &fence, VK_TRUE, FENCE_TIMEOUT_NS);
+	if (vr == VK_TIMEOUT)
+		ktap_diag("%s: fence not signalled after %llu s", what, FENCE_TIMEOUT_NS / 1000000000ull);
+	else if (vr == VK_ERROR_DEVICE_LOST)
+		ktap_diag("%s: VK_ERROR_DEVICE_LOST: the GPU faulted on the work (see the kernel log)", what);
+	else if (vr)
+		ktap_diag("%s: vkWaitForFences: %s (%d)", what, vk_result_str(vr), vr);
+	else
+		rc = 0;
+out:
+	vkDestroyFence(c->dev, fence, NULL);
+	return rc;
+}
+
+/*
+ * Compares what the GPU left in `got` with `want`, byte for byte. Without a
+ * GPU that runs the work, says so and SKIPs.
+ */
+static enum ktap_result compare(struct ctx *c, const char *what, const uint8_t *got, const uint8_t *want,
+				size_t len, char *skip, size_t skip_len)
+{
+	size_t i, first = len, bad = 0, untouched = 0;
+
+	if (!c->gpu_expected) {
+		snprintf(skip, skip_len, "no GPU runs the work here (PROTM_EXPECT_GPU is not 1, e.g. drm-shim): "
+					 "submitted and signalled, result not compared");
+		return KTAP_SKIP;
+	}
+	for (i = 0; i < len; i++) {
+		if (got[i] != want[i]) {
+			if (first == len)
+				first = i;
+			bad++;
+			untouched += got[i] == GUARD;
+		}
+	}
+	if (!bad) {
+		ktap_diag("%s: %zu bytes as expected", what, len);
+		return KTAP_PASS;
+	}
+	ktap_diag("%s: %zu of %zu bytes differ, the first at offset 0x%zx:", what, bad, len, first);
+	for (i = first & ~(size_t)15; i < len && i < (first & ~(size_t)15) + 32; i += 16) {
+		char g[64], w[64];
+		int k;
+
+		for (k = 0; k < 16; k++) {
+			sprintf(g + 3 * k, " %02x", got[i + k]);
+			sprintf(w + 3 * k, " %02x", want[i + k]);
+		}
+		ktap_diag("  0x%05zx got %s", i, g);
+		ktap_diag("  0x%05zx want%s", i, w);
+	}
+	if (untouched == bad)
+		ktap_diag("%s: the GPU wrote none of them (they still hold the CPU's 0x%02x): "
+			  "the work did not run or faulted (see the kernel log)", what, GUARD);
+	return KTAP_FAIL;
+}
+
+/* ---- cases --------------------------------------------------------------------- */
+
+static enum ktap_result case_device(struct ctx *c, char *skip, size_t skip_len)
+{
+	enum ktap_result res = KTAP_PASS;
+	VkPhysicalDevice pdevs[8];
+	VkQueueFamilyProperties qf[8];
+	uint32_t n = 8, nq = 8;
+	VkResult vr;
+
+	VkApplicationInfo app = {
+		.sType = VK_STRUCTURE_TYPE_APPLICATION_INFO,
+		.pApplicationName = "protm-vk-compute",
+		.apiVersion = VK_API_VERSION_1_1,
+	};
+	VkInstanceCreateInfo ici = {
+		.sType = VK_STRUCTURE_TYPE_INSTANCE_CREATE_INFO,
+		.pApplicationInfo = &app,
+	};
+	vr = vkCreateInstance(&ici, NULL, &c->instance);
+	if (vr == VK_ERROR_INCOMPATIBLE_DRIVER && !c->gpu_expected)
+		SKIP("no Vulkan driver");
+	VK_EXPECT(vr);
+	vr = vkEnumeratePhysicalDevices(c->instance, &n, pdevs);
+	EXPECT(vr == VK_SUCCESS || vr == VK_INCOMPLETE, "vkEnumeratePhysicalDevices: %s (%d)", vk_result_str(vr),
+	       vr);
+	if (!n && !c->gpu_expected)
+		SKIP("no Vulkan device");
+	EXPECT(n, "no Vulkan device, but PROTM_EXPECT_GPU=1");
+	c->pdev = pdevs[0];
+
+	VkPhysicalDeviceProperties props;
+	vkGetPhysicalDeviceProperties(c->pdev, &props);
+	ktap_diag("%s", props.deviceName);
+	vkGetPhysicalDeviceQueueFamilyProperties(c->pdev, &nq, qf);
+	EXPECT(nq && (qf[0].queueFlags & VK_QUEUE_COMPUTE_BIT), "queue family 0 has no compute");
+
+	float prio = 1.0f;
+	VkDeviceQueueCreateInfo qci = {
+		.sType = VK_STRUCTURE_TYPE_DEVICE_QUEUE_CREATE_INFO,
+		.queueFamilyIndex = 0,
+		.queueCount = 1,
+		.pQueuePriorities = &prio,
+	};
+	VkDeviceCreateInfo dci = {
+		.sType = VK_STRUCTURE_TYPE_DEVICE_CREATE_INFO,
+		.queueCreateInfoCount = 1,
+		.pQueueCreateInfos = &qci,
+	};
+	VK_EXPECT(vkCreateDevice(c->pdev, &dci, NULL, &c->dev));
+	vkGetDeviceQueue(c->dev, 0, 0, &c->queue);
+	VkCommandPoolCreateInfo pci = {
+		.sType = VK_STRUCTURE_TYPE_COMMAND_POOL_CREATE_INFO,
+		.queueFamilyIndex = 0,
+	};
+	VK_EXPECT(vkCreateCommandPool(c->dev, &pci, NULL, &c->pool));
+out:
+	return res;
+}
+
+static enum ktap_result need_device(struct ctx *c, char *skip, size_t skip_len)
+{
+	if (c->pool)
+		return KTAP_PASS;
+	if (c->gpu_expected) {
+		ktap_diag("no Vulkan device (see the first case)");
+		return KTAP_FAIL;
+	}
+	snprintf(skip, skip_len, "no Vulkan device");
+	return KTAP_SKIP;
+}
+
+/* vkCmdFillBuffer of a word pattern over a range inside the buffer. */
+static enum ktap_result case_fill(struct ctx *c, char *skip, size_t skip_len)
+{
+	enum ktap_result res = need_device(c, skip, skip_len);
+	const VkDeviceSize off = 256, size = 8192;
+	const uint32_t word = 0xc0ffee42u;
+	struct hbuf dst = { 0 };
+	VkCommandBuffer cmd;
+	uint8_t *want = NULL;
+
+	if (res != KTAP_PASS)
+		return res;
+	VK_EXPECT(hbuf_alloc(c, &dst, VK_BUFFER_USAGE_TRANSFER_DST_BIT, GUARD));
+	VK_EXPECT(cmd_begin(c, &cmd));
+	vkCmdFillBuffer(cmd, dst.buf, off, size, word);
+	EXPECT(!cmd_submit_wait(c, cmd, "fill"), "vkCmdFillBuffer did not complete");
+
+	want = malloc(BUF_SIZE);
+	EXPECT(want, "out of memory");
+	memset(want, GUARD, BUF_SIZE);
+	for (VkDeviceSize i = off; i < off + size; i += 4)
+		memcpy(want + i, &word, 4);
+	res = compare(c, "vkCmdFillBuffer(0x100, 8 KiB, 0xc0ffee42)", dst.map, want, BUF_SIZE, skip, skip_len);
+out:
+	free(want);
+	hbuf_free(c, &dst);
+	return res;
+}
+
+/* vkCmdUpdateBuffer: bytes from the command buffer itself. */
+static enum ktap_result case_update(struct ctx *c, char *skip, size_t skip_len)
+{
+	enum ktap_result res = need_device(c, skip, skip_len);
+	const VkDeviceSize off = 4096 + 12, size = 1024;
+	uint8_t data[1024], *want = NULL;
+	struct hbuf dst = { 0 };
+	VkCommandBuffer cmd;
+
+	if (res != KTAP_PASS)
+		return res;
+	for (unsigned i = 0; i < sizeof(data); i++)
+		data[i] = (uint8_t)(i * 7 + (i >> 8) + 1);
+	VK_EXPECT(hbuf_alloc(c, &dst, VK_BUFFER_USAGE_TRANSFER_DST_BIT, GUARD));
+	VK_EXPECT(cmd_begin(c, &cmd));
+	vkCmdUpdateBuffer(cmd, dst.buf, off, size, data);
+	EXPECT(!cmd_submit_wait(c, cmd, "update"), "vkCmdUpdateBuffer did not complete");
+
+	want = malloc(BUF_SIZE);
+	EXPECT(want, "out of memory");
+	memset(want, GUARD, BUF_SIZE);
+	memcpy(want + off, data, size);
+	res = compare(c, "vkCmdUpdateBuffer(0x100c, 1 KiB)", dst.map, want, BUF_SIZE, skip, skip_len);
+out:
+	free(want);
+	hbuf_free(c, &dst);
+	return res;
+}
+
+/* vkCmdCopyBuffer: two regions, from a CPU-written buffer to another. */
+static enum ktap_result case_copy(struct ctx *c, char *skip, size_t skip_len)
+{
+	enum ktap_result res = need_device(c, skip, skip_len);
+	struct hbuf src = { 0 }, dst = { 0 };
+	uint8_t *want = NULL;
+	VkCommandBuffer cmd;
+	const VkBufferCopy regions[2] = {
+		{ .srcOffset = 16, .dstOffset = 8192 + 32, .size = 6000 },
+		/* Unaligned on both sides: the byte-granular path. */
+		{ .srcOffset = 20001, .dstOffset = 40003, .size = 777 },
+	};
+
+	if (res != KTAP_PASS)
+		return res;
+	VK_EXPECT(hbuf_alloc(c, &src, VK_BUFFER_USAGE_TRANSFER_SRC_BIT, 0));
+	VK_EXPECT(hbuf_alloc(c, &dst, VK_BUFFER_USAGE_TRANSFER_DST_BIT, GUARD));
+	for (unsigned i = 0; i < BUF_SIZE; i++)
+		src.map[i] = (uint8_t)((i * 131u) ^ (i >> 9));
+	VK_EXPECT(cmd_begin(c, &cmd));
+	vkCmdCopyBuffer(cmd, src.buf, dst.buf, 2, regions);
+	EXPECT(!cmd_submit_wait(c, cmd, "copy"), "vkCmdCopyBuffer did not complete");
+
+	want = malloc(BUF_SIZE);
+	EXPECT(want, "out of memory");
+	memset(want, GUARD, BUF_SIZE);
+	for (unsigned r = 0; r < 2; r++)
+		memcpy(want + regions[r].dstOffset, src.map + regions[r].srcOffset, regions[r].size);
+	res = compare(c, "vkCmdCopyBuffer(2 regions)", dst.map, want, BUF_SIZE, skip, skip_len);
+out:
+	free(want);
+	hbuf_free(c, &src);
+	hbuf_free(c, &dst);
+	return res;
+}
+
+/*
+ * The compute shader, SPIR-V 1.0 written by hand (no GLSL compiler on the
+ * target, none in the build root). It is what glslang makes of
+ *
+ *   #version 450
+ *   layout(local_size_x = 16) in;
+ *   layout(std430, set = 0, binding = 0) buffer B { uint data[]; };
+ *   void main() {
+ *       uint i = gl_GlobalInvocationID.x;
+ *       data[i] = i * 0x9e3779b1u + 0x01234567u;
+ *   }
+ *
+ * minus the names. Ids: 1 main, 2 gl_GlobalInvocationID, 3 void, 4 void(),
+ * 5 uint, 6 uvec3, 7 Input uvec3*, 8 uint[], 9 struct B, 10 Uniform B*,
+ * 11 the SSBO, 12 Uniform uint*, 13 Input uint*, 14 int, 15 int 0,
+ * 16 the multiplier, 17 the addend, 18 the label, 19-23 the body's values.
+ */
+#define OP(words, opcode) (((uint32_t)(words) << 16) | (opcode))
+static const uint32_t ssbo_spirv[] = {
+	0x07230203, 0x00010000, 0, 24, 0, /* magic, 1.0, generator, id bound, schema */
+	OP(2, 17), 1,                                  /* OpCapability Shader */
+	OP(3, 14), 0, 1,                               /* OpMemoryModel Logical GLSL450 */
+	OP(6, 15), 5, 1, 0x6e69616d, 0, 2,             /* OpEntryPoint GLCompute %1 "main" %2 */
+	OP(6, 16), 1, 17, SSBO_LOCAL_SIZE, 1, 1,      /* OpExecutionMode %1 LocalSize 16 1 1 */
+	OP(4, 71), 2, 11, 28,                          /* OpDecorate %2 BuiltIn GlobalInvocationId */
+	OP(4, 71), 8, 6, 4,                            /* OpDecorate %8 ArrayStride 4 */
+	OP(5, 72), 9, 0, 35, 0,                        /* OpMemberDecorate %9 0 Offset 0 */
+	OP(3, 71), 9, 3,                               /* OpDecorate %9 BufferBlock */
+	OP(4, 71), 11, 34, 0,                          /* OpDecorate %11 DescriptorSet 0 */
+	OP(4, 71), 11, 33, 0,                          /* OpDecorate %11 Binding 0 */
+	OP(2, 19), 3,                                  /* %3 = OpTypeVoid */
+	OP(3, 33), 4, 3,                               /* %4 = OpTypeFunction %3 */
+	OP(4, 21), 5, 32, 0,                           /* %5 = OpTypeInt 32 0 */
+	OP(4, 21), 14, 32, 1,                          /* %14 = OpTypeInt 32 1 */
+	OP(4, 23), 6, 5, 3,                            /* %6 = OpTypeVector %5 3 */
+	OP(4, 32), 7, 1, 6,                            /* %7 = OpTypePointer Input %6 */
+	OP(4, 59), 7, 2, 1,                            /* %2 = OpVariable %7 Input */
+	OP(3, 29), 8, 5,                               /* %8 = OpTypeRuntimeArray %5 */
+	OP(3, 30), 9, 8,                               /* %9 = OpTypeStruct %8 */
+	OP(4, 32), 10, 2, 9,                           /* %10 = OpTypePointer Uniform %9 */
+	OP(4, 59), 10, 11, 2,                          /* %11 = OpVariable %10 Uniform */
+	OP(4, 32), 12, 2, 5,                           /* %12 = OpTypePointer Uniform %5 */
+	OP(4, 32), 13, 1, 5,                           /* %13 = OpTypePointer Input %5 */
+	OP(4, 43), 14, 15, 0,                          /* %15 = OpConstant %14 0 */
+	OP(4, 43), 5, 16, SSBO_MUL,                    /* %16 = OpConstant %5 multiplier */
+	OP(4, 43), 5, 17, SSBO_ADD,                    /* %17 = OpConstant %5 addend */
+	OP(5, 54), 3, 1, 0, 4,                         /* %1 = OpFunction %3 None %4 */
+	OP(2, 248), 18,                                /* %18 = OpLabel */
+	OP(5, 65), 13, 19, 2, 15,                      /* %19 = OpAccessChain %13 %2 %15 */
+	OP(4, 61), 5, 20, 19,                          /* %20 = OpLoad %5 %19 */
+	OP(5, 132), 5, 21, 20, 16,                     /* %21 = OpIMul %5 %20 %16 */
+	OP(5, 128), 5, 22, 21, 17,                     /* %22 = OpIAdd %5 %21 %17 */
+	OP(6, 65), 12, 23, 11, 15, 20,                 /* %23 = OpAccessChain %12 %11 %15 %20 */
+	OP(3, 62), 23, 22,                             /* OpStore %23 %22 */
+	OP(1, 253),                                    /* OpReturn */
+	OP(1, 56),                                     /* OpFunctionEnd */
+};
+
+/* Our compute shader writes an SSBO: one word per invocation, the rest untouched. */
+static enum ktap_result case_ssbo(struct ctx *c, char *skip, size_t skip_len)
+{
+	enum ktap_result res = need_device(c, skip, skip_len);
+	VkDescriptorSetLayout dsl = VK_NULL_HANDLE;
+	VkPipelineLayout layout = VK_NULL_HANDLE;
+	VkShaderModule module = VK_NULL_HANDLE;
+	VkPipeline pipeline = VK_NULL_HANDLE;
+	VkDescriptorPool dpool = VK_NULL_HANDLE;
+	VkDescriptorSet set;
+	struct hbuf dst = { 0 };
+	uint8_t *want = NULL;
+	VkCommandBuffer cmd;
+
+	if (res != KTAP_PASS)
+		return res;
+	VK_EXPECT(hbuf_alloc(c, &dst, VK_BUFFER_USAGE_STORAGE_BUFFER_BIT, GUARD));
+
+	VkShaderModuleCreateInfo smci = {
+		.sType = VK_STRUCTURE_TYPE_SHADER_MODULE_CREATE_INFO,
+		.codeSize = sizeof(ssbo_spirv),
+		.pCode = ssbo_spirv,
+	};
+	VK_EXPECT(vkCreateShaderModule(c->dev, &smci, NULL, &module));
+	VkDescriptorSetLayoutBinding binding = {
+		.binding = 0,
+		.descriptorType = VK_DESCRIPTOR_TYPE_STORAGE_BUFFER,
+		.descriptorCount = 1,
+		.stageFlags = VK_SHADER_STAGE_COMPUTE_BIT,
+	};
+	VkDescriptorSetLayoutCreateInfo dslci = {
+		.sType = VK_STRUCTURE_TYPE_DESCRIPTOR_SET_LAYOUT_CREATE_INFO,
+		.bindingCount = 1,
+		.pBindings = &binding,
+	};
+	VK_EXPECT(vkCreateDescriptorSetLayout(c->dev, &dslci, NULL, &dsl));
+	VkPipelineLayoutCreateInfo plci = {
+		.sType = VK_STRUCTURE_TYPE_PIPELINE_LAYOUT_CREATE_INFO,
+		.setLayoutCount = 1,
+		.pSetLayouts = &dsl,
+	};
+	VK_EXPECT(vkCreatePipelineLayout(c->dev, &plci, NULL, &layout));
+	VkComputePipelineCreateInfo cpci = {
+		.sType = VK_STRUCTURE_TYPE_COMPUTE_PIPELINE_CREATE_INFO,
+		.stage = {
+			.sType = VK_STRUCTURE_TYPE_PIPELINE_SHADER_STAGE_CREATE_INFO,
+			.stage = VK_SHADER_STAGE_COMPUTE_BIT,
+			.module = module,
+			.pName = "main",
+		},
+		.layout = layout,
+	};
+	VK_EXPECT(vkCreateComputePipelines(c->dev, VK_NULL_HANDLE, 1, &cpci, NULL, &pipeline));
+
+	VkDescriptorPoolSize ps = { .type = VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, .descriptorCount = 1 };
+	VkDescriptorPoolCreateInfo dpci = {
+		.sType = VK_STRUCTURE_TYPE_DESCRIPTOR_POOL_CREATE_INFO,
+		.maxSets = 1,
+		.poolSizeCount = 1,
+		.pPoolSizes = &ps,
+	};
+	VK_EXPECT(vkCreateDescriptorPool(c->dev, &dpci, NULL, &dpool));
+	VkDescriptorSetAllocateInfo dsai = {
+		.sType = VK_STRUCTURE_TYPE_DESCRIPTOR_SET_ALLOCATE_INFO,
+		.descriptorPool = dpool,
+		.descriptorSetCount = 1,
+		.pSetLayouts = &dsl,
+	};
+	VK_EXPECT(vkAllocateDescriptorSets(c->dev, &dsai, &set));
+	VkDescriptorBufferInfo dbi = { .buffer = dst.buf, .offset = 0, .range = VK_WHOLE_SIZE };
+	VkWriteDescriptorSet w = {
+		.sType = VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET,
+		.dstSet = set,
+		.dstBinding = 0,
+		.descriptorCount = 1,
+		.descriptorType = VK_DESCRIPTOR_TYPE_STORAGE_BUFFER,
+		.pBufferInfo = &dbi,
+	};
+	vkUpdateDescriptorSets(c->dev, 1, &w, 0, NULL);
+
+	VK_EXPECT(cmd_begin(c, &cmd));
+	vkCmdBindPipeline(cmd, VK_PIPELINE_BIND_POINT_COMPUTE, pipeline);
+	vkCmdBindDescriptorSets(cmd, VK_PIPELINE_BIND_POINT_COMPUTE, layout, 0, 1, &set, 0, NULL);
+	vkCmdDispatch(cmd, SSBO_INVOCATIONS / SSBO_LOCAL_SIZE, 1, 1);
+	EXPECT(!cmd_submit_wait(c, cmd, "dispatch"), "the SSBO dispatch did not complete");
+
+	want = malloc(BUF_SIZE);
+	EXPECT(want, "out of memory");
+	memset(want, GUARD, BUF_SIZE);
+	for (uint32_t i = 0; i < SSBO_INVOCATIONS; i++) {
+		uint32_t v = i * SSBO_MUL + SSBO_ADD;
+
+		memcpy(want + 4 * i, &v, 4);
+	}
+	res = compare(c, "SSBO data[i] = i * 0x9e3779b1 + 0x01234567, 256 invocations", dst.map, want, BUF_SIZE,
+		      skip, skip_len);
+out:
+	free(want);
+	if (dpool)
+		vkDestroyDescriptorPool(c->dev, dpool, NULL);
+	if (pipeline)
+		vkDestroyPipeline(c->dev, pipeline, NULL);
+	if (layout)
+		vkDestroyPipelineLayout(c->dev, layout, NULL);
+	if (dsl)
+		vkDestroyDescriptorSetLayout(c->dev, dsl, NULL);
+	if (module)
+		vkDestroyShaderModule(c->dev, module, NULL);
+	hbuf_free(c, &dst);
+	return res;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct {
+		const char *name;
+		enum ktap_result (*fn)(struct ctx *, char *, size_t);
+	} cases[CASES] = {
+		{ "vulkan_device", case_device },
+		{ "fill_buffer", case_fill },
+		{ "update_buffer", case_update },
+		{ "copy_buffer", case_copy },
+		{ "compute_shader_writes_ssbo", case_ssbo },
+	};
+	const char *e = getenv("PROTM_EXPECT_GPU");
+	struct ctx c = { .gpu_expected = e && !strcmp(e, "1") };
+	char skip[256];
+	int i;
+
+	/*
+	 * --expect-protected (which the host checks pass every program) says
+	 * nothing here: every case uses normal memory.
+	 */
+	if (argc == 3 && !strcmp(argv[1], "--expect-protected") &&
+	    (!strcmp(argv[2], "yes") || !strcmp(argv[2], "no") || !strcmp(argv[2], "any"))) {
+		argc = 1;
+	}
+	if (argc != 1) {
+		fprintf(stderr, "usage: %s [--expect-protected yes|no|any] (normal memory only; "
+				"PROTM_EXPECT_GPU=1 when a GPU runs the work)\n", argv[0]);
+		return 2;
+	}
+	ktap_suite_begin(SUITE, CASES);
+	for (i = 0; i < CASES; i++) {
+		skip[0] = '\0';
+		ktap_case(cases[i].fn(&c, skip, sizeof(skip)), cases[i].name, skip);
+	}
+	if (c.pool)
+		vkDestroyCommandPool(c.dev, c.pool, NULL);
+	if (c.dev)
+		vkDestroyDevice(c.dev, NULL);
+	if (c.instance)
+		vkDestroyInstance(c.instance, NULL);
+	return ktap_suite_end();
+}
