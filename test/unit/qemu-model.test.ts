@@ -27,7 +27,7 @@ describe('QEMU with the Mali CSF model', () => {
       cases: { name: string; status: string }[];
     };
     expect(doc.counts.failed).toBe(0);
-    expect(doc.counts.passed).toBeGreaterThanOrEqual(41);
+    expect(doc.counts.passed).toBeGreaterThanOrEqual(45);
     const cases = [
       ...['job', 'invalid-instruction', 'mmu-fault', 'endless', 'suspend-resume', 'doorbell', 'resume-keeps-fatal', 'mmio-refused'].map((n) => `/cs/${n}`),
       '/glb/idle',
@@ -41,6 +41,8 @@ describe('QEMU with the Mali CSF model', () => {
         (n) => `/compute/${n}`,
       ),
       ...['suspend-resume', 'migrate'].map((n) => `/compute/${n}`),
+      // storage buffers through resource tables (LEA_BUFFER), and its faults
+      ...['lea-buffer', 'lea-buffer-no-table', 'lea-buffer-no-descriptor', 'lea-buffer-not-a-buffer'].map((n) => `/compute/${n}`),
       ...['compute-normal', 'compute-protected', 'compute-protected-write-out'].map((n) => `/isolation/${n}`),
     ];
     for (const name of cases) {
