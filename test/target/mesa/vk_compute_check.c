@@ -8,7 +8,9 @@
  *     host-visible memory (panvk runs them as compute shaders of Mesa's
  *     vk_meta), bytes around the written range must stay untouched;
  *   - a compute shader of ours writing a storage buffer (SSBO): every
- *     invocation stores a value made of its global invocation id.
+ *     invocation stores a value made of its global invocation id;
+ *   - a 1 MiB vkCmdFillBuffer, five times, each checked, with the median
+ *     time from submit to fence (a figure for the README, not a limit).
  *
  * On the Mali model (the target's init sets PROTM_EXPECT_GPU=1) the bytes
  * must match. Without a GPU that runs the work (Mesa's drm-shim on the
@@ -24,6 +26,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <vulkan/vulkan.h>
 
@@ -31,10 +34,13 @@
 #include "lib/vk_util.h"
 
 #define SUITE "vk-compute"
-#define CASES 5
+#define CASES 6
 /* The model interprets shaders under TCG: generous, a hang still ends. */
 #define FENCE_TIMEOUT_NS (60ull * 1000 * 1000 * 1000)
 #define BUF_SIZE (64 * 1024)
+/* The benchmark's fill: the README's "1 MiB vkCmdFillBuffer", timed. */
+#define BIG_SIZE (1024 * 1024)
+#define BIG_RUNS 5
 /* What the CPU writes around the GPU's range, to see stray writes. */
 #define GUARD 0xa5
 #define SSBO_INVOCATIONS 256
@@ -56,6 +62,7 @@ struct hbuf {
 	VkBuffer buf;
 	VkDeviceMemory mem;
 	uint8_t *map;
+	VkDeviceSize size;
 };
 
 static void hbuf_free(struct ctx *c, struct hbuf *b)
@@ -69,7 +76,8 @@ static void hbuf_free(struct ctx *c, struct hbuf *b)
 	memset(b, 0, sizeof(*b));
 }
 
-static VkResult hbuf_alloc(struct ctx *c, struct hbuf *b, VkBufferUsageFlags usage, uint8_t fill)
+static VkResult hbuf_alloc_size(struct ctx *c, struct hbuf *b, VkBufferUsageFlags usage, uint8_t fill,
+			       VkDeviceSize size)
 {
 	VkPhysicalDeviceMemoryProperties mp;
 	VkMemoryRequirements req;
@@ -78,7 +86,7 @@ static VkResult hbuf_alloc(struct ctx *c, struct hbuf *b, VkBufferUsageFlags usa
 
 	VkBufferCreateInfo bci = {
 		.sType = VK_STRUCTURE_TYPE_BUFFER_CREATE_INFO,
-		.size = BUF_SIZE,
+		.size = size,
 		.usage = usage,
 		.sharingMode = VK_SHARING_MODE_EXCLUSIVE,
 	};
@@ -101,9 +109,16 @@ static VkResult hbuf_alloc(struct ctx *c, struct hbuf *b, VkBufferUsageFlags usa
 		vr = vkBindBufferMemory(c->dev, b->buf, b->mem, 0);
 	if (!vr)
 		vr = vkMapMemory(c->dev, b->mem, 0, VK_WHOLE_SIZE, 0, (void **)&b->map);
-	if (!vr)
-		memset(b->map, fill, BUF_SIZE);
+	if (!vr) {
+		memset(b->map, fill, size);
+		b->size = size;
+	}
 	return vr;
+}
+
+static VkResult hbuf_alloc(struct ctx *c, struct hbuf *b, VkBufferUsageFlags usage, uint8_t fill)
+{
+	return hbuf_alloc_size(c, b, usage, fill, BUF_SIZE);
 }
 
 /* A one-time command buffer, recorded by the caller between begin and submit. */
@@ -386,6 +401,58 @@ out:
 	return res;
 }
 
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * A whole 1 MiB buffer filled BIG_RUNS times, each with another word (so
+ * that every run must write it all), each checked: the median time from
+ * submit to fence, for the README's benchmark figures (not a timed test).
+ */
+static enum ktap_result case_fill_1mib(struct ctx *c, char *skip, size_t skip_len)
+{
+	enum ktap_result res = need_device(c, skip, skip_len);
+	double ms[BIG_RUNS];
+	struct hbuf dst = { 0 };
+	uint32_t *want = NULL;
+	VkCommandBuffer cmd;
+	char what[64];
+
+	if (res != KTAP_PASS)
+		return res;
+	VK_EXPECT(hbuf_alloc_size(c, &dst, VK_BUFFER_USAGE_TRANSFER_DST_BIT, GUARD, BIG_SIZE));
+	want = malloc(BIG_SIZE);
+	EXPECT(want, "out of memory");
+	for (int r = 0; r < BIG_RUNS; r++) {
+		const uint32_t word = 0x5eed0000u + (uint32_t)r;
+		struct timespec t0, t1;
+
+		VK_EXPECT(cmd_begin(c, &cmd));
+		vkCmdFillBuffer(cmd, dst.buf, 0, VK_WHOLE_SIZE, word);
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		EXPECT(!cmd_submit_wait(c, cmd, "fill 1 MiB"), "vkCmdFillBuffer of 1 MiB did not complete (run %d)", r);
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		ms[r] = (t1.tv_sec - t0.tv_sec) * 1e3 + (t1.tv_nsec - t0.tv_nsec) / 1e6;
+		for (unsigned i = 0; i < BIG_SIZE / 4; i++)
+			want[i] = word;
+		snprintf(what, sizeof(what), "vkCmdFillBuffer(1 MiB, 0x%08x)", word);
+		res = compare(c, what, dst.map, (const uint8_t *)want, BIG_SIZE, skip, skip_len);
+		if (res != KTAP_PASS)
+			goto out;
+	}
+	qsort(ms, BIG_RUNS, sizeof(ms[0]), cmp_double);
+	ktap_diag("1 MiB vkCmdFillBuffer, submit to fence: median %.1f ms of %d (min %.1f, max %.1f)",
+		  ms[BIG_RUNS / 2], BIG_RUNS, ms[0], ms[BIG_RUNS - 1]);
+out:
+	free(want);
+	hbuf_free(c, &dst);
+	return res;
+}
+
 /*
  * The compute shader, SPIR-V 1.0 written by hand (no GLSL compiler on the
  * target, none in the build root). It is what glslang makes of
@@ -567,6 +634,7 @@ int main(int argc, char **argv)
 		{ "update_buffer", case_update },
 		{ "copy_buffer", case_copy },
 		{ "compute_shader_writes_ssbo", case_ssbo },
+		{ "fill_buffer_1mib_timed", case_fill_1mib },
 	};
 	const char *e = getenv("PROTM_EXPECT_GPU");
 	struct ctx c = { .gpu_expected = e && !strcmp(e, "1") };
