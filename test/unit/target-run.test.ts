@@ -118,6 +118,37 @@ describe('protm run (QEMU target, tee-heap suite)', () => {
     expect(status(doc, 'protected_content_unreadable_from_normal_world')).toBe('pass');
   });
 
+  // Mesa as the userspace of the protected uAPI (mesa-patches/): panvk and
+  // panfrost before protected mode is set up (nothing protected offered,
+  // unprotected work still runs) and after (protected memory, a protected
+  // command buffer entering protected mode once, EGL protected contexts).
+  it('runs Vulkan and EGL with and without protected mode on the Mali model (mesa)', async () => {
+    const doc = await runSuite(['--suite', 'mesa']);
+    const line = (c: ResultsDoc['cases'][number]) => `${c.suite.join(' › ')} › ${c.name}: ${c.status} ${c.reason ?? ''}`;
+    expect(doc.cases.filter((c) => c.status === 'fail').map(line)).toEqual([]);
+    const inSuite = (suite: string, name: string) => doc.cases.find((c) => c.suite[0] === suite && c.name === name)?.status;
+    for (const name of [
+      'vulkan_device',
+      'unprotected_device_memory_submit',
+      'protected_device_and_queues',
+      'protected_memory_allocated_bound',
+      'protected_memory_map_refused',
+      'protected_command_buffer_fence',
+      'protected_mode_entered_and_left',
+      'unprotected_submit_no_protected_mode',
+    ]) {
+      expect(inSuite('vk-protected', name), name).toBe('pass');
+    }
+    expect(inSuite('egl-protected', 'protected_surfaceless_render_target')).toBe('pass');
+    expect(inSuite('vk-not-ready', 'vulkan_device')).toBe('pass');
+    for (const name of ['initramfs-mtimes', 'vulkaninfo-protected-memory', 'vulkaninfo-protected-queue', 'vulkaninfo-protected-memory-type']) {
+      expect(status(doc, name), name).toBe('pass');
+    }
+    // Skips only for the protected features absent before the setup.
+    const skips = doc.cases.filter((c) => c.status === 'skip');
+    expect(skips.filter((c) => !/-not-ready$/.test(c.suite[0] ?? '') || !/as expected/.test(c.reason ?? '')).map(line)).toEqual([]);
+  });
+
   // Protected work end to end (kernel series part 2 on the model, part 2):
   // the default suite of `protm run`, on both secure-world profiles and under
   // the debug kernel.
