@@ -18,7 +18,12 @@
  *     shader (an event, a barrier), submitted with protectedSubmit: its
  *     fence signals, and on a GPU, Panthor's debugfs protm_stats counts an
  *     entry into protected mode for it and the GPU leaves protected mode
- *     afterwards; an unprotected command buffer causes no entry.
+ *     afterwards; an unprotected command buffer causes no entry;
+ *   - a protected command buffer with GPU work between its synchronisation:
+ *     a fill of the protected buffer (a compute job), then an event and a
+ *     barrier: its fence signals, the event is set, and on a GPU it enters
+ *     protected mode (the fill writes protected memory, the event and the
+ *     barrier write normal memory, which protected work can't).
  *
  * Usage: protm-vk-protected [--expect-protected yes|no|any]
  *
@@ -53,7 +58,7 @@
 #include "lib/vk_util.h"
 
 #define SUITE "vk-protected"
-#define CASES 11
+#define CASES 12
 #define FENCE_TIMEOUT_NS (10ull * 1000 * 1000 * 1000)
 /*
  * The TEE's protected pool is small and shared: the dynamic profile's is
@@ -196,7 +201,7 @@ static int find_memory_type(struct ctx *c, uint32_t bits, VkMemoryPropertyFlags 
  * for its fence.
  */
 static enum ktap_result submit_event_work(struct ctx *c, VkDevice dev, VkQueue queue, uint32_t family,
-					  bool prot, const char *what)
+					  bool prot, VkBuffer fill, const char *what)
 {
 	enum ktap_result res = KTAP_PASS;
 	VkCommandPool pool = VK_NULL_HANDLE;
@@ -228,6 +233,9 @@ static enum ktap_result submit_event_work(struct ctx *c, VkDevice dev, VkQueue q
 		.flags = VK_COMMAND_BUFFER_USAGE_ONE_TIME_SUBMIT_BIT,
 	};
 	VK_EXPECT(vkBeginCommandBuffer(cmd, &bi));
+	/* GPU work first (a compute job), then synchronisation after it. */
+	if (fill)
+		vkCmdFillBuffer(cmd, fill, 0, VK_WHOLE_SIZE, 0x5a5a5a5a);
 	vkCmdSetEvent(cmd, event, VK_PIPELINE_STAGE_ALL_COMMANDS_BIT);
 	VkMemoryBarrier mb = {
 		.sType = VK_STRUCTURE_TYPE_MEMORY_BARRIER,
@@ -368,7 +376,7 @@ static enum ktap_result case_unprotected(struct ctx *c, char *skip, size_t skip_
 	EXPECT(((volatile uint8_t *)map)[65535] == 0x5a, "mapped memory doesn't hold what was written");
 	vkUnmapMemory(dev, mem);
 
-	res = submit_event_work(c, dev, queue, 0, false, "unprotected submit");
+	res = submit_event_work(c, dev, queue, 0, false, VK_NULL_HANDLE, "unprotected submit");
 out:
 	if (mem)
 		vkFreeMemory(dev, mem, NULL);
@@ -580,7 +588,8 @@ static enum ktap_result case_protected_submit(struct ctx *c, char *skip, size_t 
 
 	if (res != KTAP_PASS)
 		return res;
-	return submit_event_work(c, c->dev, c->prot_queue, (uint32_t)c->prot_family, true, "protected submit");
+	return submit_event_work(c, c->dev, c->prot_queue, (uint32_t)c->prot_family, true, VK_NULL_HANDLE,
+				 "protected submit");
 }
 
 /* The protected submit, again, watched through Panthor's protm_stats. */
@@ -595,7 +604,8 @@ static enum ktap_result case_protm_entered(struct ctx *c, char *skip, size_t ski
 	rc = protm_counts_read(&before);
 	if (rc)
 		return no_gpu(c, skip, skip_len, "no Panthor protm_stats in debugfs (drm-shim or no debugfs)");
-	res = submit_event_work(c, c->dev, c->prot_queue, (uint32_t)c->prot_family, true, "protected submit");
+	res = submit_event_work(c, c->dev, c->prot_queue, (uint32_t)c->prot_family, true, VK_NULL_HANDLE,
+				"protected submit");
 	if (res != KTAP_PASS)
 		return res;
 	rc = protm_wait_inactive(&after, 2000);
@@ -617,12 +627,40 @@ static enum ktap_result case_unprotected_on_protected_device(struct ctx *c, char
 	if (res != KTAP_PASS)
 		return res;
 	stats = protm_counts_read(&before) == 0;
-	res = submit_event_work(c, c->dev, c->queue, (uint32_t)c->prot_family, false, "unprotected submit");
+	res = submit_event_work(c, c->dev, c->queue, (uint32_t)c->prot_family, false, VK_NULL_HANDLE,
+				"unprotected submit");
 	if (res != KTAP_PASS || !stats)
 		return res;
 	EXPECT(protm_wait_inactive(&after, 2000) == 0, "protected mode active after an unprotected submit");
 	EXPECT(after.entries == before.entries, "an unprotected submit entered protected mode (%lld entries)",
 	       after.entries - before.entries);
+out:
+	return res;
+}
+
+/*
+ * GPU work in a protected command buffer, followed by synchronisation: the
+ * fill runs in protected mode and writes the protected buffer, the event
+ * and the barrier after it write normal memory and must run outside it.
+ */
+static enum ktap_result case_protected_work_then_sync(struct ctx *c, char *skip, size_t skip_len)
+{
+	enum ktap_result res = need_protected(c, skip, skip_len);
+	struct protm_counts before, after;
+	bool stats;
+
+	if (res != KTAP_PASS)
+		return res;
+	EXPECT(c->prot_buf != VK_NULL_HANDLE, "no protected buffer (see protected_memory_allocated_bound)");
+	stats = protm_counts_read(&before) == 0;
+	res = submit_event_work(c, c->dev, c->prot_queue, (uint32_t)c->prot_family, true, c->prot_buf,
+				"protected fill, event and barrier");
+	if (res != KTAP_PASS || !stats)
+		return res;
+	EXPECT(protm_wait_inactive(&after, 2000) == 0, "protected mode still active 2 s after the fence signalled");
+	ktap_diag("%lld entr%s into protected mode", after.entries - before.entries,
+		  after.entries - before.entries == 1 ? "y" : "ies");
+	EXPECT(after.entries > before.entries, "the GPU never entered protected mode for the protected fill");
 out:
 	return res;
 }
@@ -649,6 +687,7 @@ int main(int argc, char **argv)
 		{ "protected_command_buffer_fence", case_protected_submit },
 		{ "protected_mode_entered_and_left", case_protm_entered },
 		{ "unprotected_submit_no_protected_mode", case_unprotected_on_protected_device },
+		{ "protected_work_then_synchronisation", case_protected_work_then_sync },
 	};
 	struct ctx c = { .expect = EXPECT_PROTECTED, .prot_family = -1, .prot_type = -1, .host_type = -1 };
 	const char *e = getenv("PROTM_EXPECT_GPU");
