@@ -5,7 +5,7 @@
 // re-merges the configuration and make rebuilds only what it affects.
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { ProtmError } from '../lib/errors.js';
 import { sha256, sha256File } from '../lib/hash.js';
 import { withLock } from '../lib/lock.js';
@@ -52,10 +52,16 @@ export interface Fragment {
   text: string;
 }
 
-/** The fragments for a build flavour, in merge order (the last one generated). */
-export function kernelFragments(opts: KernelOptions, dir = repoPaths.kernelFragments()): Fragment[] {
+/**
+ * The fragments for a build flavour, in merge order (the last one generated).
+ * The initramfs list is named relative to the build directory `out` (kbuild
+ * runs its commands there): with an absolute path every tree and every cache
+ * would have its own autoconf.h, which every object includes, and ccache's
+ * direct mode would never share an object between them.
+ */
+export function kernelFragments(opts: KernelOptions, out: string, dir = repoPaths.kernelFragments()): Fragment[] {
   const names = ['base.config', ...(opts.debug ? ['debug.config'] : [])];
-  const initramfs = `CONFIG_INITRAMFS_SOURCE="${ensureInitramfsList()}"\n`;
+  const initramfs = `CONFIG_INITRAMFS_SOURCE="${relative(out, ensureInitramfsList())}"\n`;
   return [...names.map((n) => readFragment(join(dir, n))), { name: 'initramfs.config', text: initramfs }];
 }
 
@@ -123,7 +129,7 @@ async function treeFingerprint(src: string, configHash: string): Promise<string>
 }
 
 export async function buildKernelAt(record: RunRecord, src: string, out: string, opts: KernelOptions, stage = 'kernel Image'): Promise<KernelBuild> {
-  const configHash = await configureKernel(record, src, out, kernelFragments(opts));
+  const configHash = await configureKernel(record, src, out, kernelFragments(opts, out));
   const image = join(out, 'arch/arm64/boot/Image');
   const fingerprintFile = join(out, '.protm-build-fingerprint');
   const fingerprint = await treeFingerprint(src, configHash);

@@ -36,6 +36,7 @@
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { basename, join } from 'node:path';
+import { hostCcacheEnv } from '../host/ccache.js';
 import { cachedArtifact } from '../lib/artifact.js';
 import { ProtmError } from '../lib/errors.js';
 import { sha256, sha256Files } from '../lib/hash.js';
@@ -168,7 +169,7 @@ function makeAssignments(vars: Record<string, string>): string[] {
 
 /** Debian's python first: OP-TEE's scripts need pyelftools and cryptography. */
 function buildEnv(): Record<string, string> {
-  return { PATH: `/usr/bin:${process.env.PATH ?? ''}`, LC_ALL: 'C' };
+  return { ...hostCcacheEnv([`${CROSS_COMPILE}gcc`]), LC_ALL: 'C' };
 }
 
 async function opteePatches(): Promise<string[]> {

@@ -43,7 +43,7 @@ export async function buildRock5bKernel(record: RunRecord, opts: { image: boolea
     const wt = await currentWorkTree('kernel', record);
     const out = join(treeDir(buildTreeName('kernel')), 'src', '.protm-out-rock5b');
     mkdirSync(out, { recursive: true });
-    const common = kernelFragments({});
+    const common = kernelFragments({}, out);
     const fragments = [...common.slice(0, -1), readFragment(FRAGMENT()), ...common.slice(-1)];
     const configHash = await configureKernel(record, wt.src, out, fragments);
     const { args, env } = kernelMakeArgs(wt.src, out);
