@@ -136,6 +136,7 @@ describe('protm run (QEMU target, tee-heap suite)', () => {
       'protected_command_buffer_fence',
       'protected_mode_entered_and_left',
       'unprotected_submit_no_protected_mode',
+      'protected_work_then_synchronisation',
     ]) {
       expect(inSuite('vk-protected', name), name).toBe('pass');
     }
