@@ -60,6 +60,11 @@ const REPORTS: Record<Exclude<FindingKind, 'optee-panic' | 'tfa-panic'>, string[
     '[   31.000000] rcu: INFO: rcu_preempt detected stalls on CPUs/tasks:',
     '[   31.000001] rcu: 	1-...!: (1 GPs behind) idle=7a4c/1/0x4000000000000000 softirq=1234/1235 fqs=0',
   ],
+  'gpu-firmware': [
+    '[   12.000000] panthor b000000.gpu: [drm] *ERROR* Unhandled Page fault in AS0 at VA 0x0000000004012000',
+    '[   12.000001] raw fault status: 0x2C3',
+    '[   12.000002] decoded fault status: SLAVE FAULT',
+  ],
   'hung-task': [
     '[  243.000000] INFO: task protm-check:231 blocked for more than 120 seconds.',
     '[  243.000001]       Not tainted 7.2.13 #1',
@@ -95,6 +100,9 @@ describe('console scan', () => {
         '[    4.0] KASAN: null-ptr-deref in range [0x0000000000000000-0x0000000000000007]',
         '[    5.0] rcu: INFO: rcu_sched self-detected stall on CPU',
         '[    6.0] INFO: task kworker/0:1:12 blocked on a mutex for more than 122 seconds.',
+        '[    7.0] panthor fb000000.gpu: [drm] *ERROR* CSG 0 update request timedout',
+        // A user VM's fault (recovered by the scheduler) is not the firmware's.
+        '[    8.0] panthor fb000000.gpu: [drm] *ERROR* Unhandled Page fault in AS1 at VA 0x0000000001010000',
       ].join('\n'),
     );
     expect(found.map((f) => [f.kind, f.line])).toEqual([
@@ -105,6 +113,7 @@ describe('console scan', () => {
       ['kasan', 5],
       ['rcu-stall', 6],
       ['hung-task', 7],
+      ['gpu-firmware', 8],
     ]);
   });
 

@@ -7,7 +7,19 @@
 // count.
 import { stripConsolePrefix } from '../results/ktap.js';
 
-export type FindingKind = 'oops' | 'bug' | 'warn' | 'kasan' | 'kmemleak' | 'lockdep' | 'panic' | 'rcu-stall' | 'hung-task' | 'optee-panic' | 'tfa-panic';
+export type FindingKind =
+  | 'oops'
+  | 'bug'
+  | 'warn'
+  | 'kasan'
+  | 'kmemleak'
+  | 'lockdep'
+  | 'panic'
+  | 'rcu-stall'
+  | 'hung-task'
+  | 'gpu-firmware'
+  | 'optee-panic'
+  | 'tfa-panic';
 
 export interface ConsoleFinding {
   kind: FindingKind;
@@ -40,6 +52,7 @@ export const FINDING_TITLES: Record<FindingKind, string> = {
   panic: 'kernel panic',
   'rcu-stall': 'RCU stall',
   'hung-task': 'hung task',
+  'gpu-firmware': 'GPU firmware interface failure',
   'optee-panic': 'OP-TEE panic',
   'tfa-panic': 'TF-A panic',
 };
@@ -62,6 +75,10 @@ const RULES: ReadonlyArray<readonly [FindingKind, RegExp]> = [
   ['panic', /^Kernel panic - not syncing/],
   ['rcu-stall', /^(?:rcu: )?INFO: \S+ (?:self-)?detected (?:expedited )?stalls?\b/],
   ['hung-task', /^INFO: task \S+ blocked.* for more than \d+ seconds/],
+  // Panthor lost the GPU firmware: the MCU faulted in its own address space
+  // (AS0, which only the driver maps) or left a request unanswered. Fault and
+  // hang recovery of user groups (their VMs are AS1 and up) prints neither.
+  ['gpu-firmware', /^panthor \S+: \[drm\] \*ERROR\* (?:Unhandled Page fault in AS0 |.* request timedout)/],
   // OP-TEE core: "E/TC:0 0 Panic 'msg' at core/...:123 <func>".
   ['optee-panic', /^E\/TC:.*\bPanic\b/],
   ['tfa-panic', /^PANIC at PC : 0x|^Unhandled Exception (?:in EL3|from lower EL)/],

@@ -75,6 +75,7 @@ const FINDING_CASES: Record<ConsoleFinding['kind'], string> = {
   lockdep: 'no lockdep report',
   'rcu-stall': 'no RCU stall or hung task',
   'hung-task': 'no RCU stall or hung task',
+  'gpu-firmware': 'no GPU firmware interface failure',
   'optee-panic': 'no secure-world panic',
   'tfa-panic': 'no secure-world panic',
 };
