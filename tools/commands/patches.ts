@@ -45,8 +45,10 @@ export function patchesCommand(): Command {
   leaf(
     cmd
       .command('check')
-      .description('per patch: checkpatch (kernel: --strict; qemu: its own), incremental build, compiler warnings in touched files (kernel: W=1)')
-      .argument('<component>', 'kernel or qemu'),
+      .description(
+        'per patch: style (kernel: checkpatch --strict; qemu: its own checkpatch; mesa: clang-format), incremental build, compiler warnings in touched files (kernel: W=1)',
+      )
+      .argument('<component>', 'kernel, mesa or qemu'),
     'patches check',
     async ({ record }, component: string) => {
       await ensureHost(record);
