@@ -59,7 +59,13 @@ describe('an interrupted build', () => {
   const { cache, env } = privateCache('interrupt');
 
   it('stops its children, records the interruption, and the next run rebuilds from scratch', async () => {
-    const child = execa(process.execPath, [join(repoRoot, 'bin', 'protm.js'), 'build', 'tfa'], { env, reject: false, all: true });
+    // Without ccache, so that the build is still compiling when it is interrupted
+    // (from a warm ccache TF-A builds in seconds).
+    const child = execa(process.execPath, [join(repoRoot, 'bin', 'protm.js'), 'build', 'tfa'], {
+      env: { ...env, CCACHE_DISABLE: '1' },
+      reject: false,
+      all: true,
+    });
     let output = '';
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`TF-A build never started:\n${output}`)), 600_000);
