@@ -6,10 +6,11 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { dirname, join, relative } from 'node:path';
+import { ccacheSettings } from '../host/ccache.js';
 import { ProtmError } from '../lib/errors.js';
 import { sha256, sha256File } from '../lib/hash.js';
 import { withLock } from '../lib/lock.js';
-import { cachePaths, repoPaths } from '../lib/paths.js';
+import { repoPaths } from '../lib/paths.js';
 import { runStep } from '../lib/process.js';
 import type { RunRecord } from '../lib/run-record.js';
 import { treeDir } from '../patches/components.js';
@@ -79,9 +80,7 @@ export function kernelMakeArgs(src: string, out: string): { args: string[]; env:
       `-j${cpus().length}`,
     ],
     env: {
-      CCACHE_DIR: cachePaths.ccache(),
-      CCACHE_BASEDIR: cachePaths.trees(),
-      CCACHE_NOHASHDIR: '1',
+      ...ccacheSettings(),
       KBUILD_BUILD_TIMESTAMP: 'protm',
       KBUILD_BUILD_USER: 'protm',
       KBUILD_BUILD_HOST: 'protm',

@@ -5,9 +5,10 @@
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
+import { ccacheSettings } from '../host/ccache.js';
 import { ProtmError } from '../lib/errors.js';
 import { withLock } from '../lib/lock.js';
-import { cachePaths, repoPaths } from '../lib/paths.js';
+import { repoPaths } from '../lib/paths.js';
 import { runStep } from '../lib/process.js';
 import type { RunRecord } from '../lib/run-record.js';
 import { buildTreeName, currentWorkTree } from '../patches/worktree.js';
@@ -51,7 +52,7 @@ async function runKunitLocked(record: RunRecord): Promise<KunitRun> {
     {
       cwd: wt.src,
       // Debian's python (kunit.py needs nothing else) and Debian's QEMU.
-      env: { PATH: `/usr/bin:${process.env.PATH ?? ''}`, CCACHE_DIR: cachePaths.ccache(), CCACHE_BASEDIR: cachePaths.trees(), CCACHE_NOHASHDIR: '1' },
+      env: { PATH: `/usr/bin:${process.env.PATH ?? ''}`, ...ccacheSettings() },
       allowFailure: true,
     },
   );

@@ -6,10 +6,11 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { cachedArtifact } from '../lib/artifact.js';
 import { ProtmError } from '../lib/errors.js';
-import { cachePaths, repoRoot } from '../lib/paths.js';
+import { repoRoot } from '../lib/paths.js';
 import { runStep } from '../lib/process.js';
 import type { RunRecord } from '../lib/run-record.js';
 import { debianMirror } from '../sources/apt.js';
+import { ccacheSettings } from './ccache.js';
 import { requireRoot } from './root.js';
 
 interface BuildRootSpec {
@@ -91,11 +92,9 @@ export function shq(s: string): string {
 export function ccacheEnv(): Record<string, string> {
   return {
     PATH: '/usr/lib/ccache:/usr/sbin:/usr/bin:/sbin:/bin',
-    CCACHE_DIR: cachePaths.ccache(),
-    CCACHE_BASEDIR: cachePaths.trees(),
-    // QEMU compiles with -g: without this the build directory's absolute
-    // path is hashed and the two trees never share an object.
-    CCACHE_NOHASHDIR: '1',
+    // QEMU compiles with -g: without CCACHE_NOHASHDIR the build directory's
+    // absolute path is hashed and the two trees never share an object.
+    ...ccacheSettings(),
     // Identify the compiler by its content, not its mtime: a build root
     // made anew (another cache, a first run) has the same gcc with other
     // mtimes, and would otherwise share nothing.

@@ -10,6 +10,16 @@ import { cachePaths } from '../lib/paths.js';
 
 const CCACHE = '/usr/bin/ccache';
 
+/**
+ * Where ccache keeps objects and how it names paths: one cache, and paths
+ * below the trees directory hashed relative to it without the build
+ * directory, so the same sources built in another tree or another cache
+ * (a first run borrowing this one's ccache) hit the same objects.
+ */
+export function ccacheSettings(): Record<string, string> {
+  return { CCACHE_DIR: cachePaths.ccache(), CCACHE_BASEDIR: cachePaths.trees(), CCACHE_NOHASHDIR: '1' };
+}
+
 /** PATH and ccache settings under which `compilers` (e.g. aarch64-linux-gnu-gcc) go through ccache. */
 export function hostCcacheEnv(compilers: string[]): Record<string, string> {
   const dir = join(dirname(cachePaths.ccache()), 'ccache-masquerade');
@@ -29,8 +39,6 @@ export function hostCcacheEnv(compilers: string[]): Record<string, string> {
   return {
     // Without ccache (a host `protm setup` has not prepared) the compilers are found as usual.
     PATH: `${existsSync(CCACHE) ? `${dir}:` : ''}/usr/bin:${process.env.PATH ?? ''}`,
-    CCACHE_DIR: cachePaths.ccache(),
-    CCACHE_BASEDIR: cachePaths.trees(),
-    CCACHE_NOHASHDIR: '1',
+    ...ccacheSettings(),
   };
 }
