@@ -90,8 +90,9 @@ export function qemuArgs(spec: BootSpec, interactive: boolean): string[] {
     'file:secure.log',
     '-no-reboot',
     // PROTM_QEMU_LOG=guest_errors,trace:mali_csf_* (QEMU's -d items): the
-    // model's own log, into qemu.log beside the consoles.
-    ...(process.env.PROTM_QEMU_LOG ? ['-d', process.env.PROTM_QEMU_LOG, '-D', 'qemu.log'] : []),
+    // model's own log, into qemu.log beside the consoles, each line with the
+    // host's time so that a trace shows where time goes.
+    ...(process.env.PROTM_QEMU_LOG ? ['-d', process.env.PROTM_QEMU_LOG, '-D', 'qemu.log', '-msg', 'timestamp=on'] : []),
     // No network: the target needs none, and virt's default NIC wants an option ROM.
     '-nic',
     'none',
