@@ -6,22 +6,30 @@
 // through its ICD manifest, and EGL loads the Gallium driver at run time.
 //
 // Every test/target/mesa/<name>_check.c is one program, linked with
-// test/target/mesa/lib/*.c (if any) and test/target/lib/ktap.c, named
-// protm-<name> (underscores become dashes).
-import { cpSync, existsSync, mkdirSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
+// test/target/mesa/lib/*.c (if any) and the parts of test/target/lib/ that
+// need no Panthor uAPI (KTAP, SHA-256, dma-heaps, the TEE client and our
+// TA's client), named protm-<name> (underscores become dashes). The TEE
+// client needs TEE_IOC_SHM_REGISTER_FD, which trixie's linux/tee.h (6.12)
+// predates: the programs get linux/tee.h from our kernel's headers_install.
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { ensureBuildRoot, inBuildRoot, shq } from '../host/buildroot.js';
 import { cachedArtifact } from '../lib/artifact.js';
 import { ProtmError } from '../lib/errors.js';
-import { sha256Dir } from '../lib/hash.js';
+import { sha256, sha256Dir } from '../lib/hash.js';
 import { repoRoot } from '../lib/paths.js';
 import { runStep } from '../lib/process.js';
 import type { RunRecord } from '../lib/run-record.js';
 import { MESA_BUILD_ROOT, type MesaBuild, type MesaFlavour, TRIPLET } from './mesa.js';
+import { panthorUapiHeader } from './panthor-uapi.js';
 
 const RECIPE = 1;
 const SOURCES = join(repoRoot, 'test/target/mesa');
 const KTAP = join(repoRoot, 'test/target/lib');
+/** The files of test/target/lib/ the programs link (the rest needs the Panthor uAPI). */
+const TARGET_LIB = ['ktap.c', 'sha256.c', 'sys.c', 'tee_client.c', 'verify_ta.c'];
+/** Our TA's interface (UUID, commands, pattern), shared with its client. */
+const TA_INCLUDE = join(repoRoot, 'test/ta/protm_verify/include');
 
 const CC: Record<MesaFlavour, string> = { arm64: 'aarch64-linux-gnu-gcc', native: 'gcc' };
 const CFLAGS = ['-O2', '-g', '-std=gnu11', '-Wall', '-Wextra', '-Werror'];
@@ -44,9 +52,13 @@ export async function buildMesaChecks(record: RunRecord, mesa: MesaBuild): Promi
   const names = programNames();
   if (names.length === 0) throw new ProtmError(`no Mesa check programs in ${SOURCES} (<name>_check.c)`);
   const root = await ensureBuildRoot(record, MESA_BUILD_ROOT);
+  const teeHeader = join(dirname(dirname((await panthorUapiHeader(record)).path)), 'linux/tee.h');
+  if (!existsSync(teeHeader)) throw new ProtmError(`the kernel's headers_install has no ${teeHeader}`);
   const key = {
     sources: await sha256Dir(SOURCES),
     ktap: await sha256Dir(KTAP),
+    taInclude: await sha256Dir(TA_INCLUDE),
+    tee: sha256(readFileSync(teeHeader)),
     mesa: mesa.key,
     flavour: mesa.flavour,
     cflags: CFLAGS,
@@ -58,6 +70,9 @@ export async function buildMesaChecks(record: RunRecord, mesa: MesaBuild): Promi
     const src = join(dir, 'src');
     cpSync(SOURCES, join(src, 'mesa'), { recursive: true });
     cpSync(KTAP, join(src, 'lib'), { recursive: true });
+    cpSync(TA_INCLUDE, join(src, 'ta'), { recursive: true });
+    mkdirSync(join(src, 'uapi/linux'), { recursive: true });
+    cpSync(teeHeader, join(src, 'uapi/linux/tee.h'));
     mkdirSync(join(dir, 'bin'));
     const libDir = join(mesa.root, 'usr/lib', TRIPLET[mesa.flavour]);
     const shared = [
@@ -66,14 +81,16 @@ export async function buildMesaChecks(record: RunRecord, mesa: MesaBuild): Promi
             .filter((f) => f.endsWith('.c'))
             .map((f) => join(src, 'mesa/lib', f))
         : []),
-      join(src, 'lib/ktap.c'),
+      ...TARGET_LIB.map((f) => join(src, 'lib', f)),
     ];
     const commands = names.map((name) =>
       [
         CC[mesa.flavour],
         ...CFLAGS,
         `-I${join(mesa.root, 'usr/include')}`,
+        `-I${join(src, 'uapi')}`,
         `-I${join(src, 'lib')}`,
+        `-I${join(src, 'ta')}`,
         `-I${join(src, 'mesa')}`,
         '-o',
         join(dir, 'bin', `protm-${name.replace(/_/g, '-')}`),
