@@ -1,0 +1,843 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * protm-vk-protected-compute: KTAP suite "vk-protected-compute", GPU work
+ * that panvk (mesa-patches/) records into protected memory, with the result
+ * read where only the secure world can read it: our TA (test/ta/protm_verify)
+ * hashes the protected buffer and the hash must be the SHA-256 of the bytes
+ * the CPU expects. The compute subset of the Vulkan CTS's
+ * dEQP-VK.protected_memory groups (buffer fill, SSBO writes from a compute
+ * shader, and a copy out of protected memory) in our own program:
+ *
+ *   - a protected device with a protected and an unprotected queue of one
+ *     family, and the external-memory extensions for dma-bufs;
+ *   - a buffer of the protected TEE heap (/dev/dma_heap/<heap>), allocated
+ *     here and imported into Vulkan as protected memory
+ *     (VK_EXT_external_memory_dma_buf into the PROTECTED memory type) and
+ *     bound to a protected buffer;
+ *   - the same dma-buf registered with the TEE (TEE_IOC_SHM_REGISTER_FD),
+ *     and the TA's fill of it with a known pattern read back by the TA;
+ *   - a protected command buffer on the protected queue runs
+ *     vkCmdFillBuffer over part of the buffer: the TA's hash of the whole
+ *     buffer must be that of the TA's pattern with the filled range in it;
+ *   - the same with our SSBO compute shader (lib/vk_ssbo_shader.c) writing
+ *     1 KiB inside the buffer;
+ *   - last (it loses the device): an unprotected command buffer on the
+ *     unprotected queue copies the protected buffer into host-visible
+ *     memory: the GPU must fault (VK_ERROR_DEVICE_LOST, and a new bus fault
+ *     report of Panthor's in the kernel log) and the destination
+ *     must still hold only the CPU's pattern, byte for byte, and the
+ *     protected buffer must be unchanged (the TA's hash again).
+ *
+ * Usage: protm-vk-protected-compute [--expect-protected yes|no|any]
+ *                                   [--heap NAME] [--tee DEV]
+ *
+ *   yes (default): protected memory must be there; no: its absence is the
+ *   expected outcome (the first case checks it, the others SKIP "as
+ *   expected"); any: without protected memory the cases SKIP.
+ *
+ * PROTM_EXPECT_GPU=1 (the target's init, when the host booted the Mali
+ * model) says a GPU runs the work and a TEE is there: then nothing may SKIP.
+ * Without it (Mesa's drm-shim on the host: no GPU, no TEE) the buffer is
+ * still allocated from the (shim's) heap, imported and bound, the commands
+ * are recorded and submitted and their fences must signal; what only the
+ * TA or a GPU can show SKIPs with the reason.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <vulkan/vulkan.h>
+
+#include "../lib/ktap.h"
+#include "../lib/sha256.h"
+#include "../lib/sys.h"
+#include "../lib/verify_ta.h"
+#include "lib/vk_ssbo_shader.h"
+#include "lib/vk_util.h"
+#include "protm_verify_ta.h"
+
+#define SUITE "vk-protected-compute"
+#define CASES 6
+/* The model interprets shaders under TCG: generous, a hang still ends. */
+#define FENCE_TIMEOUT_NS (60ull * 1000 * 1000 * 1000)
+/*
+ * The TEE's protected pool is small and shared (the dynamic profile's is
+ * 1 MiB, of which protected-mode setup keeps 256 KiB and every protected
+ * group its suspend buffer): a few pages.
+ */
+#define BUF_SIZE (16 * 1024)
+/* The TA's pattern under each GPU write, so untouched bytes are known. */
+#define SEED_FILL 0x7e11f111u
+#define SEED_SSBO 0x7e1155b0u
+/* The fill: a range inside the buffer, so the bytes around it must stay. */
+#define FILL_OFF 0x100
+#define FILL_SIZE 0x2000
+#define FILL_WORD 0xc0ffee42u
+/* The shader's words, at an offset inside the buffer. */
+#define SSBO_OFF 0x2400
+#define SSBO_INVOCATIONS 256
+/* What the CPU writes into the copy's destination. */
+#define GUARD 0xa5
+
+enum expect { EXPECT_ANY, EXPECT_PROTECTED, EXPECT_ABSENT };
+
+struct ctx {
+	enum expect expect;
+	bool gpu_expected;
+	const char *heap, *tee;
+
+	VkInstance instance;
+	VkPhysicalDevice pdev;
+	VkDevice dev; /* protected: with a protected and an unprotected queue */
+	VkQueue prot_queue, queue;
+	uint32_t family;
+	int prot_type;
+	bool absent_as_expected;
+
+	int dmabuf; /* from the protected heap, -1: none */
+	VkBuffer prot_buf;
+	VkDeviceMemory prot_mem;
+
+	struct verify_ta ta;
+	int shm_fd, shm_id; /* the dma-buf registered with the TEE, -1: not */
+	char no_tee[160];   /* why there is no TA here (drm-shim) */
+
+	/* What the protected buffer must hold after the last GPU write, for the TA. */
+	uint8_t want[BUF_SIZE];
+	bool want_known;
+};
+
+/* ---- helpers ---------------------------------------------------------------- */
+
+/* The GPU cases need the protected buffer: say why they can't run. */
+static enum ktap_result need_buffer(struct ctx *c, char *skip, size_t skip_len)
+{
+	if (c->absent_as_expected) {
+		snprintf(skip, skip_len, "protected memory absent, as expected");
+		return KTAP_SKIP;
+	}
+	if (c->prot_buf && c->prot_mem)
+		return KTAP_PASS;
+	if (c->expect == EXPECT_ANY && !c->dev) {
+		snprintf(skip, skip_len, "no protected memory on this device");
+		return KTAP_SKIP;
+	}
+	ktap_diag("no protected buffer imported from the TEE heap (see the first cases)");
+	return KTAP_FAIL;
+}
+
+/* Sets c->want to the TA's pattern for `seed`, as the TA's FILL writes it. */
+static void want_pattern(struct ctx *c, uint32_t seed)
+{
+	for (size_t i = 0; i < BUF_SIZE; i++)
+		c->want[i] = protm_verify_pattern_byte(seed, i);
+}
+
+/*
+ * The TA hashes the protected buffer; its digest must be that of c->want,
+ * hashed here. `seed` is the pattern the TA wrote before the GPU work: a
+ * buffer that still matches it wholly means the GPU wrote nothing.
+ */
+static enum ktap_result ta_verify(struct ctx *c, const char *what, uint32_t seed)
+{
+	enum ktap_result res = KTAP_PASS;
+	uint8_t got[SHA256_DIGEST_SIZE], want[SHA256_DIGEST_SIZE];
+	char g[2 * SHA256_DIGEST_SIZE + 1], w[2 * SHA256_DIGEST_SIZE + 1];
+	uint64_t offset = 0;
+	bool untouched = false;
+
+	sha256(c->want, BUF_SIZE, want);
+	EXPECT(verify_ta_hash(&c->ta, c->shm_id, BUF_SIZE, got), "%s: the TA could not hash the protected buffer",
+	       what);
+	sha256_hex(got, g);
+	sha256_hex(want, w);
+	if (!memcmp(got, want, sizeof(got))) {
+		ktap_diag("%s: the TA's SHA-256 of the %d protected bytes is the expected %.16s...", what, BUF_SIZE,
+			  g);
+		goto out;
+	}
+	ktap_diag("%s: the TA's SHA-256 of the protected buffer is %s", what, g);
+	ktap_diag("%s: the CPU expected                          %s", what, w);
+	if (verify_ta_compare(&c->ta, c->shm_id, BUF_SIZE, seed, &untouched, &offset) && untouched)
+		ktap_diag("%s: the buffer still holds the TA's pattern: the GPU wrote nothing there", what);
+	else
+		ktap_diag("%s: the buffer differs from the TA's pattern from offset 0x%llx on", what,
+			  (unsigned long long)offset);
+	res = KTAP_FAIL;
+out:
+	return res;
+}
+
+/* A command buffer, protected or not, recorded by the caller between begin and submit. */
+struct cmd {
+	VkCommandPool pool;
+	VkCommandBuffer buf;
+	bool prot;
+};
+
+static VkResult cmd_begin(struct ctx *c, struct cmd *k, bool prot)
+{
+	VkCommandPoolCreateInfo pci = {
+		.sType = VK_STRUCTURE_TYPE_COMMAND_POOL_CREATE_INFO,
+		.flags = prot ? VK_COMMAND_POOL_CREATE_PROTECTED_BIT : 0,
+		.queueFamilyIndex = c->family,
+	};
+	VkCommandBufferAllocateInfo cai = {
+		.sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_ALLOCATE_INFO,
+		.level = VK_COMMAND_BUFFER_LEVEL_PRIMARY,
+		.commandBufferCount = 1,
+	};
+	VkCommandBufferBeginInfo bi = {
+		.sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO,
+		.flags = VK_COMMAND_BUFFER_USAGE_ONE_TIME_SUBMIT_BIT,
+	};
+	VkResult vr;
+
+	k->prot = prot;
+	vr = vkCreateCommandPool(c->dev, &pci, NULL, &k->pool);
+	if (vr)
+		return vr;
+	cai.commandPool = k->pool;
+	vr = vkAllocateCommandBuffers(c->dev, &cai, &k->buf);
+	return vr ? vr : vkBeginCommandBuffer(k->buf, &bi);
+}
+
+static void cmd_free(struct ctx *c, struct cmd *k)
+{
+	if (k->pool)
+		vkDestroyCommandPool(c->dev, k->pool, NULL);
+	memset(k, 0, sizeof(*k));
+}
+
+/*
+ * Ends `k` after a barrier making its writes available, submits it to the
+ * protected queue (protectedSubmit) or the unprotected one, and waits for
+ * its fence. Returns what the submit or the wait gave.
+ */
+static VkResult cmd_submit_wait(struct ctx *c, struct cmd *k, const char *what)
+{
+	VkFence fence = VK_NULL_HANDLE;
+	VkResult vr;
+
+	VkMemoryBarrier mb = {
+		.sType = VK_STRUCTURE_TYPE_MEMORY_BARRIER,
+		.srcAccessMask = VK_ACCESS_TRANSFER_WRITE_BIT | VK_ACCESS_SHADER_WRITE_BIT,
+		.dstAccessMask = VK_ACCESS_HOST_READ_BIT | VK_ACCESS_MEMORY_READ_BIT,
+	};
+	vkCmdPipelineBarrier(k->buf, VK_PIPELINE_STAGE_TRANSFER_BIT | VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT,
+			     VK_PIPELINE_STAGE_HOST_BIT | VK_PIPELINE_STAGE_ALL_COMMANDS_BIT, 0, 1, &mb, 0, NULL, 0,
+			     NULL);
+	vr = vkEndCommandBuffer(k->buf);
+	if (vr) {
+		ktap_diag("%s: vkEndCommandBuffer: %s (%d)", what, vk_result_str(vr), vr);
+		return vr;
+	}
+	VkFenceCreateInfo fci = { .sType = VK_STRUCTURE_TYPE_FENCE_CREATE_INFO };
+	vr = vkCreateFence(c->dev, &fci, NULL, &fence);
+	if (vr) {
+		ktap_diag("%s: vkCreateFence: %s (%d)", what, vk_result_str(vr), vr);
+		return vr;
+	}
+	VkProtectedSubmitInfo psi = {
+		.sType = VK_STRUCTURE_TYPE_PROTECTED_SUBMIT_INFO,
+		.protectedSubmit = VK_TRUE,
+	};
+	VkSubmitInfo si = {
+		.sType = VK_STRUCTURE_TYPE_SUBMIT_INFO,
+		.pNext = k->prot ? &psi : NULL,
+		.commandBufferCount = 1,
+		.pCommandBuffers = &k->buf,
+	};
+	vr = vkQueueSubmit(k->prot ? c->prot_queue : c->queue, 1, &si, fence);
+	if (vr == VK_SUCCESS)
+		vr = vkWaitForFences(c->dev, 1, &fence, VK_TRUE, FENCE_TIMEOUT_NS);
+	vkDestroyFence(c->dev, fence, NULL);
+	return vr;
+}
+
+static void say_fence(const char *what, VkResult vr)
+{
+	if (vr == VK_TIMEOUT)
+		ktap_diag("%s: fence not signalled after %llu s", what, FENCE_TIMEOUT_NS / 1000000000ull);
+	else if (vr == VK_ERROR_DEVICE_LOST)
+		ktap_diag("%s: VK_ERROR_DEVICE_LOST: the GPU faulted on the work (see the kernel log)", what);
+	else if (vr)
+		ktap_diag("%s: %s (%d)", what, vk_result_str(vr), vr);
+}
+
+static bool has_extension(const VkExtensionProperties *ext, uint32_t n, const char *name)
+{
+	for (uint32_t i = 0; i < n; i++)
+		if (!strcmp(ext[i].extensionName, name))
+			return true;
+	return false;
+}
+
+/* ---- cases ------------------------------------------------------------------- */
+
+/*
+ * A device with a protected and an unprotected queue of the protected
+ * family, and the extensions that import a dma-buf. Without protected
+ * memory and --expect-protected no, its absence is checked and passes.
+ */
+static enum ktap_result case_device(struct ctx *c, char *skip, size_t skip_len)
+{
+	enum ktap_result res = KTAP_PASS;
+	static const char *const exts[] = {
+		VK_KHR_EXTERNAL_MEMORY_FD_EXTENSION_NAME,
+		VK_EXT_EXTERNAL_MEMORY_DMA_BUF_EXTENSION_NAME,
+	};
+	VkExtensionProperties have[256];
+	VkQueueFamilyProperties qf[8];
+	VkPhysicalDevice pdevs[8];
+	uint32_t n = 8, nq = 8, ne = 256;
+	VkPhysicalDeviceMemoryProperties mp;
+	int family = -1;
+	VkResult vr;
+
+	VkApplicationInfo app = {
+		.sType = VK_STRUCTURE_TYPE_APPLICATION_INFO,
+		.pApplicationName = "protm-vk-protected-compute",
+		.apiVersion = VK_API_VERSION_1_1,
+	};
+	VkInstanceCreateInfo ici = {
+		.sType = VK_STRUCTURE_TYPE_INSTANCE_CREATE_INFO,
+		.pApplicationInfo = &app,
+	};
+	vr = vkCreateInstance(&ici, NULL, &c->instance);
+	if (vr == VK_ERROR_INCOMPATIBLE_DRIVER && !c->gpu_expected)
+		SKIP("no Vulkan driver");
+	VK_EXPECT(vr);
+	vr = vkEnumeratePhysicalDevices(c->instance, &n, pdevs);
+	EXPECT(vr == VK_SUCCESS || vr == VK_INCOMPLETE, "vkEnumeratePhysicalDevices: %s (%d)", vk_result_str(vr),
+	       vr);
+	if (!n && !c->gpu_expected)
+		SKIP("no Vulkan device");
+	EXPECT(n, "no Vulkan device, but PROTM_EXPECT_GPU=1");
+	c->pdev = pdevs[0];
+
+	VkPhysicalDeviceProtectedMemoryFeatures pmf = {
+		.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PROTECTED_MEMORY_FEATURES,
+	};
+	VkPhysicalDeviceFeatures2 f2 = {
+		.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2,
+		.pNext = &pmf,
+	};
+	vkGetPhysicalDeviceFeatures2(c->pdev, &f2);
+	vkGetPhysicalDeviceQueueFamilyProperties(c->pdev, &nq, qf);
+	for (uint32_t i = 0; i < nq && family < 0; i++)
+		if (qf[i].queueFlags & VK_QUEUE_PROTECTED_BIT)
+			family = (int)i;
+	vkGetPhysicalDeviceMemoryProperties(c->pdev, &mp);
+	c->prot_type = vk_find_memory_type(&mp, ~0u, VK_MEMORY_PROPERTY_PROTECTED_BIT, 0);
+
+	if (!pmf.protectedMemory || family < 0 || c->prot_type < 0) {
+		ktap_diag("protectedMemory %d, protected queue family %d, protected memory type %d", pmf.protectedMemory,
+			  family, c->prot_type);
+		if (c->expect == EXPECT_ANY)
+			SKIP("no protected memory on this device");
+		EXPECT(c->expect == EXPECT_ABSENT, "protected memory missing, it was expected");
+		EXPECT(!pmf.protectedMemory && family < 0 && c->prot_type < 0,
+		       "protected memory partly there: the feature, the queue family and the type go together");
+		ktap_diag("protected memory absent, as expected: nothing to run");
+		c->absent_as_expected = true;
+		goto out;
+	}
+	EXPECT(c->expect != EXPECT_ABSENT, "protected memory present, its absence was expected");
+	c->family = (uint32_t)family;
+
+	vr = vkEnumerateDeviceExtensionProperties(c->pdev, NULL, &ne, have);
+	EXPECT(vr == VK_SUCCESS || vr == VK_INCOMPLETE, "vkEnumerateDeviceExtensionProperties: %s (%d)",
+	       vk_result_str(vr), vr);
+	for (size_t i = 0; i < sizeof(exts) / sizeof(exts[0]); i++)
+		EXPECT(has_extension(have, ne, exts[i]), "the device lacks %s: dma-bufs can't be imported", exts[i]);
+
+	pmf.protectedMemory = VK_TRUE;
+	float prio = 1.0f;
+	VkDeviceQueueCreateInfo qci[2] = {
+		{
+			.sType = VK_STRUCTURE_TYPE_DEVICE_QUEUE_CREATE_INFO,
+			.flags = VK_DEVICE_QUEUE_CREATE_PROTECTED_BIT,
+			.queueFamilyIndex = c->family,
+			.queueCount = 1,
+			.pQueuePriorities = &prio,
+		},
+		{
+			.sType = VK_STRUCTURE_TYPE_DEVICE_QUEUE_CREATE_INFO,
+			.queueFamilyIndex = c->family,
+			.queueCount = 1,
+			.pQueuePriorities = &prio,
+		},
+	};
+	VkDeviceCreateInfo dci = {
+		.sType = VK_STRUCTURE_TYPE_DEVICE_CREATE_INFO,
+		.pNext = &pmf,
+		.queueCreateInfoCount = 2,
+		.pQueueCreateInfos = qci,
+		.enabledExtensionCount = sizeof(exts) / sizeof(exts[0]),
+		.ppEnabledExtensionNames = exts,
+	};
+	VK_EXPECT(vkCreateDevice(c->pdev, &dci, NULL, &c->dev));
+	VkDeviceQueueInfo2 qi = {
+		.sType = VK_STRUCTURE_TYPE_DEVICE_QUEUE_INFO_2,
+		.flags = VK_DEVICE_QUEUE_CREATE_PROTECTED_BIT,
+		.queueFamilyIndex = c->family,
+	};
+	vkGetDeviceQueue2(c->dev, &qi, &c->prot_queue);
+	qi.flags = 0;
+	vkGetDeviceQueue2(c->dev, &qi, &c->queue);
+	EXPECT(c->prot_queue && c->queue && c->prot_queue != c->queue,
+	       "no distinct protected and unprotected queues (%p, %p)", (void *)c->prot_queue, (void *)c->queue);
+	ktap_diag("protected device: family %u, protected memory type %d", c->family, c->prot_type);
+out:
+	return res;
+}
+
+/*
+ * The dma-buf is registered with the TEE before Vulkan takes it: a
+ * successful import owns the fd (panvk closes it), and the TEE's shared
+ * memory object keeps a reference of its own. Without a TEE (drm-shim) the
+ * later cases say why they can't read the protected bytes.
+ */
+static enum ktap_result tee_register(struct ctx *c)
+{
+	enum ktap_result res = KTAP_PASS;
+	uint64_t size = 0;
+	int rc;
+
+	if (access(c->tee, F_OK) && !c->gpu_expected) {
+		snprintf(c->no_tee, sizeof(c->no_tee), "no TEE here (%s: %s): the protected bytes can't be read", c->tee,
+			 strerror(errno));
+		ktap_diag("%s", c->no_tee);
+		return KTAP_PASS;
+	}
+	rc = verify_ta_open(&c->ta, c->tee);
+	EXPECT(rc == 0, "no session with the protm_verify TA on %s", c->tee);
+	rc = tee_shm_register_fd(c->ta.tee_fd, c->dmabuf, &c->shm_id, &size);
+	EXPECT(rc >= 0, "TEE_IOC_SHM_REGISTER_FD of the protected dma-buf: %s", strerror(-rc));
+	c->shm_fd = rc;
+	EXPECT(size >= BUF_SIZE, "the TEE sees %llu bytes of the %d-byte dma-buf", (unsigned long long)size, BUF_SIZE);
+	ktap_diag("the dma-buf is registered with the TEE (shm id %d)", c->shm_id);
+out:
+	return res;
+}
+
+/*
+ * A dma-buf of the protected TEE heap, allocated here, registered with the
+ * TEE, then imported as protected memory (the application picks the
+ * PROTECTED type: panvk's vkGetMemoryFdPropertiesKHR names only its default
+ * type) and bound to a protected buffer.
+ */
+static enum ktap_result case_import(struct ctx *c, char *skip, size_t skip_len)
+{
+	enum ktap_result res = KTAP_PASS;
+	VkMemoryRequirements req;
+	char path[128];
+	int rc;
+
+	if (c->absent_as_expected)
+		SKIP("protected memory absent, as expected");
+	if (!c->dev) {
+		if (c->expect == EXPECT_ANY)
+			SKIP("no protected memory on this device");
+		ktap_diag("no protected device (see the first case)");
+		return KTAP_FAIL;
+	}
+	snprintf(path, sizeof(path), "/dev/dma_heap/%s", c->heap);
+	rc = heap_alloc(path, BUF_SIZE, &c->dmabuf);
+	EXPECT(rc == 0, "%s: allocating %d bytes: %s", path, BUF_SIZE, strerror(rc));
+	res = tee_register(c);
+	if (res != KTAP_PASS)
+		goto out;
+
+	VkExternalMemoryBufferCreateInfo ext = {
+		.sType = VK_STRUCTURE_TYPE_EXTERNAL_MEMORY_BUFFER_CREATE_INFO,
+		.handleTypes = VK_EXTERNAL_MEMORY_HANDLE_TYPE_DMA_BUF_BIT_EXT,
+	};
+	VkBufferCreateInfo bci = {
+		.sType = VK_STRUCTURE_TYPE_BUFFER_CREATE_INFO,
+		.pNext = &ext,
+		.flags = VK_BUFFER_CREATE_PROTECTED_BIT,
+		.size = BUF_SIZE,
+		.usage = VK_BUFFER_USAGE_TRANSFER_SRC_BIT | VK_BUFFER_USAGE_TRANSFER_DST_BIT |
+			 VK_BUFFER_USAGE_STORAGE_BUFFER_BIT,
+		.sharingMode = VK_SHARING_MODE_EXCLUSIVE,
+	};
+	VK_EXPECT(vkCreateBuffer(c->dev, &bci, NULL, &c->prot_buf));
+	vkGetBufferMemoryRequirements(c->dev, c->prot_buf, &req);
+	EXPECT(req.memoryTypeBits & (1u << c->prot_type), "the protected buffer can't use the protected type (0x%x)",
+	       req.memoryTypeBits);
+	EXPECT(req.size <= BUF_SIZE, "the buffer needs %llu bytes, more than the dma-buf's %d",
+	       (unsigned long long)req.size, BUF_SIZE);
+
+	VkImportMemoryFdInfoKHR imp = {
+		.sType = VK_STRUCTURE_TYPE_IMPORT_MEMORY_FD_INFO_KHR,
+		.handleType = VK_EXTERNAL_MEMORY_HANDLE_TYPE_DMA_BUF_BIT_EXT,
+		.fd = c->dmabuf,
+	};
+	VkMemoryAllocateInfo mai = {
+		.sType = VK_STRUCTURE_TYPE_MEMORY_ALLOCATE_INFO,
+		.pNext = &imp,
+		.allocationSize = req.size,
+		.memoryTypeIndex = (uint32_t)c->prot_type,
+	};
+	VK_EXPECT(vkAllocateMemory(c->dev, &mai, NULL, &c->prot_mem));
+	c->dmabuf = -1; /* Vulkan's now */
+	VK_EXPECT(vkBindBufferMemory(c->dev, c->prot_buf, c->prot_mem, 0));
+	ktap_diag("%d bytes of %s imported as protected memory (type %d) and bound", BUF_SIZE, c->heap,
+		  c->prot_type);
+out:
+	return res;
+}
+
+/*
+ * The TA fills the registered dma-buf with a pattern and finds that
+ * pattern there again: the route every later check reads the protected
+ * bytes by.
+ */
+static enum ktap_result case_tee(struct ctx *c, char *skip, size_t skip_len)
+{
+	enum ktap_result res = need_buffer(c, skip, skip_len);
+	uint64_t offset = 0;
+	bool match = false;
+
+	if (res != KTAP_PASS)
+		return res;
+	if (c->shm_fd < 0 && c->no_tee[0] && !c->gpu_expected)
+		SKIP("%s", c->no_tee);
+	EXPECT(c->shm_fd >= 0, "the dma-buf is not registered with the TEE (see the previous case)");
+	EXPECT(verify_ta_fill(&c->ta, c->shm_id, BUF_SIZE, SEED_FILL), "the TA could not fill the buffer");
+	EXPECT(verify_ta_compare(&c->ta, c->shm_id, BUF_SIZE, SEED_FILL, &match, &offset),
+	       "the TA could not compare the buffer");
+	EXPECT(match, "the TA's fill is not there (first difference at 0x%llx)", (unsigned long long)offset);
+	ktap_diag("filled and read back by the TA");
+out:
+	return res;
+}
+
+/* Neither the TA (drm-shim) nor a GPU to show what was written: say so. */
+static enum ktap_result need_ta(struct ctx *c, char *skip, size_t skip_len)
+{
+	if (c->shm_fd >= 0)
+		return KTAP_PASS;
+	if (c->no_tee[0] && !c->gpu_expected) {
+		snprintf(skip, skip_len, "submitted and signalled, not verified: %s", c->no_tee);
+		return KTAP_SKIP;
+	}
+	ktap_diag("the protected buffer is not registered with the TEE (see tee_buffer_filled_by_ta)");
+	return KTAP_FAIL;
+}
+
+/* vkCmdFillBuffer in a protected command buffer, checked by the TA. */
+static enum ktap_result case_fill(struct ctx *c, char *skip, size_t skip_len)
+{
+	enum ktap_result res = need_buffer(c, skip, skip_len);
+	struct cmd k = { 0 };
+	VkResult vr;
+
+	if (res != KTAP_PASS)
+		return res;
+	if (c->shm_fd >= 0)
+		EXPECT(verify_ta_fill(&c->ta, c->shm_id, BUF_SIZE, SEED_FILL), "the TA could not fill the buffer");
+	VK_EXPECT(cmd_begin(c, &k, true));
+	vkCmdFillBuffer(k.buf, c->prot_buf, FILL_OFF, FILL_SIZE, FILL_WORD);
+	vr = cmd_submit_wait(c, &k, "protected fill");
+	say_fence("protected fill", vr);
+	EXPECT(vr == VK_SUCCESS, "the protected vkCmdFillBuffer did not complete");
+	res = need_ta(c, skip, skip_len);
+	if (res != KTAP_PASS)
+		goto out;
+	want_pattern(c, SEED_FILL);
+	for (uint32_t i = FILL_OFF; i < FILL_OFF + FILL_SIZE; i += 4)
+		memcpy(c->want + i, &(uint32_t){ FILL_WORD }, 4);
+	c->want_known = true;
+	res = ta_verify(c, "vkCmdFillBuffer(0x100, 8 KiB, 0xc0ffee42)", SEED_FILL);
+out:
+	cmd_free(c, &k);
+	return res;
+}
+
+/* Our SSBO compute shader in a protected command buffer, checked by the TA. */
+static enum ktap_result case_ssbo(struct ctx *c, char *skip, size_t skip_len)
+{
+	enum ktap_result res = need_buffer(c, skip, skip_len);
+	VkDescriptorSetLayout dsl = VK_NULL_HANDLE;
+	VkPipelineLayout layout = VK_NULL_HANDLE;
+	VkShaderModule module = VK_NULL_HANDLE;
+	VkPipeline pipeline = VK_NULL_HANDLE;
+	VkDescriptorPool dpool = VK_NULL_HANDLE;
+	VkDescriptorSet set;
+	struct cmd k = { 0 };
+	VkResult vr;
+
+	if (res != KTAP_PASS)
+		return res;
+	if (c->shm_fd >= 0)
+		EXPECT(verify_ta_fill(&c->ta, c->shm_id, BUF_SIZE, SEED_SSBO), "the TA could not fill the buffer");
+	c->want_known = false;
+
+	VkShaderModuleCreateInfo smci = {
+		.sType = VK_STRUCTURE_TYPE_SHADER_MODULE_CREATE_INFO,
+		.codeSize = ssbo_spirv_size,
+		.pCode = ssbo_spirv,
+	};
+	VK_EXPECT(vkCreateShaderModule(c->dev, &smci, NULL, &module));
+	VkDescriptorSetLayoutBinding binding = {
+		.binding = 0,
+		.descriptorType = VK_DESCRIPTOR_TYPE_STORAGE_BUFFER,
+		.descriptorCount = 1,
+		.stageFlags = VK_SHADER_STAGE_COMPUTE_BIT,
+	};
+	VkDescriptorSetLayoutCreateInfo dslci = {
+		.sType = VK_STRUCTURE_TYPE_DESCRIPTOR_SET_LAYOUT_CREATE_INFO,
+		.bindingCount = 1,
+		.pBindings = &binding,
+	};
+	VK_EXPECT(vkCreateDescriptorSetLayout(c->dev, &dslci, NULL, &dsl));
+	VkPipelineLayoutCreateInfo plci = {
+		.sType = VK_STRUCTURE_TYPE_PIPELINE_LAYOUT_CREATE_INFO,
+		.setLayoutCount = 1,
+		.pSetLayouts = &dsl,
+	};
+	VK_EXPECT(vkCreatePipelineLayout(c->dev, &plci, NULL, &layout));
+	VkComputePipelineCreateInfo cpci = {
+		.sType = VK_STRUCTURE_TYPE_COMPUTE_PIPELINE_CREATE_INFO,
+		.stage = {
+			.sType = VK_STRUCTURE_TYPE_PIPELINE_SHADER_STAGE_CREATE_INFO,
+			.stage = VK_SHADER_STAGE_COMPUTE_BIT,
+			.module = module,
+			.pName = "main",
+		},
+		.layout = layout,
+	};
+	VK_EXPECT(vkCreateComputePipelines(c->dev, VK_NULL_HANDLE, 1, &cpci, NULL, &pipeline));
+	VkDescriptorPoolSize ps = { .type = VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, .descriptorCount = 1 };
+	VkDescriptorPoolCreateInfo dpci = {
+		.sType = VK_STRUCTURE_TYPE_DESCRIPTOR_POOL_CREATE_INFO,
+		.maxSets = 1,
+		.poolSizeCount = 1,
+		.pPoolSizes = &ps,
+	};
+	VK_EXPECT(vkCreateDescriptorPool(c->dev, &dpci, NULL, &dpool));
+	VkDescriptorSetAllocateInfo dsai = {
+		.sType = VK_STRUCTURE_TYPE_DESCRIPTOR_SET_ALLOCATE_INFO,
+		.descriptorPool = dpool,
+		.descriptorSetCount = 1,
+		.pSetLayouts = &dsl,
+	};
+	VK_EXPECT(vkAllocateDescriptorSets(c->dev, &dsai, &set));
+	VkDescriptorBufferInfo dbi = { .buffer = c->prot_buf, .offset = SSBO_OFF, .range = SSBO_INVOCATIONS * 4 };
+	VkWriteDescriptorSet w = {
+		.sType = VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET,
+		.dstSet = set,
+		.dstBinding = 0,
+		.descriptorCount = 1,
+		.descriptorType = VK_DESCRIPTOR_TYPE_STORAGE_BUFFER,
+		.pBufferInfo = &dbi,
+	};
+	vkUpdateDescriptorSets(c->dev, 1, &w, 0, NULL);
+
+	VK_EXPECT(cmd_begin(c, &k, true));
+	vkCmdBindPipeline(k.buf, VK_PIPELINE_BIND_POINT_COMPUTE, pipeline);
+	vkCmdBindDescriptorSets(k.buf, VK_PIPELINE_BIND_POINT_COMPUTE, layout, 0, 1, &set, 0, NULL);
+	vkCmdDispatch(k.buf, SSBO_INVOCATIONS / SSBO_LOCAL_SIZE, 1, 1);
+	vr = cmd_submit_wait(c, &k, "protected dispatch");
+	say_fence("protected dispatch", vr);
+	EXPECT(vr == VK_SUCCESS, "the protected SSBO dispatch did not complete");
+	res = need_ta(c, skip, skip_len);
+	if (res != KTAP_PASS)
+		goto out;
+	want_pattern(c, SEED_SSBO);
+	for (uint32_t i = 0; i < SSBO_INVOCATIONS; i++)
+		memcpy(c->want + SSBO_OFF + 4 * i, &(uint32_t){ ssbo_value(i) }, 4);
+	c->want_known = true;
+	res = ta_verify(c, "SSBO data[i] = i * 0x9e3779b1 + 0x01234567 at 0x2400, 256 invocations", SEED_SSBO);
+out:
+	cmd_free(c, &k);
+	if (dpool)
+		vkDestroyDescriptorPool(c->dev, dpool, NULL);
+	if (pipeline)
+		vkDestroyPipeline(c->dev, pipeline, NULL);
+	if (layout)
+		vkDestroyPipelineLayout(c->dev, layout, NULL);
+	if (dsl)
+		vkDestroyDescriptorSetLayout(c->dev, dsl, NULL);
+	if (module)
+		vkDestroyShaderModule(c->dev, module, NULL);
+	return res;
+}
+
+/*
+ * Isolation, last (it loses the device): an unprotected command buffer on
+ * the unprotected queue copies the protected buffer into host-visible
+ * memory. Invalid usage without protectedNoFault (panvk reports it false),
+ * which the hardware must contain: the GPU faults, and not one byte of
+ * protected memory reaches the destination.
+ */
+static enum ktap_result case_copy_out(struct ctx *c, char *skip, size_t skip_len)
+{
+	enum ktap_result res = need_buffer(c, skip, skip_len);
+	VkPhysicalDeviceMemoryProperties mp;
+	VkBuffer dst = VK_NULL_HANDLE;
+	VkDeviceMemory mem = VK_NULL_HANDLE;
+	VkMemoryRequirements req;
+	struct cmd k = { 0 };
+	volatile uint8_t *map = NULL;
+	size_t changed = 0, leaked = 0, first = BUF_SIZE;
+	int type, faults_before, faults_after;
+	VkResult vr;
+
+	if (res != KTAP_PASS)
+		return res;
+	VkBufferCreateInfo bci = {
+		.sType = VK_STRUCTURE_TYPE_BUFFER_CREATE_INFO,
+		.size = BUF_SIZE,
+		.usage = VK_BUFFER_USAGE_TRANSFER_DST_BIT,
+		.sharingMode = VK_SHARING_MODE_EXCLUSIVE,
+	};
+	VK_EXPECT(vkCreateBuffer(c->dev, &bci, NULL, &dst));
+	vkGetBufferMemoryRequirements(c->dev, dst, &req);
+	vkGetPhysicalDeviceMemoryProperties(c->pdev, &mp);
+	type = vk_find_memory_type(&mp, req.memoryTypeBits,
+				   VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT | VK_MEMORY_PROPERTY_HOST_COHERENT_BIT,
+				   VK_MEMORY_PROPERTY_PROTECTED_BIT);
+	EXPECT(type >= 0, "no host-visible, coherent memory type for the destination");
+	VkMemoryAllocateInfo mai = {
+		.sType = VK_STRUCTURE_TYPE_MEMORY_ALLOCATE_INFO,
+		.allocationSize = req.size,
+		.memoryTypeIndex = (uint32_t)type,
+	};
+	VK_EXPECT(vkAllocateMemory(c->dev, &mai, NULL, &mem));
+	VK_EXPECT(vkBindBufferMemory(c->dev, dst, mem, 0));
+	VK_EXPECT(vkMapMemory(c->dev, mem, 0, VK_WHOLE_SIZE, 0, (void **)&map));
+	memset((void *)map, GUARD, BUF_SIZE);
+
+	VK_EXPECT(cmd_begin(c, &k, false));
+	vkCmdCopyBuffer(k.buf, c->prot_buf, dst, 1, &(VkBufferCopy){ .size = BUF_SIZE });
+	/* Panthor's reports of the fault: "GPU_BUS_FAULT", "CS_BUS_FAULT". */
+	faults_before = klog_count("BUS_FAULT");
+	vr = cmd_submit_wait(c, &k, "unprotected copy out of protected memory");
+	faults_after = klog_count("BUS_FAULT");
+	say_fence("unprotected copy out of protected memory", vr);
+
+	for (size_t i = 0; i < BUF_SIZE; i++) {
+		if (map[i] == GUARD)
+			continue;
+		if (first == BUF_SIZE)
+			first = i;
+		changed++;
+		leaked += c->want_known && map[i] == c->want[i];
+	}
+	ktap_diag("%zu of %d destination bytes changed, %zu of them the protected buffer's", changed, BUF_SIZE,
+		  leaked);
+	if (changed)
+		ktap_diag("the first at offset 0x%zx: 0x%02x", first, map[first]);
+	EXPECT(!changed, "protected memory reached host-visible memory, or the GPU wrote it anyway");
+	if (!c->gpu_expected) {
+		EXPECT(vr == VK_SUCCESS, "without a GPU the copy must still be submitted and signalled");
+		SKIP("no GPU runs the work here (PROTM_EXPECT_GPU is not 1, e.g. drm-shim): submitted and "
+		     "signalled, no fault to see");
+	}
+	EXPECT(vr == VK_ERROR_DEVICE_LOST, "the copy did not fault: %s (%d) instead of VK_ERROR_DEVICE_LOST",
+	       vk_result_str(vr), vr);
+	/* The device was lost to the bus fault of the read, not to anything else. */
+	EXPECT(faults_after > faults_before, "the kernel log has no new GPU bus fault report (%d before, %d after)",
+	       faults_before, faults_after);
+	ktap_diag("the kernel reported %d GPU bus fault line(s) for the copy", faults_after - faults_before);
+	/* The failed read left the protected bytes alone. */
+	if (c->shm_fd >= 0 && c->want_known)
+		res = ta_verify(c, "the protected buffer after the refused copy", SEED_SSBO);
+out:
+	cmd_free(c, &k);
+	if (map)
+		vkUnmapMemory(c->dev, mem);
+	if (dst)
+		vkDestroyBuffer(c->dev, dst, NULL);
+	if (mem)
+		vkFreeMemory(c->dev, mem, NULL);
+	return res;
+}
+
+static void usage(const char *argv0)
+{
+	fprintf(stderr, "usage: %s [--expect-protected yes|no|any] [--heap NAME] [--tee DEV]\n", argv0);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct {
+		const char *name;
+		enum ktap_result (*fn)(struct ctx *, char *, size_t);
+	} cases[CASES] = {
+		{ "protected_device_with_dma_buf_import", case_device },
+		{ "tee_heap_buffer_imported_as_protected_memory", case_import },
+		{ "tee_buffer_filled_by_ta", case_tee },
+		{ "protected_fill_verified_by_ta", case_fill },
+		{ "protected_compute_shader_verified_by_ta", case_ssbo },
+		{ "normal_queue_copy_from_protected_faults_leaks_nothing", case_copy_out },
+	};
+	static struct ctx c = {
+		.expect = EXPECT_PROTECTED,
+		.heap = "protected,secure-video",
+		.tee = "/dev/tee0",
+		.prot_type = -1,
+		.dmabuf = -1,
+		.ta = { .tee_fd = -1 },
+		.shm_fd = -1,
+		.shm_id = -1,
+	};
+	const char *e = getenv("PROTM_EXPECT_GPU");
+	char skip[256];
+	int i;
+
+	for (i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--expect-protected") && i + 1 < argc) {
+			i++;
+			if (!strcmp(argv[i], "yes")) {
+				c.expect = EXPECT_PROTECTED;
+			} else if (!strcmp(argv[i], "no")) {
+				c.expect = EXPECT_ABSENT;
+			} else if (!strcmp(argv[i], "any")) {
+				c.expect = EXPECT_ANY;
+			} else {
+				usage(argv[0]);
+				return 2;
+			}
+		} else if (!strcmp(argv[i], "--heap") && i + 1 < argc) {
+			c.heap = argv[++i];
+		} else if (!strcmp(argv[i], "--tee") && i + 1 < argc) {
+			c.tee = argv[++i];
+		} else {
+			usage(argv[0]);
+			return 2;
+		}
+	}
+	c.gpu_expected = e && !strcmp(e, "1");
+
+	ktap_suite_begin(SUITE, CASES);
+	for (i = 0; i < CASES; i++) {
+		skip[0] = '\0';
+		ktap_case(cases[i].fn(&c, skip, sizeof(skip)), cases[i].name, skip);
+	}
+
+	if (c.shm_fd >= 0)
+		close(c.shm_fd);
+	verify_ta_close(&c.ta);
+	if (c.prot_buf)
+		vkDestroyBuffer(c.dev, c.prot_buf, NULL);
+	if (c.prot_mem)
+		vkFreeMemory(c.dev, c.prot_mem, NULL);
+	if (c.dmabuf >= 0)
+		close(c.dmabuf);
+	if (c.dev)
+		vkDestroyDevice(c.dev, NULL);
+	if (c.instance)
+		vkDestroyInstance(c.instance, NULL);
+	return ktap_suite_end();
+}
