@@ -121,7 +121,8 @@ describe('protm run (QEMU target, tee-heap suite)', () => {
   // Mesa as the userspace of the protected uAPI (mesa-patches/): panvk and
   // panfrost before protected mode is set up (nothing protected offered,
   // unprotected work still runs) and after (protected memory, a protected
-  // command buffer entering protected mode once, EGL protected contexts).
+  // command buffer entering protected mode once, protected fills and compute
+  // checked by our TA, EGL protected contexts).
   it('runs Vulkan and EGL with and without protected mode on the Mali model (mesa)', async () => {
     const doc = await runSuite(['--suite', 'mesa']);
     const line = (c: ResultsDoc['cases'][number]) => `${c.suite.join(' › ')} › ${c.name}: ${c.status} ${c.reason ?? ''}`;
@@ -139,6 +140,20 @@ describe('protm run (QEMU target, tee-heap suite)', () => {
       'protected_work_then_synchronisation',
     ]) {
       expect(inSuite('vk-protected', name), name).toBe('pass');
+    }
+    // Protected GPU work through panvk, verified in the secure world: a TEE
+    // heap buffer imported as protected memory, a protected fill and a
+    // protected SSBO dispatch whose bytes our TA hashes, and an unprotected
+    // queue's copy out of it that faults and leaks nothing.
+    for (const name of [
+      'protected_device_with_dma_buf_import',
+      'tee_heap_buffer_imported_as_protected_memory',
+      'tee_buffer_filled_by_ta',
+      'protected_fill_verified_by_ta',
+      'protected_compute_shader_verified_by_ta',
+      'normal_queue_copy_from_protected_faults_leaks_nothing',
+    ]) {
+      expect(inSuite('vk-protected-compute', name), name).toBe('pass');
     }
     expect(inSuite('egl-protected', 'protected_surfaceless_render_target')).toBe('pass');
     expect(inSuite('vk-not-ready', 'vulkan_device')).toBe('pass');
