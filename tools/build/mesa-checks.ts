@@ -6,7 +6,9 @@
 // through its ICD manifest, and EGL loads the Gallium driver at run time.
 //
 // Every test/target/mesa/<name>_check.c is one program, linked with
-// test/target/mesa/lib/*.c (if any) and the parts of test/target/lib/ that
+// test/target/mesa/lib/*.c (if any; no Vulkan calls there, so the EGL
+// program needs no Vulkan loader), the Vulkan programs (vk_*) also with
+// test/target/mesa/lib/vulkan/*.c, and the parts of test/target/lib/ that
 // need no Panthor uAPI (KTAP, SHA-256, dma-heaps, the TEE client and our
 // TA's client), named protm-<name> (underscores become dashes). The TEE
 // client needs TEE_IOC_SHM_REGISTER_FD, which trixie's linux/tee.h (6.12)
@@ -39,6 +41,9 @@ export interface MesaChecks {
   dir: string;
   binaries: string[];
 }
+
+/** The Vulkan programs (vk_*_check.c) also link mesa/lib/vulkan/, whose helpers call Vulkan. */
+const isVulkanProgram = (name: string): boolean => name.startsWith('vk_');
 
 function programNames(): string[] {
   if (!existsSync(SOURCES)) return [];
@@ -75,14 +80,15 @@ export async function buildMesaChecks(record: RunRecord, mesa: MesaBuild): Promi
     cpSync(teeHeader, join(src, 'uapi/linux/tee.h'));
     mkdirSync(join(dir, 'bin'));
     const libDir = join(mesa.root, 'usr/lib', TRIPLET[mesa.flavour]);
-    const shared = [
-      ...(existsSync(join(src, 'mesa/lib'))
-        ? readdirSync(join(src, 'mesa/lib'))
+    const cFiles = (sub: string) =>
+      existsSync(join(src, sub))
+        ? readdirSync(join(src, sub))
             .filter((f) => f.endsWith('.c'))
-            .map((f) => join(src, 'mesa/lib', f))
-        : []),
-      ...TARGET_LIB.map((f) => join(src, 'lib', f)),
-    ];
+            .sort()
+            .map((f) => join(src, sub, f))
+        : [];
+    const shared = [...cFiles('mesa/lib'), ...TARGET_LIB.map((f) => join(src, 'lib', f))];
+    const vulkanOnly = cFiles('mesa/lib/vulkan');
     const commands = names.map((name) =>
       [
         CC[mesa.flavour],
@@ -96,6 +102,7 @@ export async function buildMesaChecks(record: RunRecord, mesa: MesaBuild): Promi
         join(dir, 'bin', `protm-${name.replace(/_/g, '-')}`),
         join(src, 'mesa', `${name}_check.c`),
         ...shared,
+        ...(isVulkanProgram(name) ? vulkanOnly : []),
         `-L${libDir}`,
         `-Wl,-rpath-link,${libDir}`,
         ...LIBS,

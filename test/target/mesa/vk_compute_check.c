@@ -33,6 +33,7 @@
 #include "../lib/ktap.h"
 #include "lib/vk_ssbo_shader.h"
 #include "lib/vk_util.h"
+#include "lib/vulkan/vk_device.h"
 
 #define SUITE "vk-compute"
 #define CASES 6
@@ -238,31 +239,17 @@ static enum ktap_result compare(struct ctx *c, const char *what, const uint8_t *
 static enum ktap_result case_device(struct ctx *c, char *skip, size_t skip_len)
 {
 	enum ktap_result res = KTAP_PASS;
-	VkPhysicalDevice pdevs[8];
 	VkQueueFamilyProperties qf[8];
-	uint32_t n = 8, nq = 8;
+	uint32_t nq = 8;
 	VkResult vr;
 
-	VkApplicationInfo app = {
-		.sType = VK_STRUCTURE_TYPE_APPLICATION_INFO,
-		.pApplicationName = "protm-vk-compute",
-		.apiVersion = VK_API_VERSION_1_1,
-	};
-	VkInstanceCreateInfo ici = {
-		.sType = VK_STRUCTURE_TYPE_INSTANCE_CREATE_INFO,
-		.pApplicationInfo = &app,
-	};
-	vr = vkCreateInstance(&ici, NULL, &c->instance);
+	vr = vk_open_first_device("protm-vk-compute", &c->instance, &c->pdev);
 	if (vr == VK_ERROR_INCOMPATIBLE_DRIVER && !c->gpu_expected)
 		SKIP("no Vulkan driver");
 	VK_EXPECT(vr);
-	vr = vkEnumeratePhysicalDevices(c->instance, &n, pdevs);
-	EXPECT(vr == VK_SUCCESS || vr == VK_INCOMPLETE, "vkEnumeratePhysicalDevices: %s (%d)", vk_result_str(vr),
-	       vr);
-	if (!n && !c->gpu_expected)
+	if (!c->pdev && !c->gpu_expected)
 		SKIP("no Vulkan device");
-	EXPECT(n, "no Vulkan device, but PROTM_EXPECT_GPU=1");
-	c->pdev = pdevs[0];
+	EXPECT(c->pdev, "no Vulkan device, but PROTM_EXPECT_GPU=1");
 
 	VkPhysicalDeviceProperties props;
 	vkGetPhysicalDeviceProperties(c->pdev, &props);

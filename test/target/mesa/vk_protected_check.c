@@ -56,6 +56,7 @@
 
 #include "../lib/ktap.h"
 #include "lib/vk_util.h"
+#include "lib/vulkan/vk_device.h"
 
 #define SUITE "vk-protected"
 #define CASES 12
@@ -81,7 +82,6 @@ struct ctx {
 	int prot_family; /* -1: none */
 	int prot_type;   /* -1: none */
 	int host_type;   /* a HOST_VISIBLE type, -1: none */
-	uint32_t family_count;
 
 	VkDevice dev;    /* with the protected and the unprotected queue */
 	VkQueue prot_queue, queue;
@@ -281,56 +281,28 @@ out:
 static enum ktap_result case_device(struct ctx *c, char *skip, size_t skip_len)
 {
 	enum ktap_result res = KTAP_PASS;
-	VkPhysicalDevice pdevs[8];
-	uint32_t n = 8;
+	struct vk_protected_support ps;
 	VkResult vr;
 
-	VkApplicationInfo app = {
-		.sType = VK_STRUCTURE_TYPE_APPLICATION_INFO,
-		.pApplicationName = "protm-vk-protected",
-		.apiVersion = VK_API_VERSION_1_1,
-	};
-	VkInstanceCreateInfo ici = {
-		.sType = VK_STRUCTURE_TYPE_INSTANCE_CREATE_INFO,
-		.pApplicationInfo = &app,
-	};
-	vr = vkCreateInstance(&ici, NULL, &c->instance);
+	vr = vk_open_first_device("protm-vk-protected", &c->instance, &c->pdev);
 	if (vr == VK_ERROR_INCOMPATIBLE_DRIVER)
 		return no_gpu(c, skip, skip_len, "no Vulkan driver");
 	VK_EXPECT(vr);
-	vr = vkEnumeratePhysicalDevices(c->instance, &n, pdevs);
-	EXPECT(vr == VK_SUCCESS || vr == VK_INCOMPLETE, "vkEnumeratePhysicalDevices: %d", vr);
-	if (!n)
+	if (!c->pdev)
 		return no_gpu(c, skip, skip_len, "no Vulkan device");
 
 	VkPhysicalDeviceProperties props;
-	vkGetPhysicalDeviceProperties(pdevs[0], &props);
+	vkGetPhysicalDeviceProperties(c->pdev, &props);
 	ktap_diag("%s, Vulkan %u.%u", props.deviceName, VK_API_VERSION_MAJOR(props.apiVersion),
 		  VK_API_VERSION_MINOR(props.apiVersion));
 	EXPECT(props.apiVersion >= VK_API_VERSION_1_1, "Vulkan 1.1 is needed for protected memory");
-	c->pdev = pdevs[0];
 	c->have_pdev = true;
 
 	/* What the physical device reports, for the next cases. */
-	VkPhysicalDeviceProtectedMemoryFeatures pmf = {
-		.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PROTECTED_MEMORY_FEATURES,
-	};
-	VkPhysicalDeviceFeatures2 f2 = {
-		.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2,
-		.pNext = &pmf,
-	};
-	vkGetPhysicalDeviceFeatures2(c->pdev, &f2);
-	c->prot_feature = pmf.protectedMemory;
-
-	VkQueueFamilyProperties qf[8];
-	c->family_count = 8;
-	vkGetPhysicalDeviceQueueFamilyProperties(c->pdev, &c->family_count, qf);
-	c->prot_family = -1;
-	for (uint32_t i = 0; i < c->family_count; i++)
-		if ((qf[i].queueFlags & VK_QUEUE_PROTECTED_BIT) && c->prot_family < 0)
-			c->prot_family = (int)i;
-
-	c->prot_type = find_memory_type(c, ~0u, VK_MEMORY_PROPERTY_PROTECTED_BIT, 0);
+	vk_query_protected(c->pdev, &ps);
+	c->prot_feature = ps.feature;
+	c->prot_family = ps.family;
+	c->prot_type = ps.memory_type;
 	c->host_type = find_memory_type(c, ~0u, VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT, VK_MEMORY_PROPERTY_PROTECTED_BIT);
 out:
 	return res;
@@ -450,44 +422,33 @@ static enum ktap_result case_protected_device(struct ctx *c, char *skip, size_t 
 	if (!c->have_pdev)
 		return no_gpu(c, skip, skip_len, "no Vulkan device");
 
-	VkPhysicalDeviceProtectedMemoryFeatures pmf = {
-		.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PROTECTED_MEMORY_FEATURES,
-		.protectedMemory = VK_TRUE,
-	};
-	VkPhysicalDeviceFeatures2 f2 = {
-		.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2,
-		.pNext = &pmf,
-	};
-	float prio = 1.0f;
 	uint32_t family = c->prot_family >= 0 ? (uint32_t)c->prot_family : 0;
-	VkDeviceQueueCreateInfo qci[2] = {
-		{
-			.sType = VK_STRUCTURE_TYPE_DEVICE_QUEUE_CREATE_INFO,
-			.flags = VK_DEVICE_QUEUE_CREATE_PROTECTED_BIT,
-			.queueFamilyIndex = family,
-			.queueCount = 1,
-			.pQueuePriorities = &prio,
-		},
-		{
-			.sType = VK_STRUCTURE_TYPE_DEVICE_QUEUE_CREATE_INFO,
-			.queueFamilyIndex = family,
-			.queueCount = 1,
-			.pQueuePriorities = &prio,
-		},
-	};
-	VkDeviceCreateInfo dci = {
-		.sType = VK_STRUCTURE_TYPE_DEVICE_CREATE_INFO,
-		.pNext = &f2,
-		.queueCreateInfoCount = 2,
-		.pQueueCreateInfos = qci,
-	};
 
 	if (!c->prot_feature) {
 		if (c->expect != EXPECT_ABSENT)
 			return need_protected(c, skip, skip_len);
 		/* Only the feature request: the queue flag needs the feature. */
-		dci.queueCreateInfoCount = 1;
-		dci.pQueueCreateInfos = &qci[1];
+		VkPhysicalDeviceProtectedMemoryFeatures pmf = {
+			.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PROTECTED_MEMORY_FEATURES,
+			.protectedMemory = VK_TRUE,
+		};
+		VkPhysicalDeviceFeatures2 f2 = {
+			.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2,
+			.pNext = &pmf,
+		};
+		float prio = 1.0f;
+		VkDeviceQueueCreateInfo qci = {
+			.sType = VK_STRUCTURE_TYPE_DEVICE_QUEUE_CREATE_INFO,
+			.queueFamilyIndex = family,
+			.queueCount = 1,
+			.pQueuePriorities = &prio,
+		};
+		VkDeviceCreateInfo dci = {
+			.sType = VK_STRUCTURE_TYPE_DEVICE_CREATE_INFO,
+			.pNext = &f2,
+			.queueCreateInfoCount = 1,
+			.pQueueCreateInfos = &qci,
+		};
 		vr = vkCreateDevice(c->pdev, &dci, NULL, &dev);
 		if (vr == VK_SUCCESS)
 			vkDestroyDevice(dev, NULL);
@@ -498,18 +459,8 @@ static enum ktap_result case_protected_device(struct ctx *c, char *skip, size_t 
 		goto out;
 	}
 
-	VK_EXPECT(vkCreateDevice(c->pdev, &dci, NULL, &c->dev));
-
-	VkDeviceQueueInfo2 qi = {
-		.sType = VK_STRUCTURE_TYPE_DEVICE_QUEUE_INFO_2,
-		.flags = VK_DEVICE_QUEUE_CREATE_PROTECTED_BIT,
-		.queueFamilyIndex = family,
-		.queueIndex = 0,
-	};
-	vkGetDeviceQueue2(c->dev, &qi, &c->prot_queue);
+	VK_EXPECT(vk_create_protected_device(c->pdev, family, NULL, 0, &c->dev, &c->prot_queue, &c->queue));
 	EXPECT(c->prot_queue != VK_NULL_HANDLE, "vkGetDeviceQueue2(PROTECTED) gave no queue");
-	qi.flags = 0;
-	vkGetDeviceQueue2(c->dev, &qi, &c->queue);
 	EXPECT(c->queue != VK_NULL_HANDLE, "vkGetDeviceQueue2(0) gave no queue");
 	EXPECT(c->queue != c->prot_queue, "the protected and the unprotected queue are the same queue");
 	vkGetDeviceQueue(c->dev, family, 0, &q);

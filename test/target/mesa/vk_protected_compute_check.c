@@ -60,6 +60,7 @@
 #include "../lib/verify_ta.h"
 #include "lib/vk_ssbo_shader.h"
 #include "lib/vk_util.h"
+#include "lib/vulkan/vk_device.h"
 #include "protm_verify_ta.h"
 
 #define SUITE "vk-protected-compute"
@@ -293,64 +294,35 @@ static enum ktap_result case_device(struct ctx *c, char *skip, size_t skip_len)
 		VK_KHR_EXTERNAL_MEMORY_FD_EXTENSION_NAME,
 		VK_EXT_EXTERNAL_MEMORY_DMA_BUF_EXTENSION_NAME,
 	};
+	struct vk_protected_support ps;
 	VkExtensionProperties have[256];
-	VkQueueFamilyProperties qf[8];
-	VkPhysicalDevice pdevs[8];
-	uint32_t n = 8, nq = 8, ne = 256;
-	VkPhysicalDeviceMemoryProperties mp;
-	int family = -1;
+	uint32_t ne = 256;
 	VkResult vr;
 
-	VkApplicationInfo app = {
-		.sType = VK_STRUCTURE_TYPE_APPLICATION_INFO,
-		.pApplicationName = "protm-vk-protected-compute",
-		.apiVersion = VK_API_VERSION_1_1,
-	};
-	VkInstanceCreateInfo ici = {
-		.sType = VK_STRUCTURE_TYPE_INSTANCE_CREATE_INFO,
-		.pApplicationInfo = &app,
-	};
-	vr = vkCreateInstance(&ici, NULL, &c->instance);
+	vr = vk_open_first_device("protm-vk-protected-compute", &c->instance, &c->pdev);
 	if (vr == VK_ERROR_INCOMPATIBLE_DRIVER && !c->gpu_expected)
 		SKIP("no Vulkan driver");
 	VK_EXPECT(vr);
-	vr = vkEnumeratePhysicalDevices(c->instance, &n, pdevs);
-	EXPECT(vr == VK_SUCCESS || vr == VK_INCOMPLETE, "vkEnumeratePhysicalDevices: %s (%d)", vk_result_str(vr),
-	       vr);
-	if (!n && !c->gpu_expected)
+	if (!c->pdev && !c->gpu_expected)
 		SKIP("no Vulkan device");
-	EXPECT(n, "no Vulkan device, but PROTM_EXPECT_GPU=1");
-	c->pdev = pdevs[0];
+	EXPECT(c->pdev, "no Vulkan device, but PROTM_EXPECT_GPU=1");
 
-	VkPhysicalDeviceProtectedMemoryFeatures pmf = {
-		.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PROTECTED_MEMORY_FEATURES,
-	};
-	VkPhysicalDeviceFeatures2 f2 = {
-		.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2,
-		.pNext = &pmf,
-	};
-	vkGetPhysicalDeviceFeatures2(c->pdev, &f2);
-	vkGetPhysicalDeviceQueueFamilyProperties(c->pdev, &nq, qf);
-	for (uint32_t i = 0; i < nq && family < 0; i++)
-		if (qf[i].queueFlags & VK_QUEUE_PROTECTED_BIT)
-			family = (int)i;
-	vkGetPhysicalDeviceMemoryProperties(c->pdev, &mp);
-	c->prot_type = vk_find_memory_type(&mp, ~0u, VK_MEMORY_PROPERTY_PROTECTED_BIT, 0);
-
-	if (!pmf.protectedMemory || family < 0 || c->prot_type < 0) {
-		ktap_diag("protectedMemory %d, protected queue family %d, protected memory type %d", pmf.protectedMemory,
-			  family, c->prot_type);
+	vk_query_protected(c->pdev, &ps);
+	c->prot_type = ps.memory_type;
+	if (!ps.feature || ps.family < 0 || ps.memory_type < 0) {
+		ktap_diag("protectedMemory %d, protected queue family %d, protected memory type %d", ps.feature,
+			  ps.family, ps.memory_type);
 		if (c->expect == EXPECT_ANY)
 			SKIP("no protected memory on this device");
 		EXPECT(c->expect == EXPECT_ABSENT, "protected memory missing, it was expected");
-		EXPECT(!pmf.protectedMemory && family < 0 && c->prot_type < 0,
+		EXPECT(!ps.feature && ps.family < 0 && ps.memory_type < 0,
 		       "protected memory partly there: the feature, the queue family and the type go together");
 		ktap_diag("protected memory absent, as expected: nothing to run");
 		c->absent_as_expected = true;
 		goto out;
 	}
 	EXPECT(c->expect != EXPECT_ABSENT, "protected memory present, its absence was expected");
-	c->family = (uint32_t)family;
+	c->family = (uint32_t)ps.family;
 
 	vr = vkEnumerateDeviceExtensionProperties(c->pdev, NULL, &ne, have);
 	EXPECT(vr == VK_SUCCESS || vr == VK_INCOMPLETE, "vkEnumerateDeviceExtensionProperties: %s (%d)",
@@ -358,40 +330,8 @@ static enum ktap_result case_device(struct ctx *c, char *skip, size_t skip_len)
 	for (size_t i = 0; i < sizeof(exts) / sizeof(exts[0]); i++)
 		EXPECT(has_extension(have, ne, exts[i]), "the device lacks %s: dma-bufs can't be imported", exts[i]);
 
-	pmf.protectedMemory = VK_TRUE;
-	float prio = 1.0f;
-	VkDeviceQueueCreateInfo qci[2] = {
-		{
-			.sType = VK_STRUCTURE_TYPE_DEVICE_QUEUE_CREATE_INFO,
-			.flags = VK_DEVICE_QUEUE_CREATE_PROTECTED_BIT,
-			.queueFamilyIndex = c->family,
-			.queueCount = 1,
-			.pQueuePriorities = &prio,
-		},
-		{
-			.sType = VK_STRUCTURE_TYPE_DEVICE_QUEUE_CREATE_INFO,
-			.queueFamilyIndex = c->family,
-			.queueCount = 1,
-			.pQueuePriorities = &prio,
-		},
-	};
-	VkDeviceCreateInfo dci = {
-		.sType = VK_STRUCTURE_TYPE_DEVICE_CREATE_INFO,
-		.pNext = &pmf,
-		.queueCreateInfoCount = 2,
-		.pQueueCreateInfos = qci,
-		.enabledExtensionCount = sizeof(exts) / sizeof(exts[0]),
-		.ppEnabledExtensionNames = exts,
-	};
-	VK_EXPECT(vkCreateDevice(c->pdev, &dci, NULL, &c->dev));
-	VkDeviceQueueInfo2 qi = {
-		.sType = VK_STRUCTURE_TYPE_DEVICE_QUEUE_INFO_2,
-		.flags = VK_DEVICE_QUEUE_CREATE_PROTECTED_BIT,
-		.queueFamilyIndex = c->family,
-	};
-	vkGetDeviceQueue2(c->dev, &qi, &c->prot_queue);
-	qi.flags = 0;
-	vkGetDeviceQueue2(c->dev, &qi, &c->queue);
+	VK_EXPECT(vk_create_protected_device(c->pdev, c->family, exts, sizeof(exts) / sizeof(exts[0]), &c->dev,
+					     &c->prot_queue, &c->queue));
 	EXPECT(c->prot_queue && c->queue && c->prot_queue != c->queue,
 	       "no distinct protected and unprotected queues (%p, %p)", (void *)c->prot_queue, (void *)c->queue);
 	ktap_diag("protected device: family %u, protected memory type %d", c->family, c->prot_type);
