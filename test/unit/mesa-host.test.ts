@@ -29,10 +29,16 @@ describe('Mesa on drm-shim', () => {
     // our TA (no TEE on the host) and its copy that only a GPU can fault on.
     const noGpuCompare = (c: ResultsDoc['cases'][number]) =>
       c.suite[1] === 'protm-vk-compute' && c.name !== 'vulkan_device' && /no GPU runs the work/.test(c.reason ?? '');
+    const taReadings = [
+      'tee_buffer_filled_by_ta',
+      'protected_fill_verified_by_ta',
+      'protected_update_verified_by_ta',
+      'protected_copy_verified_by_ta',
+      'protected_compute_shader_verified_by_ta',
+    ];
     const noTeeOrGpu = (c: ResultsDoc['cases'][number]) =>
       c.suite[1] === 'protm-vk-protected-compute' &&
-      ((['tee_buffer_filled_by_ta', 'protected_fill_verified_by_ta', 'protected_compute_shader_verified_by_ta'].includes(c.name) &&
-        /no TEE here/.test(c.reason ?? '')) ||
+      ((taReadings.includes(c.name) && /no TEE here/.test(c.reason ?? '')) ||
         (c.name === 'normal_queue_copy_from_protected_faults_leaks_nothing' && /no GPU runs the work/.test(c.reason ?? '')));
     const unexpectedSkips = doc.cases.filter(
       (c) =>

@@ -5,8 +5,9 @@
  * read where only the secure world can read it: our TA (test/ta/protm_verify)
  * hashes the protected buffer and the hash must be the SHA-256 of the bytes
  * the CPU expects. The compute subset of the Vulkan CTS's
- * dEQP-VK.protected_memory groups (buffer fill, SSBO writes from a compute
- * shader, and a copy out of protected memory) in our own program:
+ * dEQP-VK.protected_memory groups (buffer fill, update and copy, SSBO
+ * writes from a compute shader), and the isolation of a copy out of
+ * protected memory, in our own program:
  *
  *   - a protected device with a protected and an unprotected queue of one
  *     family, and the external-memory extensions for dma-bufs;
@@ -19,8 +20,10 @@
  *   - a protected command buffer on the protected queue runs
  *     vkCmdFillBuffer over part of the buffer: the TA's hash of the whole
  *     buffer must be that of the TA's pattern with the filled range in it;
- *   - the same with our SSBO compute shader (lib/vk_ssbo_shader.c) writing
- *     1 KiB inside the buffer;
+ *   - the same with vkCmdUpdateBuffer (1 KiB), with vkCmdCopyBuffer from
+ *     the protected buffer into itself (two regions, one unaligned), and
+ *     with our SSBO compute shader (lib/vk_ssbo_shader.c) writing 1 KiB
+ *     inside the buffer;
  *   - last (it loses the device): an unprotected command buffer on the
  *     unprotected queue copies the protected buffer into host-visible
  *     memory: the GPU must fault (VK_ERROR_DEVICE_LOST, and a new bus fault
@@ -64,7 +67,7 @@
 #include "protm_verify_ta.h"
 
 #define SUITE "vk-protected-compute"
-#define CASES 6
+#define CASES 8
 /* The model interprets shaders under TCG: generous, a hang still ends. */
 #define FENCE_TIMEOUT_NS (60ull * 1000 * 1000 * 1000)
 /*
@@ -80,6 +83,12 @@
 #define FILL_OFF 0x100
 #define FILL_SIZE 0x2000
 #define FILL_WORD 0xc0ffee42u
+/* The update: bytes from the command buffer, at a word offset. */
+#define SEED_UPDATE 0x7e11da7au
+#define UPDATE_OFF 0x1004
+#define UPDATE_SIZE 1024
+/* The copy, inside the buffer (copy_regions). */
+#define SEED_COPY 0x7e11c097u
 /* The shader's words, at an offset inside the buffer. */
 #define SSBO_OFF 0x2400
 #define SSBO_INVOCATIONS 256
@@ -474,8 +483,15 @@ static enum ktap_result need_ta(struct ctx *c, char *skip, size_t skip_len)
 	return KTAP_FAIL;
 }
 
-/* vkCmdFillBuffer in a protected command buffer, checked by the TA. */
-static enum ktap_result case_fill(struct ctx *c, char *skip, size_t skip_len)
+/*
+ * A transfer command recorded by `record` into a protected command buffer
+ * on the protected queue, over the TA's pattern for `seed`; `expect` turns
+ * c->want (that pattern) into what the buffer must hold afterwards, and
+ * the TA's hash must agree.
+ */
+static enum ktap_result protected_transfer(struct ctx *c, char *skip, size_t skip_len, uint32_t seed,
+					   const char *what, void (*record)(struct ctx *, VkCommandBuffer),
+					   void (*expect)(struct ctx *))
 {
 	enum ktap_result res = need_buffer(c, skip, skip_len);
 	struct cmd k = { 0 };
@@ -483,24 +499,87 @@ static enum ktap_result case_fill(struct ctx *c, char *skip, size_t skip_len)
 
 	if (res != KTAP_PASS)
 		return res;
+	c->want_known = false;
 	if (c->shm_fd >= 0)
-		EXPECT(verify_ta_fill(&c->ta, c->shm_id, BUF_SIZE, SEED_FILL), "the TA could not fill the buffer");
+		EXPECT(verify_ta_fill(&c->ta, c->shm_id, BUF_SIZE, seed), "the TA could not fill the buffer");
 	VK_EXPECT(cmd_begin(c, &k, true));
-	vkCmdFillBuffer(k.buf, c->prot_buf, FILL_OFF, FILL_SIZE, FILL_WORD);
-	vr = cmd_submit_wait(c, &k, "protected fill");
-	say_fence("protected fill", vr);
-	EXPECT(vr == VK_SUCCESS, "the protected vkCmdFillBuffer did not complete");
+	record(c, k.buf);
+	vr = cmd_submit_wait(c, &k, what);
+	say_fence(what, vr);
+	EXPECT(vr == VK_SUCCESS, "%s: the protected command buffer did not complete", what);
 	res = need_ta(c, skip, skip_len);
 	if (res != KTAP_PASS)
 		goto out;
-	want_pattern(c, SEED_FILL);
-	for (uint32_t i = FILL_OFF; i < FILL_OFF + FILL_SIZE; i += 4)
-		memcpy(c->want + i, &(uint32_t){ FILL_WORD }, 4);
+	want_pattern(c, seed);
+	expect(c);
 	c->want_known = true;
-	res = ta_verify(c, "vkCmdFillBuffer(0x100, 8 KiB, 0xc0ffee42)", SEED_FILL);
+	res = ta_verify(c, what, seed);
 out:
 	cmd_free(c, &k);
 	return res;
+}
+
+/* vkCmdFillBuffer: a word over a range inside the buffer. */
+static void fill_record(struct ctx *c, VkCommandBuffer cmd)
+{
+	vkCmdFillBuffer(cmd, c->prot_buf, FILL_OFF, FILL_SIZE, FILL_WORD);
+}
+
+static void fill_expect(struct ctx *c)
+{
+	for (uint32_t i = FILL_OFF; i < FILL_OFF + FILL_SIZE; i += 4)
+		memcpy(c->want + i, &(uint32_t){ FILL_WORD }, 4);
+}
+
+static enum ktap_result case_fill(struct ctx *c, char *skip, size_t skip_len)
+{
+	return protected_transfer(c, skip, skip_len, SEED_FILL, "vkCmdFillBuffer(0x100, 8 KiB, 0xc0ffee42)",
+				  fill_record, fill_expect);
+}
+
+/* vkCmdUpdateBuffer: bytes from the command buffer itself (normal memory, read in protected mode). */
+static uint8_t update_data[UPDATE_SIZE];
+
+static void update_record(struct ctx *c, VkCommandBuffer cmd)
+{
+	for (unsigned i = 0; i < UPDATE_SIZE; i++)
+		update_data[i] = (uint8_t)(i * 7 + (i >> 8) + 1);
+	vkCmdUpdateBuffer(cmd, c->prot_buf, UPDATE_OFF, UPDATE_SIZE, update_data);
+}
+
+static void update_expect(struct ctx *c)
+{
+	memcpy(c->want + UPDATE_OFF, update_data, UPDATE_SIZE);
+}
+
+static enum ktap_result case_update(struct ctx *c, char *skip, size_t skip_len)
+{
+	return protected_transfer(c, skip, skip_len, SEED_UPDATE, "vkCmdUpdateBuffer(0x1004, 1 KiB)", update_record,
+				  update_expect);
+}
+
+/* vkCmdCopyBuffer inside the protected buffer: two regions, one unaligned on both sides. */
+static const VkBufferCopy copy_regions[2] = {
+	{ .srcOffset = 0x10, .dstOffset = 0x3000, .size = 0x600 },
+	{ .srcOffset = 0x801, .dstOffset = 0x3803, .size = 0x1ff },
+};
+
+static void copy_record(struct ctx *c, VkCommandBuffer cmd)
+{
+	vkCmdCopyBuffer(cmd, c->prot_buf, c->prot_buf, 2, copy_regions);
+}
+
+static void copy_expect(struct ctx *c)
+{
+	/* The sources don't overlap the destinations: they still hold the pattern. */
+	for (unsigned r = 0; r < 2; r++)
+		memcpy(c->want + copy_regions[r].dstOffset, c->want + copy_regions[r].srcOffset, copy_regions[r].size);
+}
+
+static enum ktap_result case_copy(struct ctx *c, char *skip, size_t skip_len)
+{
+	return protected_transfer(c, skip, skip_len, SEED_COPY, "vkCmdCopyBuffer(protected to protected, 2 regions)",
+				  copy_record, copy_expect);
 }
 
 /* Our SSBO compute shader in a protected command buffer, checked by the TA. */
@@ -719,6 +798,8 @@ int main(int argc, char **argv)
 		{ "tee_heap_buffer_imported_as_protected_memory", case_import },
 		{ "tee_buffer_filled_by_ta", case_tee },
 		{ "protected_fill_verified_by_ta", case_fill },
+		{ "protected_update_verified_by_ta", case_update },
+		{ "protected_copy_verified_by_ta", case_copy },
 		{ "protected_compute_shader_verified_by_ta", case_ssbo },
 		{ "normal_queue_copy_from_protected_faults_leaks_nothing", case_copy_out },
 	};
