@@ -34,6 +34,7 @@
 #include "lib/vk_ssbo_shader.h"
 #include "lib/vk_util.h"
 #include "lib/vulkan/vk_device.h"
+#include "lib/vulkan/vk_ssbo_pipeline.h"
 
 #define SUITE "vk-compute"
 #define CASES 6
@@ -442,86 +443,21 @@ out:
 static enum ktap_result case_ssbo(struct ctx *c, char *skip, size_t skip_len)
 {
 	enum ktap_result res = need_device(c, skip, skip_len);
-	VkDescriptorSetLayout dsl = VK_NULL_HANDLE;
-	VkPipelineLayout layout = VK_NULL_HANDLE;
-	VkShaderModule module = VK_NULL_HANDLE;
-	VkPipeline pipeline = VK_NULL_HANDLE;
-	VkDescriptorPool dpool = VK_NULL_HANDLE;
-	VkDescriptorSet set;
+	struct vk_ssbo_pipeline sp = { 0 };
 	struct hbuf dst = { 0 };
 	uint8_t *want = NULL;
 	VkCommandBuffer cmd;
+	const char *what;
+	VkResult vr;
 
 	if (res != KTAP_PASS)
 		return res;
 	VK_EXPECT(hbuf_alloc(c, &dst, VK_BUFFER_USAGE_STORAGE_BUFFER_BIT, GUARD));
-
-	VkShaderModuleCreateInfo smci = {
-		.sType = VK_STRUCTURE_TYPE_SHADER_MODULE_CREATE_INFO,
-		.codeSize = ssbo_spirv_size,
-		.pCode = ssbo_spirv,
-	};
-	VK_EXPECT(vkCreateShaderModule(c->dev, &smci, NULL, &module));
-	VkDescriptorSetLayoutBinding binding = {
-		.binding = 0,
-		.descriptorType = VK_DESCRIPTOR_TYPE_STORAGE_BUFFER,
-		.descriptorCount = 1,
-		.stageFlags = VK_SHADER_STAGE_COMPUTE_BIT,
-	};
-	VkDescriptorSetLayoutCreateInfo dslci = {
-		.sType = VK_STRUCTURE_TYPE_DESCRIPTOR_SET_LAYOUT_CREATE_INFO,
-		.bindingCount = 1,
-		.pBindings = &binding,
-	};
-	VK_EXPECT(vkCreateDescriptorSetLayout(c->dev, &dslci, NULL, &dsl));
-	VkPipelineLayoutCreateInfo plci = {
-		.sType = VK_STRUCTURE_TYPE_PIPELINE_LAYOUT_CREATE_INFO,
-		.setLayoutCount = 1,
-		.pSetLayouts = &dsl,
-	};
-	VK_EXPECT(vkCreatePipelineLayout(c->dev, &plci, NULL, &layout));
-	VkComputePipelineCreateInfo cpci = {
-		.sType = VK_STRUCTURE_TYPE_COMPUTE_PIPELINE_CREATE_INFO,
-		.stage = {
-			.sType = VK_STRUCTURE_TYPE_PIPELINE_SHADER_STAGE_CREATE_INFO,
-			.stage = VK_SHADER_STAGE_COMPUTE_BIT,
-			.module = module,
-			.pName = "main",
-		},
-		.layout = layout,
-	};
-	VK_EXPECT(vkCreateComputePipelines(c->dev, VK_NULL_HANDLE, 1, &cpci, NULL, &pipeline));
-
-	VkDescriptorPoolSize ps = { .type = VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, .descriptorCount = 1 };
-	VkDescriptorPoolCreateInfo dpci = {
-		.sType = VK_STRUCTURE_TYPE_DESCRIPTOR_POOL_CREATE_INFO,
-		.maxSets = 1,
-		.poolSizeCount = 1,
-		.pPoolSizes = &ps,
-	};
-	VK_EXPECT(vkCreateDescriptorPool(c->dev, &dpci, NULL, &dpool));
-	VkDescriptorSetAllocateInfo dsai = {
-		.sType = VK_STRUCTURE_TYPE_DESCRIPTOR_SET_ALLOCATE_INFO,
-		.descriptorPool = dpool,
-		.descriptorSetCount = 1,
-		.pSetLayouts = &dsl,
-	};
-	VK_EXPECT(vkAllocateDescriptorSets(c->dev, &dsai, &set));
-	VkDescriptorBufferInfo dbi = { .buffer = dst.buf, .offset = 0, .range = VK_WHOLE_SIZE };
-	VkWriteDescriptorSet w = {
-		.sType = VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET,
-		.dstSet = set,
-		.dstBinding = 0,
-		.descriptorCount = 1,
-		.descriptorType = VK_DESCRIPTOR_TYPE_STORAGE_BUFFER,
-		.pBufferInfo = &dbi,
-	};
-	vkUpdateDescriptorSets(c->dev, 1, &w, 0, NULL);
+	vr = vk_ssbo_pipeline_create(c->dev, dst.buf, 0, VK_WHOLE_SIZE, &sp, &what);
+	EXPECT(vr == VK_SUCCESS, "%s: %s (%d)", what, vk_result_str(vr), vr);
 
 	VK_EXPECT(cmd_begin(c, &cmd));
-	vkCmdBindPipeline(cmd, VK_PIPELINE_BIND_POINT_COMPUTE, pipeline);
-	vkCmdBindDescriptorSets(cmd, VK_PIPELINE_BIND_POINT_COMPUTE, layout, 0, 1, &set, 0, NULL);
-	vkCmdDispatch(cmd, SSBO_INVOCATIONS / SSBO_LOCAL_SIZE, 1, 1);
+	vk_ssbo_pipeline_dispatch(&sp, cmd, SSBO_INVOCATIONS);
 	EXPECT(!cmd_submit_wait(c, cmd, "dispatch"), "the SSBO dispatch did not complete");
 
 	want = malloc(BUF_SIZE);
@@ -536,16 +472,7 @@ static enum ktap_result case_ssbo(struct ctx *c, char *skip, size_t skip_len)
 		      skip, skip_len);
 out:
 	free(want);
-	if (dpool)
-		vkDestroyDescriptorPool(c->dev, dpool, NULL);
-	if (pipeline)
-		vkDestroyPipeline(c->dev, pipeline, NULL);
-	if (layout)
-		vkDestroyPipelineLayout(c->dev, layout, NULL);
-	if (dsl)
-		vkDestroyDescriptorSetLayout(c->dev, dsl, NULL);
-	if (module)
-		vkDestroyShaderModule(c->dev, module, NULL);
+	vk_ssbo_pipeline_destroy(&sp);
 	hbuf_free(c, &dst);
 	return res;
 }

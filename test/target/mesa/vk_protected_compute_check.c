@@ -64,6 +64,7 @@
 #include "lib/vk_ssbo_shader.h"
 #include "lib/vk_util.h"
 #include "lib/vulkan/vk_device.h"
+#include "lib/vulkan/vk_ssbo_pipeline.h"
 #include "protm_verify_ta.h"
 
 #define SUITE "vk-protected-compute"
@@ -586,12 +587,8 @@ static enum ktap_result case_copy(struct ctx *c, char *skip, size_t skip_len)
 static enum ktap_result case_ssbo(struct ctx *c, char *skip, size_t skip_len)
 {
 	enum ktap_result res = need_buffer(c, skip, skip_len);
-	VkDescriptorSetLayout dsl = VK_NULL_HANDLE;
-	VkPipelineLayout layout = VK_NULL_HANDLE;
-	VkShaderModule module = VK_NULL_HANDLE;
-	VkPipeline pipeline = VK_NULL_HANDLE;
-	VkDescriptorPool dpool = VK_NULL_HANDLE;
-	VkDescriptorSet set;
+	struct vk_ssbo_pipeline sp = { 0 };
+	const char *what;
 	struct cmd k = { 0 };
 	VkResult vr;
 
@@ -601,71 +598,11 @@ static enum ktap_result case_ssbo(struct ctx *c, char *skip, size_t skip_len)
 		EXPECT(verify_ta_fill(&c->ta, c->shm_id, BUF_SIZE, SEED_SSBO), "the TA could not fill the buffer");
 	c->want_known = false;
 
-	VkShaderModuleCreateInfo smci = {
-		.sType = VK_STRUCTURE_TYPE_SHADER_MODULE_CREATE_INFO,
-		.codeSize = ssbo_spirv_size,
-		.pCode = ssbo_spirv,
-	};
-	VK_EXPECT(vkCreateShaderModule(c->dev, &smci, NULL, &module));
-	VkDescriptorSetLayoutBinding binding = {
-		.binding = 0,
-		.descriptorType = VK_DESCRIPTOR_TYPE_STORAGE_BUFFER,
-		.descriptorCount = 1,
-		.stageFlags = VK_SHADER_STAGE_COMPUTE_BIT,
-	};
-	VkDescriptorSetLayoutCreateInfo dslci = {
-		.sType = VK_STRUCTURE_TYPE_DESCRIPTOR_SET_LAYOUT_CREATE_INFO,
-		.bindingCount = 1,
-		.pBindings = &binding,
-	};
-	VK_EXPECT(vkCreateDescriptorSetLayout(c->dev, &dslci, NULL, &dsl));
-	VkPipelineLayoutCreateInfo plci = {
-		.sType = VK_STRUCTURE_TYPE_PIPELINE_LAYOUT_CREATE_INFO,
-		.setLayoutCount = 1,
-		.pSetLayouts = &dsl,
-	};
-	VK_EXPECT(vkCreatePipelineLayout(c->dev, &plci, NULL, &layout));
-	VkComputePipelineCreateInfo cpci = {
-		.sType = VK_STRUCTURE_TYPE_COMPUTE_PIPELINE_CREATE_INFO,
-		.stage = {
-			.sType = VK_STRUCTURE_TYPE_PIPELINE_SHADER_STAGE_CREATE_INFO,
-			.stage = VK_SHADER_STAGE_COMPUTE_BIT,
-			.module = module,
-			.pName = "main",
-		},
-		.layout = layout,
-	};
-	VK_EXPECT(vkCreateComputePipelines(c->dev, VK_NULL_HANDLE, 1, &cpci, NULL, &pipeline));
-	VkDescriptorPoolSize ps = { .type = VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, .descriptorCount = 1 };
-	VkDescriptorPoolCreateInfo dpci = {
-		.sType = VK_STRUCTURE_TYPE_DESCRIPTOR_POOL_CREATE_INFO,
-		.maxSets = 1,
-		.poolSizeCount = 1,
-		.pPoolSizes = &ps,
-	};
-	VK_EXPECT(vkCreateDescriptorPool(c->dev, &dpci, NULL, &dpool));
-	VkDescriptorSetAllocateInfo dsai = {
-		.sType = VK_STRUCTURE_TYPE_DESCRIPTOR_SET_ALLOCATE_INFO,
-		.descriptorPool = dpool,
-		.descriptorSetCount = 1,
-		.pSetLayouts = &dsl,
-	};
-	VK_EXPECT(vkAllocateDescriptorSets(c->dev, &dsai, &set));
-	VkDescriptorBufferInfo dbi = { .buffer = c->prot_buf, .offset = SSBO_OFF, .range = SSBO_INVOCATIONS * 4 };
-	VkWriteDescriptorSet w = {
-		.sType = VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET,
-		.dstSet = set,
-		.dstBinding = 0,
-		.descriptorCount = 1,
-		.descriptorType = VK_DESCRIPTOR_TYPE_STORAGE_BUFFER,
-		.pBufferInfo = &dbi,
-	};
-	vkUpdateDescriptorSets(c->dev, 1, &w, 0, NULL);
+	vr = vk_ssbo_pipeline_create(c->dev, c->prot_buf, SSBO_OFF, SSBO_INVOCATIONS * 4, &sp, &what);
+	EXPECT(vr == VK_SUCCESS, "%s: %s (%d)", what, vk_result_str(vr), vr);
 
 	VK_EXPECT(cmd_begin(c, &k, true));
-	vkCmdBindPipeline(k.buf, VK_PIPELINE_BIND_POINT_COMPUTE, pipeline);
-	vkCmdBindDescriptorSets(k.buf, VK_PIPELINE_BIND_POINT_COMPUTE, layout, 0, 1, &set, 0, NULL);
-	vkCmdDispatch(k.buf, SSBO_INVOCATIONS / SSBO_LOCAL_SIZE, 1, 1);
+	vk_ssbo_pipeline_dispatch(&sp, k.buf, SSBO_INVOCATIONS);
 	vr = cmd_submit_wait(c, &k, "protected dispatch");
 	say_fence("protected dispatch", vr);
 	EXPECT(vr == VK_SUCCESS, "the protected SSBO dispatch did not complete");
@@ -679,16 +616,7 @@ static enum ktap_result case_ssbo(struct ctx *c, char *skip, size_t skip_len)
 	res = ta_verify(c, "SSBO data[i] = i * 0x9e3779b1 + 0x01234567 at 0x2400, 256 invocations", SEED_SSBO);
 out:
 	cmd_free(c, &k);
-	if (dpool)
-		vkDestroyDescriptorPool(c->dev, dpool, NULL);
-	if (pipeline)
-		vkDestroyPipeline(c->dev, pipeline, NULL);
-	if (layout)
-		vkDestroyPipelineLayout(c->dev, layout, NULL);
-	if (dsl)
-		vkDestroyDescriptorSetLayout(c->dev, dsl, NULL);
-	if (module)
-		vkDestroyShaderModule(c->dev, module, NULL);
+	vk_ssbo_pipeline_destroy(&sp);
 	return res;
 }
 
