@@ -96,10 +96,15 @@ describe('patch series engine', () => {
   });
 
   it('keeps its state to its own worktree, leaving the main work tree alone', async () => {
+    // The main work tree is the developer's: whatever they left in it (staged
+    // or not) must be exactly as it was.
     const before = await git(main, ['rev-parse', 'HEAD']);
+    const status = await git(main, ['status', '--porcelain', '--untracked-files=no']);
+    const staged = await git(main, ['diff', '--cached']);
     await applySeriesAt(tree, readSeries(fixture));
     expect(await git(main, ['rev-parse', 'HEAD'])).toBe(before);
-    expect(await git(main, ['status', '--porcelain', '--untracked-files=no'])).toBe('');
+    expect(await git(main, ['status', '--porcelain', '--untracked-files=no'])).toBe(status);
+    expect(await git(main, ['diff', '--cached'])).toBe(staged);
   });
 
   it('applying the same series twice gives the same commits', async () => {
