@@ -10,7 +10,16 @@
  *   - a compute shader of ours writing a storage buffer (SSBO): every
  *     invocation stores a value made of its global invocation id;
  *   - a 1 MiB vkCmdFillBuffer, five times, each checked, with the median
- *     time from submit to fence (a figure for the README, not a limit).
+ *     time from submit to fence (a figure for the README, not a limit);
+ *   - image copies, which panvk runs as vk_meta compute shaders that fetch
+ *     texels and store to images: vkCmdCopyBufferToImage into a 2D
+ *     R8G8B8A8_UINT image, vkCmdCopyImageToBuffer back out of it (the whole
+ *     image and a sub-rectangle), compared with the CPU's bytes, for
+ *     OPTIMAL tiling (panvk lays it out in 16x16 u-interleaved tiles; AFBC
+ *     only with PANVK_DEBUG=afbc) and LINEAR tiling (the CPU also reads the
+ *     linear image's memory itself, at the offsets and row pitch Vulkan
+ *     reports); and vkCmdCopyImage from the OPTIMAL image into the LINEAR
+ *     one, whose memory the CPU reads.
  *
  * On the Mali model (the target's init sets PROTM_EXPECT_GPU=1) the bytes
  * must match. Without a GPU that runs the work (Mesa's drm-shim on the
@@ -37,7 +46,7 @@
 #include "lib/vulkan/vk_ssbo_pipeline.h"
 
 #define SUITE "vk-compute"
-#define CASES 6
+#define CASES 9
 /* The model interprets shaders under TCG: generous, a hang still ends. */
 #define FENCE_TIMEOUT_NS (60ull * 1000 * 1000 * 1000)
 #define BUF_SIZE (64 * 1024)
@@ -387,6 +396,282 @@ out:
 	return res;
 }
 
+/* ---- image copies --------------------------------------------------------- */
+
+/* Not multiples of 16: partial tiles on the right and at the bottom. */
+#define IMG_W 40
+#define IMG_H 24
+#define IMG_BPP 4
+/* The sub-rectangle copied out on its own (offsets inside the image). */
+#define SUB_X 5
+#define SUB_Y 3
+#define SUB_W 17
+#define SUB_H 9
+/* Where the copies out land in the destination buffer. */
+#define OUT_FULL 256
+#define OUT_SUB (OUT_FULL + IMG_W * IMG_H * IMG_BPP + 64)
+
+/* An image of its own memory; `map` only when that memory is host-visible and the tiling LINEAR. */
+struct himg {
+	VkImage img;
+	VkDeviceMemory mem;
+	uint8_t *map;
+	VkSubresourceLayout layout;
+};
+
+static void himg_free(struct ctx *c, struct himg *m)
+{
+	if (m->map)
+		vkUnmapMemory(c->dev, m->mem);
+	if (m->img)
+		vkDestroyImage(c->dev, m->img, NULL);
+	if (m->mem)
+		vkFreeMemory(c->dev, m->mem, NULL);
+	memset(m, 0, sizeof(*m));
+}
+
+static VkResult himg_alloc(struct ctx *c, struct himg *m, VkImageTiling tiling)
+{
+	VkPhysicalDeviceMemoryProperties mp;
+	VkMemoryRequirements req;
+	VkResult vr;
+	int type;
+
+	VkImageCreateInfo ici = {
+		.sType = VK_STRUCTURE_TYPE_IMAGE_CREATE_INFO,
+		.imageType = VK_IMAGE_TYPE_2D,
+		.format = VK_FORMAT_R8G8B8A8_UINT,
+		.extent = { IMG_W, IMG_H, 1 },
+		.mipLevels = 1,
+		.arrayLayers = 1,
+		.samples = VK_SAMPLE_COUNT_1_BIT,
+		.tiling = tiling,
+		.usage = VK_IMAGE_USAGE_TRANSFER_SRC_BIT | VK_IMAGE_USAGE_TRANSFER_DST_BIT,
+		.sharingMode = VK_SHARING_MODE_EXCLUSIVE,
+		.initialLayout = VK_IMAGE_LAYOUT_UNDEFINED,
+	};
+	vr = vkCreateImage(c->dev, &ici, NULL, &m->img);
+	if (vr)
+		return vr;
+	vkGetImageMemoryRequirements(c->dev, m->img, &req);
+	vkGetPhysicalDeviceMemoryProperties(c->pdev, &mp);
+	type = vk_find_memory_type(&mp, req.memoryTypeBits,
+				   VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT | VK_MEMORY_PROPERTY_HOST_COHERENT_BIT, 0);
+	if (type < 0)
+		type = vk_find_memory_type(&mp, req.memoryTypeBits, 0, 0);
+	if (type < 0)
+		return VK_ERROR_FEATURE_NOT_PRESENT;
+	VkMemoryAllocateInfo mai = {
+		.sType = VK_STRUCTURE_TYPE_MEMORY_ALLOCATE_INFO,
+		.allocationSize = req.size,
+		.memoryTypeIndex = (uint32_t)type,
+	};
+	vr = vkAllocateMemory(c->dev, &mai, NULL, &m->mem);
+	if (!vr)
+		vr = vkBindImageMemory(c->dev, m->img, m->mem, 0);
+	if (!vr && tiling == VK_IMAGE_TILING_LINEAR &&
+	    (mp.memoryTypes[type].propertyFlags & VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT)) {
+		VkImageSubresource sub = { .aspectMask = VK_IMAGE_ASPECT_COLOR_BIT };
+
+		vkGetImageSubresourceLayout(c->dev, m->img, &sub, &m->layout);
+		vr = vkMapMemory(c->dev, m->mem, 0, VK_WHOLE_SIZE, 0, (void **)&m->map);
+	}
+	return vr;
+}
+
+/* A layout transition of the whole colour image, with the transfer accesses around it. */
+static void img_barrier(VkCommandBuffer cmd, VkImage img, VkImageLayout from, VkImageLayout to)
+{
+	VkImageMemoryBarrier b = {
+		.sType = VK_STRUCTURE_TYPE_IMAGE_MEMORY_BARRIER,
+		.srcAccessMask = from == VK_IMAGE_LAYOUT_UNDEFINED ? 0 : VK_ACCESS_TRANSFER_WRITE_BIT,
+		.dstAccessMask = VK_ACCESS_TRANSFER_READ_BIT | VK_ACCESS_TRANSFER_WRITE_BIT,
+		.oldLayout = from,
+		.newLayout = to,
+		.srcQueueFamilyIndex = VK_QUEUE_FAMILY_IGNORED,
+		.dstQueueFamilyIndex = VK_QUEUE_FAMILY_IGNORED,
+		.image = img,
+		.subresourceRange = { VK_IMAGE_ASPECT_COLOR_BIT, 0, 1, 0, 1 },
+	};
+	vkCmdPipelineBarrier(cmd, VK_PIPELINE_STAGE_TRANSFER_BIT | VK_PIPELINE_STAGE_TOP_OF_PIPE_BIT,
+			     VK_PIPELINE_STAGE_TRANSFER_BIT, 0, 0, NULL, 0, NULL, 1, &b);
+}
+
+/* The source texels: every byte differs from its neighbours and from the guard. */
+static uint8_t texel_byte(unsigned x, unsigned y, unsigned k)
+{
+	return (uint8_t)(x * 29u + y * 113u + k * 71u + 1u) ^ (uint8_t)(y << 5);
+}
+
+/*
+ * The linear image's memory as the CPU sees it, at the offset and row
+ * pitch Vulkan reports, against the texels the copy in wrote.
+ */
+static enum ktap_result compare_linear(struct ctx *c, const char *what, const struct himg *m, char *skip,
+				       size_t skip_len)
+{
+	uint8_t got[IMG_W * IMG_H * IMG_BPP], want[IMG_W * IMG_H * IMG_BPP];
+
+	if (!m->map) {
+		if (!c->gpu_expected)
+			return compare(c, what, NULL, NULL, 0, skip, skip_len);
+		ktap_diag("%s: the LINEAR image's memory is not host-visible: the CPU cannot read it", what);
+		return KTAP_FAIL;
+	}
+	for (unsigned y = 0; y < IMG_H; y++) {
+		memcpy(got + y * IMG_W * IMG_BPP, m->map + m->layout.offset + y * m->layout.rowPitch,
+		       IMG_W * IMG_BPP);
+		for (unsigned x = 0; x < IMG_W; x++)
+			for (unsigned k = 0; k < IMG_BPP; k++)
+				want[(y * IMG_W + x) * IMG_BPP + k] = texel_byte(x, y, k);
+	}
+	return compare(c, what, got, want, sizeof(got), skip, skip_len);
+}
+
+/*
+ * vkCmdCopyBufferToImage of the whole image from a CPU-written buffer,
+ * then vkCmdCopyImageToBuffer of the whole image and of a sub-rectangle
+ * into a guarded buffer: the bytes out must be the bytes in. With LINEAR
+ * tiling the CPU also reads the image between the two submissions.
+ */
+static enum ktap_result image_round_trip(struct ctx *c, VkImageTiling tiling, char *skip, size_t skip_len)
+{
+	enum ktap_result res = need_device(c, skip, skip_len);
+	const char *name = tiling == VK_IMAGE_TILING_LINEAR ? "LINEAR" : "OPTIMAL";
+	struct hbuf src = { 0 }, dst = { 0 };
+	struct himg img = { 0 };
+	uint8_t *want = NULL;
+	VkCommandBuffer cmd;
+	char what[128];
+
+	if (res != KTAP_PASS)
+		return res;
+	VkImageFormatProperties ifp;
+	VkResult vr = vkGetPhysicalDeviceImageFormatProperties(
+		c->pdev, VK_FORMAT_R8G8B8A8_UINT, VK_IMAGE_TYPE_2D, tiling,
+		VK_IMAGE_USAGE_TRANSFER_SRC_BIT | VK_IMAGE_USAGE_TRANSFER_DST_BIT, 0, &ifp);
+	EXPECT(vr == VK_SUCCESS, "%s R8G8B8A8_UINT transfer images: %s (%d)", name, vk_result_str(vr), vr);
+
+	VK_EXPECT(hbuf_alloc(c, &src, VK_BUFFER_USAGE_TRANSFER_SRC_BIT, 0));
+	VK_EXPECT(hbuf_alloc(c, &dst, VK_BUFFER_USAGE_TRANSFER_DST_BIT, GUARD));
+	VK_EXPECT(himg_alloc(c, &img, tiling));
+	for (unsigned y = 0; y < IMG_H; y++)
+		for (unsigned x = 0; x < IMG_W; x++)
+			for (unsigned k = 0; k < IMG_BPP; k++)
+				src.map[(y * IMG_W + x) * IMG_BPP + k] = texel_byte(x, y, k);
+
+	const VkBufferImageCopy in = {
+		.imageSubresource = { VK_IMAGE_ASPECT_COLOR_BIT, 0, 0, 1 },
+		.imageExtent = { IMG_W, IMG_H, 1 },
+	};
+	VK_EXPECT(cmd_begin(c, &cmd));
+	img_barrier(cmd, img.img, VK_IMAGE_LAYOUT_UNDEFINED, VK_IMAGE_LAYOUT_TRANSFER_DST_OPTIMAL);
+	vkCmdCopyBufferToImage(cmd, src.buf, img.img, VK_IMAGE_LAYOUT_TRANSFER_DST_OPTIMAL, 1, &in);
+	snprintf(what, sizeof(what), "copy buffer to %s image", name);
+	EXPECT(!cmd_submit_wait(c, cmd, what), "vkCmdCopyBufferToImage (%s) did not complete", name);
+	if (tiling == VK_IMAGE_TILING_LINEAR) {
+		snprintf(what, sizeof(what), "the LINEAR image after vkCmdCopyBufferToImage, read by the CPU");
+		res = compare_linear(c, what, &img, skip, skip_len);
+		/* Without a GPU (SKIP) the copy out is still recorded and submitted. */
+		if (res == KTAP_FAIL)
+			goto out;
+	}
+
+	const VkBufferImageCopy out[2] = {
+		{
+			.bufferOffset = OUT_FULL,
+			.imageSubresource = { VK_IMAGE_ASPECT_COLOR_BIT, 0, 0, 1 },
+			.imageExtent = { IMG_W, IMG_H, 1 },
+		},
+		{
+			.bufferOffset = OUT_SUB,
+			.imageSubresource = { VK_IMAGE_ASPECT_COLOR_BIT, 0, 0, 1 },
+			.imageOffset = { SUB_X, SUB_Y, 0 },
+			.imageExtent = { SUB_W, SUB_H, 1 },
+		},
+	};
+	VK_EXPECT(cmd_begin(c, &cmd));
+	img_barrier(cmd, img.img, VK_IMAGE_LAYOUT_TRANSFER_DST_OPTIMAL, VK_IMAGE_LAYOUT_TRANSFER_SRC_OPTIMAL);
+	vkCmdCopyImageToBuffer(cmd, img.img, VK_IMAGE_LAYOUT_TRANSFER_SRC_OPTIMAL, dst.buf, 2, out);
+	snprintf(what, sizeof(what), "copy %s image to buffer", name);
+	EXPECT(!cmd_submit_wait(c, cmd, what), "vkCmdCopyImageToBuffer (%s) did not complete", name);
+
+	want = malloc(BUF_SIZE);
+	EXPECT(want, "out of memory");
+	memset(want, GUARD, BUF_SIZE);
+	memcpy(want + OUT_FULL, src.map, IMG_W * IMG_H * IMG_BPP);
+	for (unsigned y = 0; y < SUB_H; y++)
+		memcpy(want + OUT_SUB + y * SUB_W * IMG_BPP, src.map + ((SUB_Y + y) * IMG_W + SUB_X) * IMG_BPP,
+		       SUB_W * IMG_BPP);
+	snprintf(what, sizeof(what), "%dx%d R8G8B8A8_UINT %s image: buffer to image to buffer (whole, %dx%d at %d,%d)",
+		 IMG_W, IMG_H, name, SUB_W, SUB_H, SUB_X, SUB_Y);
+	res = compare(c, what, dst.map, want, BUF_SIZE, skip, skip_len);
+out:
+	free(want);
+	himg_free(c, &img);
+	hbuf_free(c, &src);
+	hbuf_free(c, &dst);
+	return res;
+}
+
+static enum ktap_result case_image_optimal(struct ctx *c, char *skip, size_t skip_len)
+{
+	return image_round_trip(c, VK_IMAGE_TILING_OPTIMAL, skip, skip_len);
+}
+
+static enum ktap_result case_image_linear(struct ctx *c, char *skip, size_t skip_len)
+{
+	return image_round_trip(c, VK_IMAGE_TILING_LINEAR, skip, skip_len);
+}
+
+/*
+ * vkCmdCopyImage from an OPTIMAL image (filled by vkCmdCopyBufferToImage)
+ * into a LINEAR one, whose memory the CPU then reads.
+ */
+static enum ktap_result case_image_to_image(struct ctx *c, char *skip, size_t skip_len)
+{
+	enum ktap_result res = need_device(c, skip, skip_len);
+	struct himg a = { 0 }, b = { 0 };
+	struct hbuf src = { 0 };
+	VkCommandBuffer cmd;
+
+	if (res != KTAP_PASS)
+		return res;
+	VK_EXPECT(hbuf_alloc(c, &src, VK_BUFFER_USAGE_TRANSFER_SRC_BIT, 0));
+	VK_EXPECT(himg_alloc(c, &a, VK_IMAGE_TILING_OPTIMAL));
+	VK_EXPECT(himg_alloc(c, &b, VK_IMAGE_TILING_LINEAR));
+	for (unsigned y = 0; y < IMG_H; y++)
+		for (unsigned x = 0; x < IMG_W; x++)
+			for (unsigned k = 0; k < IMG_BPP; k++)
+				src.map[(y * IMG_W + x) * IMG_BPP + k] = texel_byte(x, y, k);
+	if (b.map)
+		memset(b.map, GUARD, b.layout.offset + b.layout.size);
+
+	const VkBufferImageCopy in = {
+		.imageSubresource = { VK_IMAGE_ASPECT_COLOR_BIT, 0, 0, 1 },
+		.imageExtent = { IMG_W, IMG_H, 1 },
+	};
+	const VkImageCopy copy = {
+		.srcSubresource = { VK_IMAGE_ASPECT_COLOR_BIT, 0, 0, 1 },
+		.dstSubresource = { VK_IMAGE_ASPECT_COLOR_BIT, 0, 0, 1 },
+		.extent = { IMG_W, IMG_H, 1 },
+	};
+	VK_EXPECT(cmd_begin(c, &cmd));
+	img_barrier(cmd, a.img, VK_IMAGE_LAYOUT_UNDEFINED, VK_IMAGE_LAYOUT_TRANSFER_DST_OPTIMAL);
+	img_barrier(cmd, b.img, VK_IMAGE_LAYOUT_UNDEFINED, VK_IMAGE_LAYOUT_TRANSFER_DST_OPTIMAL);
+	vkCmdCopyBufferToImage(cmd, src.buf, a.img, VK_IMAGE_LAYOUT_TRANSFER_DST_OPTIMAL, 1, &in);
+	img_barrier(cmd, a.img, VK_IMAGE_LAYOUT_TRANSFER_DST_OPTIMAL, VK_IMAGE_LAYOUT_TRANSFER_SRC_OPTIMAL);
+	vkCmdCopyImage(cmd, a.img, VK_IMAGE_LAYOUT_TRANSFER_SRC_OPTIMAL, b.img, VK_IMAGE_LAYOUT_TRANSFER_DST_OPTIMAL,
+		       1, &copy);
+	EXPECT(!cmd_submit_wait(c, cmd, "copy image to image"), "vkCmdCopyImage did not complete");
+	res = compare_linear(c, "OPTIMAL image copied into a LINEAR one, read by the CPU", &b, skip, skip_len);
+out:
+	himg_free(c, &a);
+	himg_free(c, &b);
+	hbuf_free(c, &src);
+	return res;
+}
+
 static int cmp_double(const void *a, const void *b)
 {
 	double x = *(const double *)a, y = *(const double *)b;
@@ -489,6 +774,9 @@ int main(int argc, char **argv)
 		{ "copy_buffer", case_copy },
 		{ "compute_shader_writes_ssbo", case_ssbo },
 		{ "fill_buffer_1mib_timed", case_fill_1mib },
+		{ "copy_buffer_image_optimal_round_trip", case_image_optimal },
+		{ "copy_buffer_image_linear_round_trip", case_image_linear },
+		{ "copy_image_optimal_to_linear", case_image_to_image },
 	};
 	const char *e = getenv("PROTM_EXPECT_GPU");
 	struct ctx c = { .gpu_expected = e && !strcmp(e, "1") };
