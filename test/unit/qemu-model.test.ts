@@ -27,7 +27,7 @@ describe('QEMU with the Mali CSF model', () => {
       cases: { name: string; status: string }[];
     };
     expect(doc.counts.failed).toBe(0);
-    expect(doc.counts.passed).toBeGreaterThanOrEqual(50);
+    expect(doc.counts.passed).toBeGreaterThanOrEqual(56);
     const cases = [
       ...['job', 'invalid-instruction', 'mmu-fault', 'endless', 'suspend-resume', 'doorbell', 'resume-keeps-fatal', 'mmio-refused'].map((n) => `/cs/${n}`),
       ...['exception-handler', 'exception-handler-unknown'].map((n) => `/cs/${n}`),
@@ -48,7 +48,10 @@ describe('QEMU with the Mali CSF model', () => {
       ...['suspend-resume', 'migrate'].map((n) => `/compute/${n}`),
       // storage buffers through resource tables (LEA_BUFFER), and its faults
       ...['lea-buffer', 'lea-buffer-no-table', 'lea-buffer-no-descriptor', 'lea-buffer-not-a-buffer'].map((n) => `/compute/${n}`),
-      ...['compute-normal', 'compute-protected', 'compute-protected-write-out'].map((n) => `/isolation/${n}`),
+      // textures and images (panvk's image copies): texel fetches from linear
+      // and u-interleaved textures, image stores, unsupported data faulting
+      ...['tex-fetch-linear', 'tex-fetch-tiled', 'image-store', 'tex-unsupported-format', 'tex-afbc'].map((n) => `/compute/${n}`),
+      ...['compute-normal', 'compute-protected', 'compute-protected-write-out', 'tex-fetch-normal'].map((n) => `/isolation/${n}`),
     ];
     for (const name of cases) {
       expect(doc.cases.find((c) => c.name.endsWith(name))?.status, name).toBe('pass');
