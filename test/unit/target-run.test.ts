@@ -157,6 +157,22 @@ describe('protm run (QEMU target, tee-heap suite)', () => {
     ]) {
       expect(inSuite('vk-protected-compute', name), name).toBe('pass');
     }
+    // GPU work through panvk in normal memory, read back by the CPU: buffer
+    // fill, update and copy, an SSBO shader, and image copies (vk_meta's
+    // texel-fetch and image-store shaders) on OPTIMAL and LINEAR images.
+    for (const name of [
+      'vulkan_device',
+      'fill_buffer',
+      'update_buffer',
+      'copy_buffer',
+      'compute_shader_writes_ssbo',
+      'fill_buffer_1mib_timed',
+      'copy_buffer_image_optimal_round_trip',
+      'copy_buffer_image_linear_round_trip',
+      'copy_image_optimal_to_linear',
+    ]) {
+      expect(inSuite('vk-compute', name), name).toBe('pass');
+    }
     expect(inSuite('egl-protected', 'protected_surfaceless_render_target')).toBe('pass');
     expect(inSuite('vk-not-ready', 'vulkan_device')).toBe('pass');
     for (const name of ['initramfs-mtimes', 'vulkaninfo-protected-memory', 'vulkaninfo-protected-queue', 'vulkaninfo-protected-memory-type']) {
