@@ -43,6 +43,7 @@
 #include "lib/vk_ssbo_shader.h"
 #include "lib/vk_util.h"
 #include "lib/vulkan/vk_device.h"
+#include "lib/vulkan/vk_image.h"
 #include "lib/vulkan/vk_ssbo_pipeline.h"
 
 #define SUITE "vk-compute"
@@ -66,32 +67,66 @@ struct ctx {
 	VkCommandPool pool;
 };
 
-/* A buffer bound to memory of its own, mapped for the CPU. */
-struct hbuf {
+/*
+ * A buffer or an image bound to memory of its own, mapped for the CPU: a
+ * buffer always, an image only when it is LINEAR and its memory
+ * host-visible (`layout` then says where its texels are).
+ */
+struct hres {
 	VkBuffer buf;
+	VkImage img;
 	VkDeviceMemory mem;
 	uint8_t *map;
 	VkDeviceSize size;
+	VkSubresourceLayout layout;
 };
 
-static void hbuf_free(struct ctx *c, struct hbuf *b)
+static void hres_free(struct ctx *c, struct hres *b)
 {
 	if (b->map)
 		vkUnmapMemory(c->dev, b->mem);
 	if (b->buf)
 		vkDestroyBuffer(c->dev, b->buf, NULL);
+	if (b->img)
+		vkDestroyImage(c->dev, b->img, NULL);
 	if (b->mem)
 		vkFreeMemory(c->dev, b->mem, NULL);
 	memset(b, 0, sizeof(*b));
 }
 
-static VkResult hbuf_alloc_size(struct ctx *c, struct hbuf *b, VkBufferUsageFlags usage, uint8_t fill,
-			       VkDeviceSize size)
+/*
+ * Memory of its own for `r` (requirements `req`): host-visible and coherent
+ * where the device allows it, any type otherwise unless `need_host`. Says
+ * in *host whether the CPU can map it.
+ */
+static VkResult hres_memory(struct ctx *c, struct hres *r, const VkMemoryRequirements *req, bool need_host,
+			    bool *host)
 {
 	VkPhysicalDeviceMemoryProperties mp;
+	int type;
+
+	vkGetPhysicalDeviceMemoryProperties(c->pdev, &mp);
+	type = vk_find_memory_type(&mp, req->memoryTypeBits,
+				   VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT | VK_MEMORY_PROPERTY_HOST_COHERENT_BIT, 0);
+	*host = type >= 0;
+	if (type < 0 && !need_host)
+		type = vk_find_memory_type(&mp, req->memoryTypeBits, 0, 0);
+	if (type < 0)
+		return VK_ERROR_FEATURE_NOT_PRESENT;
+	VkMemoryAllocateInfo mai = {
+		.sType = VK_STRUCTURE_TYPE_MEMORY_ALLOCATE_INFO,
+		.allocationSize = req->size,
+		.memoryTypeIndex = (uint32_t)type,
+	};
+	return vkAllocateMemory(c->dev, &mai, NULL, &r->mem);
+}
+
+static VkResult hbuf_alloc_size(struct ctx *c, struct hres *b, VkBufferUsageFlags usage, uint8_t fill,
+			       VkDeviceSize size)
+{
 	VkMemoryRequirements req;
 	VkResult vr;
-	int type;
+	bool host;
 
 	VkBufferCreateInfo bci = {
 		.sType = VK_STRUCTURE_TYPE_BUFFER_CREATE_INFO,
@@ -103,17 +138,7 @@ static VkResult hbuf_alloc_size(struct ctx *c, struct hbuf *b, VkBufferUsageFlag
 	if (vr)
 		return vr;
 	vkGetBufferMemoryRequirements(c->dev, b->buf, &req);
-	vkGetPhysicalDeviceMemoryProperties(c->pdev, &mp);
-	type = vk_find_memory_type(&mp, req.memoryTypeBits,
-				   VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT | VK_MEMORY_PROPERTY_HOST_COHERENT_BIT, 0);
-	if (type < 0)
-		return VK_ERROR_FEATURE_NOT_PRESENT;
-	VkMemoryAllocateInfo mai = {
-		.sType = VK_STRUCTURE_TYPE_MEMORY_ALLOCATE_INFO,
-		.allocationSize = req.size,
-		.memoryTypeIndex = (uint32_t)type,
-	};
-	vr = vkAllocateMemory(c->dev, &mai, NULL, &b->mem);
+	vr = hres_memory(c, b, &req, true, &host);
 	if (!vr)
 		vr = vkBindBufferMemory(c->dev, b->buf, b->mem, 0);
 	if (!vr)
@@ -125,7 +150,7 @@ static VkResult hbuf_alloc_size(struct ctx *c, struct hbuf *b, VkBufferUsageFlag
 	return vr;
 }
 
-static VkResult hbuf_alloc(struct ctx *c, struct hbuf *b, VkBufferUsageFlags usage, uint8_t fill)
+static VkResult hbuf_alloc(struct ctx *c, struct hres *b, VkBufferUsageFlags usage, uint8_t fill)
 {
 	return hbuf_alloc_size(c, b, usage, fill, BUF_SIZE);
 }
@@ -308,7 +333,7 @@ static enum ktap_result case_fill(struct ctx *c, char *skip, size_t skip_len)
 	enum ktap_result res = need_device(c, skip, skip_len);
 	const VkDeviceSize off = 256, size = 8192;
 	const uint32_t word = 0xc0ffee42u;
-	struct hbuf dst = { 0 };
+	struct hres dst = { 0 };
 	VkCommandBuffer cmd;
 	uint8_t *want = NULL;
 
@@ -327,7 +352,7 @@ static enum ktap_result case_fill(struct ctx *c, char *skip, size_t skip_len)
 	res = compare(c, "vkCmdFillBuffer(0x100, 8 KiB, 0xc0ffee42)", dst.map, want, BUF_SIZE, skip, skip_len);
 out:
 	free(want);
-	hbuf_free(c, &dst);
+	hres_free(c, &dst);
 	return res;
 }
 
@@ -337,7 +362,7 @@ static enum ktap_result case_update(struct ctx *c, char *skip, size_t skip_len)
 	enum ktap_result res = need_device(c, skip, skip_len);
 	const VkDeviceSize off = 4096 + 12, size = 1024;
 	uint8_t data[1024], *want = NULL;
-	struct hbuf dst = { 0 };
+	struct hres dst = { 0 };
 	VkCommandBuffer cmd;
 
 	if (res != KTAP_PASS)
@@ -356,7 +381,7 @@ static enum ktap_result case_update(struct ctx *c, char *skip, size_t skip_len)
 	res = compare(c, "vkCmdUpdateBuffer(0x100c, 1 KiB)", dst.map, want, BUF_SIZE, skip, skip_len);
 out:
 	free(want);
-	hbuf_free(c, &dst);
+	hres_free(c, &dst);
 	return res;
 }
 
@@ -364,7 +389,7 @@ out:
 static enum ktap_result case_copy(struct ctx *c, char *skip, size_t skip_len)
 {
 	enum ktap_result res = need_device(c, skip, skip_len);
-	struct hbuf src = { 0 }, dst = { 0 };
+	struct hres src = { 0 }, dst = { 0 };
 	uint8_t *want = NULL;
 	VkCommandBuffer cmd;
 	const VkBufferCopy regions[2] = {
@@ -391,8 +416,8 @@ static enum ktap_result case_copy(struct ctx *c, char *skip, size_t skip_len)
 	res = compare(c, "vkCmdCopyBuffer(2 regions)", dst.map, want, BUF_SIZE, skip, skip_len);
 out:
 	free(want);
-	hbuf_free(c, &src);
-	hbuf_free(c, &dst);
+	hres_free(c, &src);
+	hres_free(c, &dst);
 	return res;
 }
 
@@ -411,90 +436,28 @@ out:
 #define OUT_FULL 256
 #define OUT_SUB (OUT_FULL + IMG_W * IMG_H * IMG_BPP + 64)
 
-/* An image of its own memory; `map` only when that memory is host-visible and the tiling LINEAR. */
-struct himg {
-	VkImage img;
-	VkDeviceMemory mem;
-	uint8_t *map;
-	VkSubresourceLayout layout;
-};
-
-static void himg_free(struct ctx *c, struct himg *m)
+static VkResult himg_alloc(struct ctx *c, struct hres *m, VkImageTiling tiling)
 {
-	if (m->map)
-		vkUnmapMemory(c->dev, m->mem);
-	if (m->img)
-		vkDestroyImage(c->dev, m->img, NULL);
-	if (m->mem)
-		vkFreeMemory(c->dev, m->mem, NULL);
-	memset(m, 0, sizeof(*m));
-}
-
-static VkResult himg_alloc(struct ctx *c, struct himg *m, VkImageTiling tiling)
-{
-	VkPhysicalDeviceMemoryProperties mp;
 	VkMemoryRequirements req;
 	VkResult vr;
-	int type;
+	bool host;
 
-	VkImageCreateInfo ici = {
-		.sType = VK_STRUCTURE_TYPE_IMAGE_CREATE_INFO,
-		.imageType = VK_IMAGE_TYPE_2D,
-		.format = VK_FORMAT_R8G8B8A8_UINT,
-		.extent = { IMG_W, IMG_H, 1 },
-		.mipLevels = 1,
-		.arrayLayers = 1,
-		.samples = VK_SAMPLE_COUNT_1_BIT,
-		.tiling = tiling,
-		.usage = VK_IMAGE_USAGE_TRANSFER_SRC_BIT | VK_IMAGE_USAGE_TRANSFER_DST_BIT,
-		.sharingMode = VK_SHARING_MODE_EXCLUSIVE,
-		.initialLayout = VK_IMAGE_LAYOUT_UNDEFINED,
-	};
+	VkImageCreateInfo ici = vk_image_transfer_info(VK_FORMAT_R8G8B8A8_UINT, IMG_W, IMG_H, tiling, 0);
+
 	vr = vkCreateImage(c->dev, &ici, NULL, &m->img);
 	if (vr)
 		return vr;
 	vkGetImageMemoryRequirements(c->dev, m->img, &req);
-	vkGetPhysicalDeviceMemoryProperties(c->pdev, &mp);
-	type = vk_find_memory_type(&mp, req.memoryTypeBits,
-				   VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT | VK_MEMORY_PROPERTY_HOST_COHERENT_BIT, 0);
-	if (type < 0)
-		type = vk_find_memory_type(&mp, req.memoryTypeBits, 0, 0);
-	if (type < 0)
-		return VK_ERROR_FEATURE_NOT_PRESENT;
-	VkMemoryAllocateInfo mai = {
-		.sType = VK_STRUCTURE_TYPE_MEMORY_ALLOCATE_INFO,
-		.allocationSize = req.size,
-		.memoryTypeIndex = (uint32_t)type,
-	};
-	vr = vkAllocateMemory(c->dev, &mai, NULL, &m->mem);
+	vr = hres_memory(c, m, &req, false, &host);
 	if (!vr)
 		vr = vkBindImageMemory(c->dev, m->img, m->mem, 0);
-	if (!vr && tiling == VK_IMAGE_TILING_LINEAR &&
-	    (mp.memoryTypes[type].propertyFlags & VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT)) {
+	if (!vr && tiling == VK_IMAGE_TILING_LINEAR && host) {
 		VkImageSubresource sub = { .aspectMask = VK_IMAGE_ASPECT_COLOR_BIT };
 
 		vkGetImageSubresourceLayout(c->dev, m->img, &sub, &m->layout);
 		vr = vkMapMemory(c->dev, m->mem, 0, VK_WHOLE_SIZE, 0, (void **)&m->map);
 	}
 	return vr;
-}
-
-/* A layout transition of the whole colour image, with the transfer accesses around it. */
-static void img_barrier(VkCommandBuffer cmd, VkImage img, VkImageLayout from, VkImageLayout to)
-{
-	VkImageMemoryBarrier b = {
-		.sType = VK_STRUCTURE_TYPE_IMAGE_MEMORY_BARRIER,
-		.srcAccessMask = from == VK_IMAGE_LAYOUT_UNDEFINED ? 0 : VK_ACCESS_TRANSFER_WRITE_BIT,
-		.dstAccessMask = VK_ACCESS_TRANSFER_READ_BIT | VK_ACCESS_TRANSFER_WRITE_BIT,
-		.oldLayout = from,
-		.newLayout = to,
-		.srcQueueFamilyIndex = VK_QUEUE_FAMILY_IGNORED,
-		.dstQueueFamilyIndex = VK_QUEUE_FAMILY_IGNORED,
-		.image = img,
-		.subresourceRange = { VK_IMAGE_ASPECT_COLOR_BIT, 0, 1, 0, 1 },
-	};
-	vkCmdPipelineBarrier(cmd, VK_PIPELINE_STAGE_TRANSFER_BIT | VK_PIPELINE_STAGE_TOP_OF_PIPE_BIT,
-			     VK_PIPELINE_STAGE_TRANSFER_BIT, 0, 0, NULL, 0, NULL, 1, &b);
 }
 
 /* The source texels: every byte differs from its neighbours and from the guard. */
@@ -507,7 +470,7 @@ static uint8_t texel_byte(unsigned x, unsigned y, unsigned k)
  * The linear image's memory as the CPU sees it, at the offset and row
  * pitch Vulkan reports, against the texels the copy in wrote.
  */
-static enum ktap_result compare_linear(struct ctx *c, const char *what, const struct himg *m, char *skip,
+static enum ktap_result compare_linear(struct ctx *c, const char *what, const struct hres *m, char *skip,
 				       size_t skip_len)
 {
 	uint8_t got[IMG_W * IMG_H * IMG_BPP], want[IMG_W * IMG_H * IMG_BPP];
@@ -538,8 +501,8 @@ static enum ktap_result image_round_trip(struct ctx *c, VkImageTiling tiling, ch
 {
 	enum ktap_result res = need_device(c, skip, skip_len);
 	const char *name = tiling == VK_IMAGE_TILING_LINEAR ? "LINEAR" : "OPTIMAL";
-	struct hbuf src = { 0 }, dst = { 0 };
-	struct himg img = { 0 };
+	struct hres src = { 0 }, dst = { 0 };
+	struct hres img = { 0 };
 	uint8_t *want = NULL;
 	VkCommandBuffer cmd;
 	char what[128];
@@ -565,7 +528,7 @@ static enum ktap_result image_round_trip(struct ctx *c, VkImageTiling tiling, ch
 		.imageExtent = { IMG_W, IMG_H, 1 },
 	};
 	VK_EXPECT(cmd_begin(c, &cmd));
-	img_barrier(cmd, img.img, VK_IMAGE_LAYOUT_UNDEFINED, VK_IMAGE_LAYOUT_TRANSFER_DST_OPTIMAL);
+	vk_image_transfer_barrier(cmd, img.img, VK_IMAGE_LAYOUT_UNDEFINED, VK_IMAGE_LAYOUT_TRANSFER_DST_OPTIMAL);
 	vkCmdCopyBufferToImage(cmd, src.buf, img.img, VK_IMAGE_LAYOUT_TRANSFER_DST_OPTIMAL, 1, &in);
 	snprintf(what, sizeof(what), "copy buffer to %s image", name);
 	EXPECT(!cmd_submit_wait(c, cmd, what), "vkCmdCopyBufferToImage (%s) did not complete", name);
@@ -591,7 +554,7 @@ static enum ktap_result image_round_trip(struct ctx *c, VkImageTiling tiling, ch
 		},
 	};
 	VK_EXPECT(cmd_begin(c, &cmd));
-	img_barrier(cmd, img.img, VK_IMAGE_LAYOUT_TRANSFER_DST_OPTIMAL, VK_IMAGE_LAYOUT_TRANSFER_SRC_OPTIMAL);
+	vk_image_transfer_barrier(cmd, img.img, VK_IMAGE_LAYOUT_TRANSFER_DST_OPTIMAL, VK_IMAGE_LAYOUT_TRANSFER_SRC_OPTIMAL);
 	vkCmdCopyImageToBuffer(cmd, img.img, VK_IMAGE_LAYOUT_TRANSFER_SRC_OPTIMAL, dst.buf, 2, out);
 	snprintf(what, sizeof(what), "copy %s image to buffer", name);
 	EXPECT(!cmd_submit_wait(c, cmd, what), "vkCmdCopyImageToBuffer (%s) did not complete", name);
@@ -608,9 +571,9 @@ static enum ktap_result image_round_trip(struct ctx *c, VkImageTiling tiling, ch
 	res = compare(c, what, dst.map, want, BUF_SIZE, skip, skip_len);
 out:
 	free(want);
-	himg_free(c, &img);
-	hbuf_free(c, &src);
-	hbuf_free(c, &dst);
+	hres_free(c, &img);
+	hres_free(c, &src);
+	hres_free(c, &dst);
 	return res;
 }
 
@@ -631,8 +594,8 @@ static enum ktap_result case_image_linear(struct ctx *c, char *skip, size_t skip
 static enum ktap_result case_image_to_image(struct ctx *c, char *skip, size_t skip_len)
 {
 	enum ktap_result res = need_device(c, skip, skip_len);
-	struct himg a = { 0 }, b = { 0 };
-	struct hbuf src = { 0 };
+	struct hres a = { 0 }, b = { 0 };
+	struct hres src = { 0 };
 	VkCommandBuffer cmd;
 
 	if (res != KTAP_PASS)
@@ -657,18 +620,18 @@ static enum ktap_result case_image_to_image(struct ctx *c, char *skip, size_t sk
 		.extent = { IMG_W, IMG_H, 1 },
 	};
 	VK_EXPECT(cmd_begin(c, &cmd));
-	img_barrier(cmd, a.img, VK_IMAGE_LAYOUT_UNDEFINED, VK_IMAGE_LAYOUT_TRANSFER_DST_OPTIMAL);
-	img_barrier(cmd, b.img, VK_IMAGE_LAYOUT_UNDEFINED, VK_IMAGE_LAYOUT_TRANSFER_DST_OPTIMAL);
+	vk_image_transfer_barrier(cmd, a.img, VK_IMAGE_LAYOUT_UNDEFINED, VK_IMAGE_LAYOUT_TRANSFER_DST_OPTIMAL);
+	vk_image_transfer_barrier(cmd, b.img, VK_IMAGE_LAYOUT_UNDEFINED, VK_IMAGE_LAYOUT_TRANSFER_DST_OPTIMAL);
 	vkCmdCopyBufferToImage(cmd, src.buf, a.img, VK_IMAGE_LAYOUT_TRANSFER_DST_OPTIMAL, 1, &in);
-	img_barrier(cmd, a.img, VK_IMAGE_LAYOUT_TRANSFER_DST_OPTIMAL, VK_IMAGE_LAYOUT_TRANSFER_SRC_OPTIMAL);
+	vk_image_transfer_barrier(cmd, a.img, VK_IMAGE_LAYOUT_TRANSFER_DST_OPTIMAL, VK_IMAGE_LAYOUT_TRANSFER_SRC_OPTIMAL);
 	vkCmdCopyImage(cmd, a.img, VK_IMAGE_LAYOUT_TRANSFER_SRC_OPTIMAL, b.img, VK_IMAGE_LAYOUT_TRANSFER_DST_OPTIMAL,
 		       1, &copy);
 	EXPECT(!cmd_submit_wait(c, cmd, "copy image to image"), "vkCmdCopyImage did not complete");
 	res = compare_linear(c, "OPTIMAL image copied into a LINEAR one, read by the CPU", &b, skip, skip_len);
 out:
-	himg_free(c, &a);
-	himg_free(c, &b);
-	hbuf_free(c, &src);
+	hres_free(c, &a);
+	hres_free(c, &b);
+	hres_free(c, &src);
 	return res;
 }
 
@@ -688,7 +651,7 @@ static enum ktap_result case_fill_1mib(struct ctx *c, char *skip, size_t skip_le
 {
 	enum ktap_result res = need_device(c, skip, skip_len);
 	double ms[BIG_RUNS];
-	struct hbuf dst = { 0 };
+	struct hres dst = { 0 };
 	uint32_t *want = NULL;
 	VkCommandBuffer cmd;
 	char what[64];
@@ -720,7 +683,7 @@ static enum ktap_result case_fill_1mib(struct ctx *c, char *skip, size_t skip_le
 		  ms[BIG_RUNS / 2], BIG_RUNS, ms[0], ms[BIG_RUNS - 1]);
 out:
 	free(want);
-	hbuf_free(c, &dst);
+	hres_free(c, &dst);
 	return res;
 }
 
@@ -729,7 +692,7 @@ static enum ktap_result case_ssbo(struct ctx *c, char *skip, size_t skip_len)
 {
 	enum ktap_result res = need_device(c, skip, skip_len);
 	struct vk_ssbo_pipeline sp = { 0 };
-	struct hbuf dst = { 0 };
+	struct hres dst = { 0 };
 	uint8_t *want = NULL;
 	VkCommandBuffer cmd;
 	const char *what;
@@ -758,7 +721,7 @@ static enum ktap_result case_ssbo(struct ctx *c, char *skip, size_t skip_len)
 out:
 	free(want);
 	vk_ssbo_pipeline_destroy(&sp);
-	hbuf_free(c, &dst);
+	hres_free(c, &dst);
 	return res;
 }
 

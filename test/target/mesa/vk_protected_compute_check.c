@@ -21,7 +21,9 @@
  *     vkCmdFillBuffer over part of the buffer: the TA's hash of the whole
  *     buffer must be that of the TA's pattern with the filled range in it;
  *   - the same with vkCmdUpdateBuffer (1 KiB), with vkCmdCopyBuffer from
- *     the protected buffer into itself (two regions, one unaligned), and
+ *     the protected buffer into itself (two regions, one unaligned), with
+ *     vkCmdCopyBufferToImage into a protected OPTIMAL image and
+ *     vkCmdCopyImageToBuffer back into another range of the buffer, and
  *     with our SSBO compute shader (lib/vk_ssbo_shader.c) writing 1 KiB
  *     inside the buffer;
  *   - last (it loses the device): an unprotected command buffer on the
@@ -64,11 +66,12 @@
 #include "lib/vk_ssbo_shader.h"
 #include "lib/vk_util.h"
 #include "lib/vulkan/vk_device.h"
+#include "lib/vulkan/vk_image.h"
 #include "lib/vulkan/vk_ssbo_pipeline.h"
 #include "protm_verify_ta.h"
 
 #define SUITE "vk-protected-compute"
-#define CASES 8
+#define CASES 9
 /* The model interprets shaders under TCG: generous, a hang still ends. */
 #define FENCE_TIMEOUT_NS (60ull * 1000 * 1000 * 1000)
 /*
@@ -93,6 +96,12 @@
 /* The shader's words, at an offset inside the buffer. */
 #define SSBO_OFF 0x2400
 #define SSBO_INVOCATIONS 256
+/* The image copy: buffer to protected image and back, at these offsets. */
+#define SEED_IMAGE 0x7e1113a9u
+#define IMG_W 40
+#define IMG_H 24
+#define IMG_IN_OFF 0x40
+#define IMG_OUT_OFF 0x2800
 /* What the CPU writes into the copy's destination. */
 #define GUARD 0xa5
 
@@ -110,6 +119,9 @@ struct ctx {
 	uint32_t family;
 	int prot_type;
 	bool absent_as_expected;
+
+	VkImage prot_img; /* OPTIMAL, in protected memory of its own */
+	VkDeviceMemory prot_img_mem;
 
 	int dmabuf; /* from the protected heap, -1: none */
 	VkBuffer prot_buf;
@@ -583,6 +595,65 @@ static enum ktap_result case_copy(struct ctx *c, char *skip, size_t skip_len)
 				  copy_record, copy_expect);
 }
 
+/*
+ * Image copies in a protected command buffer: vkCmdCopyBufferToImage from
+ * the protected buffer into a protected 40x24 R8G8B8A8_UINT image
+ * (OPTIMAL: u-interleaved tiles), then vkCmdCopyImageToBuffer back into
+ * another range of the buffer; panvk runs both as vk_meta compute shaders
+ * (image stores, texel fetches). The TA's hash shows the bytes came back.
+ */
+static void image_record(struct ctx *c, VkCommandBuffer cmd)
+{
+	VkBufferImageCopy r = {
+		.bufferOffset = IMG_IN_OFF,
+		.imageSubresource = { VK_IMAGE_ASPECT_COLOR_BIT, 0, 0, 1 },
+		.imageExtent = { IMG_W, IMG_H, 1 },
+	};
+
+	vk_image_transfer_barrier(cmd, c->prot_img, VK_IMAGE_LAYOUT_UNDEFINED, VK_IMAGE_LAYOUT_TRANSFER_DST_OPTIMAL);
+	vkCmdCopyBufferToImage(cmd, c->prot_buf, c->prot_img, VK_IMAGE_LAYOUT_TRANSFER_DST_OPTIMAL, 1, &r);
+	vk_image_transfer_barrier(cmd, c->prot_img, VK_IMAGE_LAYOUT_TRANSFER_DST_OPTIMAL, VK_IMAGE_LAYOUT_TRANSFER_SRC_OPTIMAL);
+	r.bufferOffset = IMG_OUT_OFF;
+	vkCmdCopyImageToBuffer(cmd, c->prot_img, VK_IMAGE_LAYOUT_TRANSFER_SRC_OPTIMAL, c->prot_buf, 1, &r);
+}
+
+static void image_expect(struct ctx *c)
+{
+	memcpy(c->want + IMG_OUT_OFF, c->want + IMG_IN_OFF, IMG_W * IMG_H * 4);
+}
+
+static enum ktap_result case_image(struct ctx *c, char *skip, size_t skip_len)
+{
+	enum ktap_result res = need_buffer(c, skip, skip_len);
+	VkMemoryRequirements req;
+
+	if (res != KTAP_PASS)
+		return res;
+	VkImageCreateInfo ici = vk_image_transfer_info(VK_FORMAT_R8G8B8A8_UINT, IMG_W, IMG_H, VK_IMAGE_TILING_OPTIMAL,
+						       VK_IMAGE_CREATE_PROTECTED_BIT);
+
+	if (!c->prot_img) {
+		VK_EXPECT(vkCreateImage(c->dev, &ici, NULL, &c->prot_img));
+		vkGetImageMemoryRequirements(c->dev, c->prot_img, &req);
+		EXPECT(req.memoryTypeBits & (1u << c->prot_type),
+		       "the protected image can't use the protected type (0x%x)", req.memoryTypeBits);
+		VkMemoryAllocateInfo mai = {
+			.sType = VK_STRUCTURE_TYPE_MEMORY_ALLOCATE_INFO,
+			.allocationSize = req.size,
+			.memoryTypeIndex = (uint32_t)c->prot_type,
+		};
+		VK_EXPECT(vkAllocateMemory(c->dev, &mai, NULL, &c->prot_img_mem));
+		VK_EXPECT(vkBindImageMemory(c->dev, c->prot_img, c->prot_img_mem, 0));
+		ktap_diag("a protected %ux%u R8G8B8A8_UINT OPTIMAL image in %llu bytes of protected memory", IMG_W,
+			  IMG_H, (unsigned long long)req.size);
+	}
+	res = protected_transfer(c, skip, skip_len, SEED_IMAGE,
+				 "vkCmdCopyBufferToImage then vkCmdCopyImageToBuffer (protected 40x24 image)",
+				 image_record, image_expect);
+out:
+	return res;
+}
+
 /* Our SSBO compute shader in a protected command buffer, checked by the TA. */
 static enum ktap_result case_ssbo(struct ctx *c, char *skip, size_t skip_len)
 {
@@ -728,6 +799,7 @@ int main(int argc, char **argv)
 		{ "protected_fill_verified_by_ta", case_fill },
 		{ "protected_update_verified_by_ta", case_update },
 		{ "protected_copy_verified_by_ta", case_copy },
+		{ "protected_image_copies_verified_by_ta", case_image },
 		{ "protected_compute_shader_verified_by_ta", case_ssbo },
 		{ "normal_queue_copy_from_protected_faults_leaks_nothing", case_copy_out },
 	};
@@ -778,6 +850,10 @@ int main(int argc, char **argv)
 	if (c.shm_fd >= 0)
 		close(c.shm_fd);
 	verify_ta_close(&c.ta);
+	if (c.prot_img)
+		vkDestroyImage(c.dev, c.prot_img, NULL);
+	if (c.prot_img_mem)
+		vkFreeMemory(c.dev, c.prot_img_mem, NULL);
 	if (c.prot_buf)
 		vkDestroyBuffer(c.dev, c.prot_buf, NULL);
 	if (c.prot_mem)
