@@ -34,6 +34,7 @@ describe('Mesa on drm-shim', () => {
       'protected_fill_verified_by_ta',
       'protected_update_verified_by_ta',
       'protected_copy_verified_by_ta',
+      'protected_image_copies_verified_by_ta',
       'protected_compute_shader_verified_by_ta',
     ];
     const noTeeOrGpu = (c: ResultsDoc['cases'][number]) =>
