@@ -143,7 +143,8 @@ describe('protm run (QEMU target, tee-heap suite)', () => {
     }
     // Protected GPU work through panvk, verified in the secure world: a TEE
     // heap buffer imported as protected memory, a protected fill, update,
-    // copy and SSBO dispatch whose bytes our TA hashes, and an unprotected
+    // copy, image copy round trip and SSBO dispatch whose bytes our TA
+    // hashes, and an unprotected
     // queue's copy out of it that faults and leaks nothing.
     for (const name of [
       'protected_device_with_dma_buf_import',
@@ -152,6 +153,7 @@ describe('protm run (QEMU target, tee-heap suite)', () => {
       'protected_fill_verified_by_ta',
       'protected_update_verified_by_ta',
       'protected_copy_verified_by_ta',
+      'protected_image_copies_verified_by_ta',
       'protected_compute_shader_verified_by_ta',
       'normal_queue_copy_from_protected_faults_leaks_nothing',
     ]) {
