@@ -144,8 +144,8 @@ describe('protm run (QEMU target, tee-heap suite)', () => {
     // Protected GPU work through panvk, verified in the secure world: a TEE
     // heap buffer imported as protected memory, a protected fill, update,
     // copy, image copy round trip and SSBO dispatch whose bytes our TA
-    // hashes, and an unprotected
-    // queue's copy out of it that faults and leaks nothing.
+    // hashes, and an unprotected queue's copy out of it that faults and
+    // leaks nothing.
     for (const name of [
       'protected_device_with_dma_buf_import',
       'tee_heap_buffer_imported_as_protected_memory',
