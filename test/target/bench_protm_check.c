@@ -9,7 +9,8 @@
  *   - protected_job_us / normal_job_us: one job from submission to its
  *     syncobj, the same stores (PROT_SIZE bytes of the TA's pattern) from a
  *     protected group into a protected buffer inside a PROT_REGION, and
- *     from a normal group into a normal buffer without one;
+ *     from a normal group into a normal buffer with a NOP in its place, so
+ *     that both streams run as many instructions;
  *   - batch_entries / batch_exits / batch_us: a batch of BATCH_JOBS
  *     protected jobs, all queued before the first runs (lib/protm_job.c's
  *     gate): the protected-mode entries and exits it cost (debugfs
@@ -19,6 +20,10 @@
  *     mode is active with a protected group running back-to-back work (the
  *     kernel must leave protected mode for it), and the forced exits a
  *     round costs.
+ *
+ * Samples of back-to-back jobs are printed only after the last of them:
+ * each printed line goes through run-suite to the kernel log and the
+ * serial console, work that would otherwise run beside the next timed job.
  *
  * A case fails only when it could not measure (a job failed, no counters);
  * the figures themselves are never judged here: it is a benchmark.
@@ -38,6 +43,7 @@
 #include <unistd.h>
 
 #include "lib/args.h"
+#include "lib/cs.h"
 #include "lib/ktap.h"
 #include "lib/panthor.h"
 #include "lib/protm_job.h"
@@ -106,10 +112,10 @@ static enum ktap_result case_job_latency(struct ctx *c, char *skip, size_t skip_
 {
 	enum ktap_result res = KTAP_PASS;
 	struct env p, nrm;
+	uint64_t normal_us[MAX_SAMPLES + 1], protected_us[MAX_SAMPLES + 1];
 	uint32_t np, nn;
-	uint64_t us;
 	const char *what;
-	int i, rc;
+	int i, done = 0, rc;
 
 	env_init(&p);
 	env_init(&nrm);
@@ -119,18 +125,20 @@ static enum ktap_result case_job_latency(struct ctx *c, char *skip, size_t skip_
 	rc = env_create(&c->d, &nrm, false, false, PANTHOR_GROUP_PRIORITY_MEDIUM, &what);
 	EXPECT(rc == 0, "normal env, %s: %s", what, strerror(rc));
 	np = pattern_stream(p.stream, PROT_VA, true);
-	nn = pattern_stream(nrm.stream, DATA_VA, false);
-	for (i = -1; i < c->samples; i++) {
-		rc = timed_job(c, &nrm, nn, &us);
+	nn = pattern_stream(nrm.stream, DATA_VA, true);
+	nrm.stream[0] = CS_NOP;
+	/* Sample 0 warms the emulator up and is not reported. */
+	for (i = 0; i <= c->samples; i++, done++) {
+		rc = timed_job(c, &nrm, nn, &normal_us[i]);
 		EXPECT(rc == 0, "normal job %d: %s", i, strerror(rc));
-		if (i >= 0)
-			ktap_diag("bench normal_job_us %" PRIu64, us);
-		rc = timed_job(c, &p, np, &us);
+		rc = timed_job(c, &p, np, &protected_us[i]);
 		EXPECT(rc == 0, "protected job %d: %s", i, strerror(rc));
-		if (i >= 0)
-			ktap_diag("bench protected_job_us %" PRIu64, us);
 	}
 out:
+	for (i = 1; i < done; i++) {
+		ktap_diag("bench normal_job_us %" PRIu64, normal_us[i]);
+		ktap_diag("bench protected_job_us %" PRIu64, protected_us[i]);
+	}
 	env_destroy(&c->d, &p);
 	env_destroy(&c->d, &nrm);
 	return res;
@@ -179,7 +187,7 @@ static enum ktap_result case_forced_exit(struct ctx *c, char *skip, size_t skip_
 	enum ktap_result res = KTAP_PASS;
 	struct protm_stats before, after, now;
 	struct env p, nrm;
-	uint64_t t0, end;
+	uint64_t idle_us[MAX_SAMPLES + 1], t0, end;
 	uint32_t n;
 	const char *what;
 	pid_t pid = -1;
@@ -192,13 +200,15 @@ static enum ktap_result case_forced_exit(struct ctx *c, char *skip, size_t skip_
 	EXPECT(rc == 0, "protected env, %s: %s", what, strerror(rc));
 	rc = env_create(&c->d, &nrm, false, false, PANTHOR_GROUP_PRIORITY_MEDIUM, &what);
 	EXPECT(rc == 0, "normal env, %s: %s", what, strerror(rc));
-	for (i = -1; i < c->samples; i++) {
+	/* Sample 0 warms the emulator up and is not reported. */
+	for (i = 0; i <= c->samples; i++) {
 		t0 = now_us();
 		rc = run_marker(&c->d, &nrm, 0x2000 + i, JOB_WAIT_MS);
 		EXPECT(rc == 0, "idle normal job %d: %s", i, strerror(rc));
-		if (i >= 0)
-			ktap_diag("bench normal_idle_us %" PRIu64, now_us() - t0);
+		idle_us[i] = now_us() - t0;
 	}
+	for (i = 1; i <= c->samples; i++)
+		ktap_diag("bench normal_idle_us %" PRIu64, idle_us[i]);
 	n = spin_stream(p.stream, SPIN_ITERS, false);
 	rc = read_stats(&before);
 	EXPECT(rc == 0, "protm_stats: %s", strerror(rc));

@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #define CS_INSN(op, hi, lo) (((uint64_t)(op) << 56) | ((uint64_t)(hi) << 32) | (uint32_t)(lo))
+#define CS_NOP CS_INSN(0, 0, 0)
 #define CS_MOVE48(r, imm) (((uint64_t)1 << 56) | ((uint64_t)(r) << 48) | ((imm) & 0xffffffffffffull))
 #define CS_MOVE32(r, imm) (((uint64_t)2 << 56) | ((uint64_t)(r) << 48) | (uint32_t)(imm))
 #define CS_ADD32(d, s, imm) CS_INSN(16, ((d) << 16) | ((s) << 8), (uint32_t)(imm))
