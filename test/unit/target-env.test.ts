@@ -1,7 +1,7 @@
 // The target's init learns what to run from fw_cfg (QEMU) or from the kernel
 // command line (LAVA boards, which have no fw_cfg). The selection is a sourced
 // shell file; run it with the host's POSIX sh as the target's busybox would.
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
@@ -17,9 +17,13 @@ async function select(env: Record<string, string>, fwcfg: Record<string, string>
     writeFileSync(join(dir, name, 'raw'), value);
   }
   const script = '. "$1"; printf "%s|%s|%s" "$suite" "$PROTM_EXPECT_GPU" "$PROTM_CHECK_ARGS"';
-  const r = await execa('sh', ['-c', script, 'sh', TARGET_ENV], { env: { ...env, fwcfg: dir }, extendEnv: false });
-  const [suite, expectGpu, checkArgs] = r.stdout.split('|');
-  return { suite, expectGpu, checkArgs };
+  try {
+    const r = await execa('sh', ['-c', script, 'sh', TARGET_ENV], { env: { ...env, fwcfg: dir }, extendEnv: false });
+    const [suite, expectGpu, checkArgs] = r.stdout.split('|');
+    return { suite, expectGpu, checkArgs };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 describe('target init: what to run', () => {
