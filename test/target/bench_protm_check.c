@@ -82,6 +82,15 @@ typedef enum ktap_result (*case_fn)(struct ctx *c, char *skip, size_t skip_len);
 		}                                                                     \
 	} while (0)
 
+/* Prints samples 1 to taken - 1 of a metric; sample 0 warmed the emulator up. */
+static void print_samples(const char *metric, const uint64_t *us, int taken)
+{
+	int i;
+
+	for (i = 1; i < taken; i++)
+		ktap_diag("bench %s %" PRIu64, metric, us[i]);
+}
+
 /* Runs `n` instructions already in e's stream BO as one job; its latency in *us. */
 static int timed_job(struct ctx *c, struct env *e, uint32_t n, uint64_t *us)
 {
@@ -135,10 +144,8 @@ static enum ktap_result case_job_latency(struct ctx *c, char *skip, size_t skip_
 		EXPECT(rc == 0, "protected job %d: %s", i, strerror(rc));
 	}
 out:
-	for (i = 1; i < done; i++) {
-		ktap_diag("bench normal_job_us %" PRIu64, normal_us[i]);
-		ktap_diag("bench protected_job_us %" PRIu64, protected_us[i]);
-	}
+	print_samples("normal_job_us", normal_us, done);
+	print_samples("protected_job_us", protected_us, done);
 	env_destroy(&c->d, &p);
 	env_destroy(&c->d, &nrm);
 	return res;
@@ -207,8 +214,7 @@ static enum ktap_result case_forced_exit(struct ctx *c, char *skip, size_t skip_
 		EXPECT(rc == 0, "idle normal job %d: %s", i, strerror(rc));
 		idle_us[i] = now_us() - t0;
 	}
-	for (i = 1; i <= c->samples; i++)
-		ktap_diag("bench normal_idle_us %" PRIu64, idle_us[i]);
+	print_samples("normal_idle_us", idle_us, c->samples + 1);
 	n = spin_stream(p.stream, SPIN_ITERS, false);
 	rc = read_stats(&before);
 	EXPECT(rc == 0, "protm_stats: %s", strerror(rc));
