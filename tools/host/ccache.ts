@@ -15,9 +15,18 @@ const CCACHE = '/usr/bin/ccache';
  * below the trees directory hashed relative to it without the build
  * directory, so the same sources built in another tree or another cache
  * (a first run borrowing this one's ccache) hit the same objects.
+ *
+ * Depend mode: on a miss, ccache's default mode runs the preprocessor once
+ * to look for a preprocessed hit and then the compiler, which made every
+ * cold build 1.4x (QEMU) to 1.6x (kernel) as slow as the compiler alone.
+ * In depend mode it reads the headers from the dependency file the compiler
+ * writes anyway (-MD, or the kernel's -Wp,-MMD), so a miss costs only the
+ * compile. Hits are the direct-mode hits we rely on between trees; objects
+ * cached in the default mode still hit. A compile without a dependency file
+ * falls back to the default mode by itself.
  */
 export function ccacheSettings(): Record<string, string> {
-  return { CCACHE_DIR: cachePaths.ccache(), CCACHE_BASEDIR: cachePaths.trees(), CCACHE_NOHASHDIR: '1' };
+  return { CCACHE_DIR: cachePaths.ccache(), CCACHE_BASEDIR: cachePaths.trees(), CCACHE_NOHASHDIR: '1', CCACHE_DEPEND: '1' };
 }
 
 /** PATH and ccache settings under which `compilers` (e.g. aarch64-linux-gnu-gcc) go through ccache. */
