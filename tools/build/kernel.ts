@@ -6,7 +6,7 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { dirname, join, relative } from 'node:path';
-import { ccacheSettings } from '../host/ccache.js';
+import { hostCcacheEnv } from '../host/ccache.js';
 import { ProtmError } from '../lib/errors.js';
 import { sha256, sha256File } from '../lib/hash.js';
 import { withLock } from '../lib/lock.js';
@@ -80,7 +80,8 @@ export function kernelMakeArgs(src: string, out: string): { args: string[]; env:
       `-j${cpus().length}`,
     ],
     env: {
-      ...ccacheSettings(),
+      // `ccache` in CC resolves to our launcher (tools/host/ccache.ts).
+      ...hostCcacheEnv(),
       KBUILD_BUILD_TIMESTAMP: 'protm',
       KBUILD_BUILD_USER: 'protm',
       KBUILD_BUILD_HOST: 'protm',

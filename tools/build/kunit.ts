@@ -5,7 +5,7 @@
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
-import { ccacheSettings } from '../host/ccache.js';
+import { hostCcacheEnv } from '../host/ccache.js';
 import { ProtmError } from '../lib/errors.js';
 import { withLock } from '../lib/lock.js';
 import { repoPaths } from '../lib/paths.js';
@@ -51,8 +51,9 @@ async function runKunitLocked(record: RunRecord): Promise<KunitRun> {
     ],
     {
       cwd: wt.src,
-      // Debian's python (kunit.py needs nothing else) and Debian's QEMU.
-      env: { PATH: `/usr/bin:${process.env.PATH ?? ''}`, ...ccacheSettings() },
+      // Debian's python (kunit.py needs nothing else) and Debian's QEMU
+      // first on PATH, after our ccache launcher (`ccache` in CC).
+      env: hostCcacheEnv(),
       allowFailure: true,
     },
   );

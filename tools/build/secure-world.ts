@@ -169,7 +169,7 @@ function makeAssignments(vars: Record<string, string>): string[] {
 
 /** Debian's python first: OP-TEE's scripts need pyelftools and cryptography. */
 function buildEnv(): Record<string, string> {
-  return { ...hostCcacheEnv([`${CROSS_COMPILE}gcc`]), LC_ALL: 'C' };
+  return { ...hostCcacheEnv(), LC_ALL: 'C' };
 }
 
 async function opteePatches(): Promise<string[]> {

@@ -10,7 +10,7 @@ import { repoRoot } from '../lib/paths.js';
 import { runStep } from '../lib/process.js';
 import type { RunRecord } from '../lib/run-record.js';
 import { debianMirror } from '../sources/apt.js';
-import { ccacheSettings } from './ccache.js';
+import { ccacheSettings, ensureCcacheBin } from './ccache.js';
 import { requireRoot } from './root.js';
 
 interface BuildRootSpec {
@@ -62,9 +62,11 @@ export async function ensureBuildRoot(record: RunRecord, name: string): Promise<
 
 /**
  * A shell script that runs `script` inside the build root `root`, with `binds`
- * bind-mounted at their own paths, in a private mount namespace.
+ * (and our ccache launcher) bind-mounted at their own paths, in a private
+ * mount namespace.
  */
-export function inBuildRoot(root: string, binds: string[], script: string): { file: string; args: string[]; env: Record<string, string> } {
+export function inBuildRoot(root: string, buildBinds: string[], script: string): { file: string; args: string[]; env: Record<string, string> } {
+  const binds = [...new Set([...buildBinds, ensureCcacheBin()])];
   const outer = [
     'R="$PROTM_ROOT"',
     'mount -t proc proc "$R/proc"',
@@ -83,15 +85,16 @@ export function shq(s: string): string {
 
 /**
  * The build root's PATH and ccache settings. Compilers run through ccache:
- * configure names gcc, which /usr/lib/ccache (first on PATH) turns into
- * ccache, with the cache under ours. Paths below the trees directory are
+ * `ccache` (Mesa's machine files) and gcc (QEMU's configure) resolve to our
+ * launcher (first on PATH, see tools/host/ccache.ts), with the cache under
+ * ours. Paths below the trees directory are
  * hashed relative to the build directory, so trees/<c> and trees/<c>-check
  * (the same src/out layout) share their objects: the patch check's rebuilds
  * are mostly cache hits.
  */
 export function ccacheEnv(): Record<string, string> {
   return {
-    PATH: '/usr/lib/ccache:/usr/sbin:/usr/bin:/sbin:/bin',
+    PATH: `${ensureCcacheBin()}:/usr/lib/ccache:/usr/sbin:/usr/bin:/sbin:/bin`,
     // QEMU compiles with -g: without CCACHE_NOHASHDIR the build directory's
     // absolute path is hashed and the two trees never share an object.
     ...ccacheSettings(),
