@@ -112,7 +112,10 @@ R=$1; REAL=$2; CACHE=$3; ROMS=$4; shift 4
 CWD=$(pwd)
 mount -t proc proc "$R/proc"
 mount --rbind /dev "$R/dev"
-for d in "$CACHE" "$CWD"; do mkdir -p "$R$d"; mount --bind "$d" "$R$d"; done
+# The current directory first: a bind does not carry the mounts below it,
+# so binding it last would hide a cache below it (the LAVA worker runs QEMU
+# in /tmp, where a cache under /tmp is a mount of its own).
+for d in "$CWD" "$CACHE"; do mkdir -p "$R$d"; mount --bind "$d" "$R$d"; done
 exec chroot "$R" sh -c "cd \\"\\$0\\" && exec \\"\\$@\\"" "$CWD" "$REAL" -L "$ROMS" "$@"
 ' sh ${shq(root)} ${shq(real)} ${shq(cacheDir())} ${shq(romDir)} "$@"
 `;

@@ -68,10 +68,11 @@ export async function validateOnDispatcher(record: RunRecord, jobText: string, d
   const outer = [
     'R="$1"; D="$2"; C="$3"',
     'mount -t proc proc "$R/proc"',
+    // A scratch /tmp, so that nothing is left in the build root; mounted
+    // first, so that it cannot hide a cache that lives under /tmp.
+    'mount -t tmpfs tmpfs "$R/tmp"',
     // file:// artifacts are checked for existence: the cache at its own path.
     'mkdir -p "$R$C"; mount --bind "$C" "$R$C"',
-    // A scratch /tmp, so that nothing is left in the build root.
-    'mount -t tmpfs tmpfs "$R/tmp"',
     'mkdir "$R/tmp/v" "$R/tmp/v/out"',
     // A worker's TFTP directory, as tftpd-hpa's configuration names it (its
     // package leaves no configuration in a chroot): LAVA stages the job's files there.
