@@ -1,8 +1,11 @@
 // Our QEMU (qemu-patches: the Mali CSF GPU model), built in the sid build
 // root, and its qtests. The end-to-end use of the model (Panthor probing
 // with Arm's firmware) is in target-run.test.ts (the default target has the GPU).
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
+import { cacheDir, repoRoot } from '../../tools/lib/paths.js';
 import { lastJson, protm } from '../helpers/cli.js';
 
 describe('QEMU with the Mali CSF model', () => {
@@ -16,6 +19,38 @@ describe('QEMU with the Mali CSF model', () => {
         .subarray(0, 4)
         .toString('latin1'),
     ).toBe('\x7fELF');
+  });
+
+  it("runs from a directory below which the cache is a mount of its own (a cache under the LAVA worker's /tmp)", async () => {
+    // A private mount namespace: a tmpfs as the current directory, the
+    // cache bound below it, the wrapper written for that cache path. A bind
+    // does not carry the mounts below it, so a wrapper that bound the
+    // current directory after the cache lost the cache ("not found").
+    const dir = mkdtempSync('/tmp/protm-wrapper-');
+    const script = [
+      'D="$1"; REAL="$2"; CLI="$3"; NODE="$4"',
+      'mount -t tmpfs tmpfs "$D"',
+      'mkdir "$D/cache"; mount --bind "$REAL" "$D/cache"',
+      'cd "$D"',
+      'B=$(PROTM_CACHE="$D/cache" "$NODE" "$CLI" build qemu --json | tail -n 1 | sed -n \'s/.*"binary":"\\([^"]*\\)".*/\\1/p\')',
+      'echo "wrapper: $B"',
+      'exec "$B" --version',
+    ].join('\n');
+    try {
+      const r = await execa(
+        'unshare',
+        ['--mount', '--propagation', 'private', '--', 'sh', '-ec', script, 'sh', dir, cacheDir(), join(repoRoot, 'bin', 'protm.js'), process.execPath],
+        {
+          reject: false,
+        },
+      );
+      expect(r.stdout, r.stderr).toMatch(/wrapper: \/tmp\/protm-wrapper-\w+\/cache\/artifacts\/qemu-\w+\/qemu-system-aarch64\nQEMU emulator version /);
+      expect(r.exitCode, r.stderr).toBe(0);
+    } finally {
+      rmdirSync(dir);
+      // The artifact's wrapper names the cache path it was written for: back to the real one.
+      expect(lastJson((await protm(['build', 'qemu', '--json'])).stdout).status).toBe('ok');
+    }
   });
 
   it('passes its qtests (registers, IRQ lines, command streams, protected mode, TZC-400 isolation, compute)', async () => {
