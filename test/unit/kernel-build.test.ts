@@ -1,9 +1,35 @@
 // The point of the tool: a real arm64 kernel build from the pinned tree and
 // series. Cold this takes minutes; warm (work tree, ccache, build dir in the
 // cache) it is a no-op make.
-import { existsSync, readFileSync } from 'node:fs';
-import { describe, expect, it } from 'vitest';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { describe, expect, it, vi } from 'vitest';
+import { initramfsListPath, kernelFragments, kernelOutDir } from '../../tools/build/kernel.js';
+import { treeDir } from '../../tools/patches/components.js';
+import { buildTreeName } from '../../tools/patches/worktree.js';
 import { lastJson, protm } from '../helpers/cli.js';
+
+describe('kernel configuration', () => {
+  it('names the initramfs list the same way in every tree, so that they share one autoconf.h and their objects', () => {
+    const cache = mkdtempSync(join(tmpdir(), 'protm-fragments-'));
+    vi.stubEnv('PROTM_CACHE', cache);
+    try {
+      const build = buildTreeName('kernel');
+      const initramfsLine = (tree: string, debug = false) => kernelFragments({ debug }, kernelOutDir(tree, { debug })).at(-1)?.text;
+      mkdirSync(dirname(initramfsListPath()), { recursive: true });
+      writeFileSync(initramfsListPath(), 'dir /dev 0755 0 0\ndir /protm 0755 0 0\n');
+      expect(initramfsLine(build)).toBe('CONFIG_INITRAMFS_SOURCE="../../initramfs.list"\n');
+      expect(initramfsLine(build, true)).toBe(initramfsLine(build));
+      // The bisect-check tree: the same line, naming its own copy of the list.
+      expect(initramfsLine('kernel-check')).toBe(initramfsLine(build));
+      expect(readFileSync(join(treeDir('kernel-check'), 'initramfs.list'), 'utf8')).toBe(readFileSync(initramfsListPath(), 'utf8'));
+    } finally {
+      vi.unstubAllEnvs();
+      rmSync(cache, { recursive: true, force: true });
+    }
+  });
+});
 
 describe('protm build kernel', () => {
   it('produces an arm64 Image with Panthor and the TEE protected heaps configured', async () => {

@@ -56,13 +56,25 @@ export interface Fragment {
 /**
  * The fragments for a build flavour, in merge order (the last one generated).
  * The initramfs list is named relative to the build directory `out` (kbuild
- * runs its commands there): with an absolute path every tree and every cache
- * would have its own autoconf.h, which every object includes, and ccache's
- * direct mode would never share an object between them.
+ * runs its commands there), and every tree names its own list beside its
+ * source (`<tree>/src/.protm-out*` to `<tree>/initramfs.list`): the same
+ * string in every tree and cache. Otherwise each would have its own
+ * autoconf.h, which every object includes, and ccache's direct mode would
+ * share no object between them (the bisect-check tree compiled the whole
+ * kernel again). A tree other than the build tree gets a copy of its list.
  */
 export function kernelFragments(opts: KernelOptions, out: string, dir = repoPaths.kernelFragments()): Fragment[] {
   const names = ['base.config', ...(opts.debug ? ['debug.config'] : [])];
-  const initramfs = `CONFIG_INITRAMFS_SOURCE="${relative(out, ensureInitramfsList())}"\n`;
+  const list = join(dirname(dirname(out)), 'initramfs.list');
+  const source = ensureInitramfsList();
+  if (list !== source) {
+    const text = readFileSync(source, 'utf8');
+    if (!existsSync(list) || readFileSync(list, 'utf8') !== text) {
+      mkdirSync(dirname(list), { recursive: true });
+      writeFileSync(list, text);
+    }
+  }
+  const initramfs = `CONFIG_INITRAMFS_SOURCE="${relative(out, list)}"\n`;
   return [...names.map((n) => readFragment(join(dir, n))), { name: 'initramfs.config', text: initramfs }];
 }
 
