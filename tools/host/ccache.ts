@@ -27,7 +27,7 @@ const CCACHE = '/usr/bin/ccache';
 const LAUNCHER_NAMES = ['ccache', 'gcc', 'g++', 'aarch64-linux-gnu-gcc', 'aarch64-linux-gnu-g++'];
 
 /** The launcher directory, in our own cache (build roots bind it at the same path). */
-export function ccacheBinDir(): string {
+function ccacheBinDir(): string {
   return join(cacheDir(), 'ccache-bin');
 }
 
