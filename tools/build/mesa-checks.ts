@@ -15,13 +15,14 @@
 // predates: the programs get linux/tee.h from our kernel's headers_install.
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { ensureBuildRoot, inBuildRoot, shq } from '../host/buildroot.js';
+import { ensureBuildRoot, inBuildRoot } from '../host/buildroot.js';
 import { cachedArtifact } from '../lib/artifact.js';
 import { ProtmError } from '../lib/errors.js';
 import { sha256, sha256Dir } from '../lib/hash.js';
 import { repoRoot } from '../lib/paths.js';
 import { runStep } from '../lib/process.js';
 import type { RunRecord } from '../lib/run-record.js';
+import { shellQuote } from '../lib/shell.js';
 import { MESA_BUILD_ROOT, type MesaBuild, type MesaFlavour, TRIPLET } from './mesa.js';
 import { panthorUapiHeader } from './panthor-uapi.js';
 
@@ -107,7 +108,7 @@ export async function buildMesaChecks(record: RunRecord, mesa: MesaBuild): Promi
         `-Wl,-rpath-link,${libDir}`,
         ...LIBS,
       ]
-        .map(shq)
+        .map(shellQuote)
         .join(' '),
     );
     const s = inBuildRoot(root, [dir, mesa.dir], commands.join(' && '));

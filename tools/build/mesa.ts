@@ -16,7 +16,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { basename, dirname, join } from 'node:path';
-import { ensureBuildRoot, inBuildRoot, shq } from '../host/buildroot.js';
+import { ensureBuildRoot, inBuildRoot } from '../host/buildroot.js';
 import { requireRoot } from '../host/root.js';
 import { cachedArtifact } from '../lib/artifact.js';
 import { ProtmError } from '../lib/errors.js';
@@ -25,6 +25,7 @@ import { withLock } from '../lib/lock.js';
 import { cachePaths } from '../lib/paths.js';
 import { runStep } from '../lib/process.js';
 import type { RunRecord } from '../lib/run-record.js';
+import { shellQuote } from '../lib/shell.js';
 import { treeDir } from '../patches/components.js';
 import { git } from '../patches/git.js';
 import { buildTreeName, currentWorkTree, treeContent } from '../patches/worktree.js';
@@ -152,14 +153,18 @@ export async function buildMesaAt(
     const machine = join(out, 'protm-machine.ini');
     writeFileSync(machine, MACHINE_FILE[flavour]);
     const fileOption = flavour === 'arm64' ? '--cross-file' : '--native-file';
-    const c = inBuildRoot(root, binds, `meson setup ${fileOption} ${shq(machine)} ${MESA_OPTIONS[flavour].map(shq).join(' ')} ${shq(out)} ${shq(src)}`);
+    const c = inBuildRoot(
+      root,
+      binds,
+      `meson setup ${fileOption} ${shellQuote(machine)} ${MESA_OPTIONS[flavour].map(shellQuote).join(' ')} ${shellQuote(out)} ${shellQuote(src)}`,
+    );
     await runStep(record, `mesa ${flavour} meson setup`, c.file, c.args, { env: c.env });
     writeFileSync(marker, configureHash);
   }
-  const n = inBuildRoot(root, binds, `ninja -C ${shq(out)} -j${cpus().length}`);
+  const n = inBuildRoot(root, binds, `ninja -C ${shellQuote(out)} -j${cpus().length}`);
   await runStep(record, label, n.file, n.args, { env: n.env, timeoutSeconds: 3 * 3600 });
   if (installTo) {
-    const i = inBuildRoot(root, [...binds, dirname(installTo)], `meson install -C ${shq(out)} --no-rebuild --quiet --destdir ${shq(installTo)}`);
+    const i = inBuildRoot(root, [...binds, dirname(installTo)], `meson install -C ${shellQuote(out)} --no-rebuild --quiet --destdir ${shellQuote(installTo)}`);
     await runStep(record, `mesa ${flavour} install`, i.file, i.args, { env: i.env });
   }
 }

@@ -15,7 +15,7 @@
 import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { basename, dirname, join } from 'node:path';
-import { ensureBuildRoot, inBuildRoot, shq } from '../host/buildroot.js';
+import { ensureBuildRoot, inBuildRoot } from '../host/buildroot.js';
 import { requireRoot } from '../host/root.js';
 import { cachedArtifact } from '../lib/artifact.js';
 import { ProtmError } from '../lib/errors.js';
@@ -24,6 +24,7 @@ import { withLock } from '../lib/lock.js';
 import { cacheDir, cachePaths, repoRoot } from '../lib/paths.js';
 import { runStep } from '../lib/process.js';
 import type { RunRecord } from '../lib/run-record.js';
+import { shellQuote } from '../lib/shell.js';
 import { treeDir } from '../patches/components.js';
 import { buildTreeName, currentWorkTree, treeContent } from '../patches/worktree.js';
 import { fetchPin, pinHash } from '../sources/fetch.js';
@@ -117,7 +118,7 @@ mount --rbind /dev "$R/dev"
 # in /tmp, where a cache under /tmp is a mount of its own).
 for d in "$CWD" "$CACHE"; do mkdir -p "$R$d"; mount --bind "$d" "$R$d"; done
 exec chroot "$R" sh -c "cd \\"\\$0\\" && exec \\"\\$@\\"" "$CWD" "$REAL" -L "$ROMS" "$@"
-' sh ${shq(root)} ${shq(real)} ${shq(cacheDir())} ${shq(romDir)} "$@"
+' sh ${shellQuote(root)} ${shellQuote(real)} ${shellQuote(cacheDir())} ${shellQuote(romDir)} "$@"
 `;
 }
 
@@ -149,11 +150,11 @@ export async function buildQemuAt(
   if (!existsSync(join(out, 'build.ninja')) || !existsSync(marker) || readFileSync(marker, 'utf8') !== configureHash) {
     rmSync(out, { recursive: true, force: true });
     mkdirSync(out, { recursive: true });
-    const c = inBuildRoot(root, binds, `cd ${shq(out)} && ${shq(join(src, 'configure'))} ${QEMU_CONFIGURE_ARGS.map(shq).join(' ')}`);
+    const c = inBuildRoot(root, binds, `cd ${shellQuote(out)} && ${shellQuote(join(src, 'configure'))} ${QEMU_CONFIGURE_ARGS.map(shellQuote).join(' ')}`);
     await runStep(record, 'qemu configure', c.file, c.args, { env: c.env });
     writeFileSync(marker, configureHash);
   }
-  const n = inBuildRoot(root, binds, `cd ${shq(out)} && ninja -j${cpus().length} ${targets.map(shq).join(' ')}`);
+  const n = inBuildRoot(root, binds, `cd ${shellQuote(out)} && ninja -j${cpus().length} ${targets.map(shellQuote).join(' ')}`);
   await runStep(record, stage, n.file, n.args, { env: n.env });
 }
 
@@ -215,8 +216,8 @@ async function runQtestsLocked(record: RunRecord): Promise<string> {
   const tap = join(build.out, 'protm-qtest.tap');
   rmSync(tap, { force: true });
   const targets = QTESTS.map((t) => `tests/qtest/${t}`);
-  const runs = targets.map((t) => `QTEST_QEMU_BINARY=./${QEMU_BINARY} ${shq(`./${t}`)} --tap -k >> ${shq(tap)} 2>&1 || true`);
-  const script = [`cd ${shq(build.out)}`, `ninja -j${cpus().length} ${targets.map(shq).join(' ')}`, ...runs].join(' && ');
+  const runs = targets.map((t) => `QTEST_QEMU_BINARY=./${QEMU_BINARY} ${shellQuote(`./${t}`)} --tap -k >> ${shellQuote(tap)} 2>&1 || true`);
+  const script = [`cd ${shellQuote(build.out)}`, `ninja -j${cpus().length} ${targets.map(shellQuote).join(' ')}`, ...runs].join(' && ');
   const s = inBuildRoot(root, qemuBinds(build.src, build.out), script);
   const env = { ...s.env, MESA_VALHALL_DIR: join(mesa, 'src', 'panfrost', 'compiler', 'valhall') };
   await runStep(record, 'qemu qtests', s.file, s.args, { env, timeoutSeconds: 900 });

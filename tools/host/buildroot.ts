@@ -66,7 +66,8 @@ export async function ensureBuildRoot(record: RunRecord, name: string): Promise<
  * mount namespace.
  */
 export function inBuildRoot(root: string, buildBinds: string[], script: string): { file: string; args: string[]; env: Record<string, string> } {
-  const binds = [...new Set([...buildBinds, ensureCcacheBin()])];
+  const launcher = ensureCcacheBin();
+  const binds = [...new Set([...buildBinds, launcher])];
   const outer = [
     'R="$PROTM_ROOT"',
     'mount -t proc proc "$R/proc"',
@@ -74,27 +75,23 @@ export function inBuildRoot(root: string, buildBinds: string[], script: string):
     ...binds.map((_, i) => `d="$PROTM_BIND_${i}"; mkdir -p "$R$d"; mount --bind "$d" "$R$d"`),
     'exec chroot "$R" sh -ec "$PROTM_SCRIPT"',
   ].join('\n');
-  const env: Record<string, string> = { PROTM_ROOT: root, PROTM_SCRIPT: script, LC_ALL: 'C.UTF-8', ...ccacheEnv() };
+  const env: Record<string, string> = { PROTM_ROOT: root, PROTM_SCRIPT: script, LC_ALL: 'C.UTF-8', ...ccacheEnv(launcher) };
   for (const [i, b] of binds.entries()) env[`PROTM_BIND_${i}`] = b;
   return { file: 'unshare', args: ['--mount', '--propagation', 'private', '--', 'sh', '-ec', outer], env };
-}
-
-export function shq(s: string): string {
-  return `'${s.replace(/'/g, `'\\''`)}'`;
 }
 
 /**
  * The build root's PATH and ccache settings. Compilers run through ccache:
  * `ccache` (Mesa's machine files) and gcc (QEMU's configure) resolve to our
- * launcher (first on PATH, see tools/host/ccache.ts), with the cache under
- * ours. Paths below the trees directory are
- * hashed relative to the build directory, so trees/<c> and trees/<c>-check
+ * `launcher` directory (first on PATH, see tools/host/ccache.ts), with the
+ * cache under ours. Paths below the trees directory are hashed relative to
+ * the build directory, so trees/<c> and trees/<c>-check
  * (the same src/out layout) share their objects: the patch check's rebuilds
  * are mostly cache hits.
  */
-export function ccacheEnv(): Record<string, string> {
+function ccacheEnv(launcher: string): Record<string, string> {
   return {
-    PATH: `${ensureCcacheBin()}:/usr/lib/ccache:/usr/sbin:/usr/bin:/sbin:/bin`,
+    PATH: `${launcher}:/usr/lib/ccache:/usr/sbin:/usr/bin:/sbin:/bin`,
     // QEMU compiles with -g: without CCACHE_NOHASHDIR the build directory's
     // absolute path is hashed and the two trees never share an object.
     ...ccacheSettings(),

@@ -20,6 +20,7 @@
 import { existsSync, mkdirSync, readFileSync, readlinkSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { cacheDir, cachePaths } from '../lib/paths.js';
+import { shellQuote } from '../lib/shell.js';
 
 const CCACHE = '/usr/bin/ccache';
 
@@ -29,10 +30,6 @@ const LAUNCHER_NAMES = ['ccache', 'gcc', 'g++', 'aarch64-linux-gnu-gcc', 'aarch6
 /** The launcher directory, in our own cache (build roots bind it at the same path). */
 function ccacheBinDir(): string {
   return join(cacheDir(), 'ccache-bin');
-}
-
-function shellQuote(s: string): string {
-  return `'${s.replace(/'/g, `'\\''`)}'`;
 }
 
 function launcherScript(dir: string): string {

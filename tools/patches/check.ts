@@ -10,11 +10,12 @@ import { buildKernelAt, kernelMakeArgs, kernelOutDir } from '../build/kernel.js'
 import { buildMesaAt, MESA_BUILD_ROOT, overlayUapi } from '../build/mesa.js';
 import { panthorUapiHeader } from '../build/panthor-uapi.js';
 import { buildQemuAt, QEMU_BINARY } from '../build/qemu.js';
-import { ensureBuildRoot, inBuildRoot, shq } from '../host/buildroot.js';
+import { ensureBuildRoot, inBuildRoot } from '../host/buildroot.js';
 import { ProtmError } from '../lib/errors.js';
 import { withLock } from '../lib/lock.js';
 import { progress } from '../lib/progress.js';
 import type { RunRecord } from '../lib/run-record.js';
+import { shellQuote } from '../lib/shell.js';
 import type { Case } from '../results/report.js';
 import { type Component, patchDir, treeDir } from './components.js';
 import { git, gitTry } from './git.js';
@@ -177,7 +178,7 @@ async function mesaFormat(record: RunRecord, src: string): Promise<{ clean: bool
   });
   if (formatted.length === 0) return { clean: true, detail: touched.length > 0 ? 'no touched file is under a .clang-format' : '' };
   const root = await ensureBuildRoot(record, MESA_BUILD_ROOT);
-  const script = `cd ${shq(src)} && git -c safe.directory='*' clang-format --diff --extensions c,h,cpp HEAD~1 -- ${formatted.map(shq).join(' ')}`;
+  const script = `cd ${shellQuote(src)} && git -c safe.directory='*' clang-format --diff --extensions c,h,cpp HEAD~1 -- ${formatted.map(shellQuote).join(' ')}`;
   const s = inBuildRoot(root, [dirname(src)], script);
   const r = await execa(s.file, s.args, { env: { ...process.env, ...s.env }, reject: false, all: true });
   const output = String(r.all ?? '').trim();

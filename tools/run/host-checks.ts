@@ -10,10 +10,11 @@ import { basename, join } from 'node:path';
 import { execa } from 'execa';
 import { buildMesa, MESA_BUILD_ROOT, type MesaBuild, TRIPLET } from '../build/mesa.js';
 import { buildMesaChecks } from '../build/mesa-checks.js';
-import { ensureBuildRoot, inBuildRoot, shq } from '../host/buildroot.js';
+import { ensureBuildRoot, inBuildRoot } from '../host/buildroot.js';
 import { requireRoot } from '../host/root.js';
 import { ensureHost } from '../host/setup.js';
 import type { RunRecord } from '../lib/run-record.js';
+import { shellQuote } from '../lib/shell.js';
 import { parseKtap } from '../results/ktap.js';
 import { type Case, flattenCases, publishResults, summaryLine } from '../results/report.js';
 
@@ -65,9 +66,9 @@ function shimEnv(mesa: MesaBuild, icd: string, mode: ShimMode): Record<string, s
 /** Run `argv` in the build root with `env`; KTAP (or any output) and the exit status. */
 async function runInRoot(root: string, binds: string[], env: Record<string, string>, argv: string[]): Promise<{ output: string; exitCode: number }> {
   const exports = Object.entries(env)
-    .map(([k, v]) => `${k}=${shq(v)}`)
+    .map(([k, v]) => `${k}=${shellQuote(v)}`)
     .join(' ');
-  const s = inBuildRoot(root, binds, `export ${exports}; exec ${argv.map(shq).join(' ')}`);
+  const s = inBuildRoot(root, binds, `export ${exports}; exec ${argv.map(shellQuote).join(' ')}`);
   const r = await execa(s.file, s.args, { env: { ...process.env, ...s.env }, reject: false, all: true, timeout: PROGRAM_TIMEOUT_S * 1000 });
   const output = String(r.all ?? '');
   return { output: r.timedOut ? `${output}\n# timed out after ${PROGRAM_TIMEOUT_S} s` : output, exitCode: r.exitCode ?? 1 };
