@@ -136,19 +136,25 @@ describe('protm lava (real local LAVA server)', () => {
     expect(doc.cases.find((c) => c.suite[0] === 'lava')?.reason).toMatch(/not the build this job was made for/);
   });
 
-  it("builds the rock-5b job's artifacts (our kernel Image with the initramfs, the board's DTB), passes both LAVA validators, and refuses a broken job", async () => {
-    // `protm lava job --device rock-5b` builds the board's kernel (a second
-    // configuration of the series' tree), stages it and the upstream DTB, and
-    // validates the job with LAVA's schema and its dispatcher (stock
-    // rk3588-rock-5b device type). No board here: the files are checked
-    // for what a board's U-Boot and the target's init need.
+  it("builds the rock-5b job's artifacts (the QEMU target's kernel Image, the board's DTB), passes both LAVA validators, and refuses a broken job", async () => {
+    // `protm lava job --device rock-5b` takes the QEMU target's kernel (one
+    // configuration serves both), builds the upstream DTB beside it, stages
+    // both, and validates the job with LAVA's schema and its dispatcher
+    // (stock rk3588-rock-5b device type). No board here: the files are
+    // checked for what a board's U-Boot and the target's init need.
+    type Files = { label: string; path: string; sha256: string; url: string }[];
     const r = await protm(['lava', 'job', '--device', 'rock-5b', '--suite', 'gpu-basic', '--json']);
     const s = lastJson(r.stdout);
     expect(s.status, r.stderr.slice(-3000)).toBe('ok');
-    const files = s.files as { label: string; path: string; sha256: string; url: string }[];
+    const files = s.files as Files;
     const kernel = files.find((f) => f.label === 'kernel');
     const dtb = files.find((f) => f.label === 'dtb');
     if (!kernel || !dtb) throw new Error(`job files: ${JSON.stringify(files)}`);
+    // The board boots the very Image the QEMU target runs for the same suite.
+    const q = await protm(['lava', 'job', '--device', 'qemu', '--suite', 'gpu-basic', '--json']);
+    const qs = lastJson(q.stdout);
+    expect(qs.status, q.stderr.slice(-3000)).toBe('ok');
+    expect((qs.files as Files).find((f) => f.label === 'kernel')?.sha256).toBe(kernel.sha256);
     const image = readFileSync(kernel.path);
     // arm64 Image header: "ARMd" magic at 0x38, what U-Boot's booti checks.
     expect(image.subarray(0x38, 0x3c).toString('latin1')).toBe('ARM\x64');

@@ -1,6 +1,7 @@
 // The arm64 kernel: allnoconfig + images/kernel fragments (merged with the
 // kernel's merge_config.sh, then verified), built out of tree next to the
-// work tree with ccache. One build directory per flavour (normal, debug), so
+// work tree with ccache. One configuration serves the QEMU target and the
+// boards (base.config, then each board's fragment). One build directory per flavour (normal, debug), so
 // switching between them never forces a full rebuild; a fragment change
 // re-merges the configuration and make rebuilds only what it affects.
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -64,7 +65,7 @@ export interface Fragment {
  * kernel again). A tree other than the build tree gets a copy of its list.
  */
 export function kernelFragments(opts: KernelOptions, out: string, dir = repoPaths.kernelFragments()): Fragment[] {
-  const names = ['base.config', ...(opts.debug ? ['debug.config'] : [])];
+  const names = ['base.config', 'rock-5b.config', ...(opts.debug ? ['debug.config'] : [])];
   const list = join(dirname(dirname(out)), 'initramfs.list');
   const source = ensureInitramfsList();
   if (list !== source) {

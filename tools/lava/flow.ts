@@ -67,11 +67,11 @@ export async function buildQemuJob(record: RunRecord, opts: JobOptions): Promise
   return { job, text, file, files, qemu: prepared.qemu };
 }
 
-/** Build the ROCK 5B kernel (Image with the initramfs, upstream DTB) and write its job, validated by LAVA's validator. */
+/** Build the ROCK 5B files (the target's Image with the initramfs, upstream DTB) and write its job, validated by LAVA's validator. */
 export async function buildRock5bJob(record: RunRecord, opts: JobOptions): Promise<BuiltJob> {
   suiteChecks(opts.suite);
-  const k = await buildRock5bKernel(record, { image: true });
-  const kernel = await stageFile('kernel', k.image!, opts.artifactUrl);
+  const k = await buildRock5bKernel(record);
+  const kernel = await stageFile('kernel', k.image, opts.artifactUrl);
   const dtb = await stageFile('dtb', k.dtb, opts.artifactUrl);
   const job = rock5bJob({ suite: opts.suite, kernel, dtb, extraMetadata: { 'protm.kernel.config': k.configHash } });
   const text = jobText(job);

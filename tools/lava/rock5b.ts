@@ -1,59 +1,54 @@
-// The Radxa ROCK 5B (RK3588, Mali-G610) board profile: our kernel (the
-// series) with the board's upstream device tree, the same initramfs as the
-// QEMU target (checks, OP-TEE client, Arm's CSF firmware), booted by the
-// board's own U-Boot over TFTP as a LAVA farm does it. The board must already
-// carry TF-A's BL31 and OP-TEE with protected-memory support (see README).
-//
-// The kernel is built in its own directory beside the QEMU target's, from
-// the same work tree, under the same tree lock.
-import { existsSync, mkdirSync } from 'node:fs';
+// The Radxa ROCK 5B (RK3588, Mali-G610) board profile: the QEMU target's
+// kernel Image itself (the series; images/kernel/rock-5b.config is in every
+// kernel's configuration) with the board's upstream device tree, built in
+// the same build directory, and the same initramfs as the QEMU target
+// (checks, OP-TEE client, Arm's CSF firmware), booted by the board's own
+// U-Boot over TFTP as a LAVA farm does it. The board must already carry
+// TF-A's BL31 and OP-TEE with protected-memory support (see README).
+import { copyFileSync, existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { readFragment } from '../build/kconfig.js';
-import { configureKernel, kernelFragments, kernelMakeArgs, withKernelTree } from '../build/kernel.js';
+import { buildKernel, kernelMakeArgs, withKernelTree } from '../build/kernel.js';
 import { buildRootfs } from '../build/rootfs.js';
 import { buildSecureWorld } from '../build/secure-world.js';
 import { buildTargetChecks } from '../build/target-checks.js';
 import { ensureHost } from '../host/setup.js';
 import { ProtmError } from '../lib/errors.js';
-import { repoRoot } from '../lib/paths.js';
 import { runStep } from '../lib/process.js';
 import type { RunRecord } from '../lib/run-record.js';
-import { treeDir } from '../patches/components.js';
-import { buildTreeName, currentWorkTree } from '../patches/worktree.js';
 import { type JobDefinition, type JobFile, suiteChecks, suiteMonitors } from './job.js';
 
 export const ROCK5B_DTB = 'rockchip/rk3588-rock-5b.dtb';
-const FRAGMENT = () => join(repoRoot, 'images', 'lava', 'rock-5b', 'kernel.config');
 
 export interface Rock5bKernel {
-  out: string;
+  /** This run's copies: the build directory is shared with every other run. */
+  image: string;
   dtb: string;
-  image?: string;
   configHash: string;
 }
 
-/** Configure the board's kernel and build its DTB, and with `image` its Image (initramfs built in). */
-export async function buildRock5bKernel(record: RunRecord, opts: { image: boolean }): Promise<Rock5bKernel> {
+/** The target's kernel Image (initramfs built in) and the board's DTB, copied into the run record. */
+export async function buildRock5bKernel(record: RunRecord): Promise<Rock5bKernel> {
   await ensureHost(record);
   // The initramfs is the QEMU target's: its checks need the TA dev kit of an OP-TEE build.
   const secure = await buildSecureWorld(record, 'dynamic');
   const checks = await buildTargetChecks(record, { taDevKit: secure.taDevKit });
   return withKernelTree(async () => {
     await buildRootfs(record, checks);
-    const wt = await currentWorkTree('kernel', record);
-    const out = join(treeDir(buildTreeName('kernel')), 'src', '.protm-out-rock5b');
-    mkdirSync(out, { recursive: true });
-    const common = kernelFragments({}, out);
-    const fragments = [...common.slice(0, -1), readFragment(FRAGMENT()), ...common.slice(-1)];
-    const configHash = await configureKernel(record, wt.src, out, fragments);
-    const { args, env } = kernelMakeArgs(wt.src, out);
-    const targets = [ROCK5B_DTB, ...(opts.image ? ['Image'] : [])];
-    await runStep(record, `rock-5b kernel ${targets.join(' ')}`, 'make', [...args, ...targets], { env });
-    const dtb = join(out, 'arch/arm64/boot/dts', ROCK5B_DTB);
-    if (!existsSync(dtb)) throw new ProtmError(`make finished but ${dtb} is missing`);
-    const image = opts.image ? join(out, 'arch/arm64/boot/Image') : undefined;
-    record.set('rock-5b kernel', { out, dtb, image, configHash });
-    return { out, dtb, image, configHash };
+    const kernel = await buildKernel(record);
+    // The board had a build directory of its own before one Image served both.
+    rmSync(join(kernel.src, '.protm-out-rock5b'), { recursive: true, force: true });
+    const { args, env } = kernelMakeArgs(kernel.src, kernel.out);
+    await runStep(record, `rock-5b ${ROCK5B_DTB}`, 'make', [...args, ROCK5B_DTB], { env });
+    const built = join(kernel.out, 'arch/arm64/boot/dts', ROCK5B_DTB);
+    if (!existsSync(built)) throw new ProtmError(`make finished but ${built} is missing`);
+    const dir = join(record.dir, 'boot');
+    mkdirSync(dir, { recursive: true });
+    const image = join(dir, 'Image');
+    const dtb = join(dir, 'rk3588-rock-5b.dtb');
+    copyFileSync(kernel.image, image);
+    copyFileSync(built, dtb);
+    record.set('rock-5b kernel', { image, dtb, configHash: kernel.configHash, imageSha256: kernel.imageSha256 });
+    return { image, dtb, configHash: kernel.configHash };
   });
 }
 
