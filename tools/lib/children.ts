@@ -2,9 +2,43 @@
 // process group; when protm exits or is interrupted (Ctrl-C, SIGTERM,
 // SIGHUP), every live group is killed before protm goes, so no compiler, ninja
 // or QEMU keeps a core busy behind it.
+import { AsyncLocalStorage } from 'node:async_hooks';
 import type { ChildProcess } from 'node:child_process';
 
 const groups = new Set<number>();
+
+/** One chain of work run beside another (sideBySide): its process groups, and whether it must stop. */
+interface Lane {
+  stopped: boolean;
+  groups: Set<number>;
+}
+const lanes = new AsyncLocalStorage<Lane>();
+
+/** True when the work this call belongs to must start nothing more: work beside it failed. */
+export function laneStopped(): boolean {
+  return lanes.getStore()?.stopped === true;
+}
+
+/**
+ * Run two independent chains of work at once (each may run steps). When one
+ * fails, the other's running steps are stopped and it starts no more; once
+ * both have ended, the first failure is thrown.
+ */
+export async function sideBySide<A, B>(first: () => Promise<A>, second: () => Promise<B>): Promise<[A, B]> {
+  const a: Lane = { stopped: false, groups: new Set() };
+  const b: Lane = { stopped: false, groups: new Set() };
+  const runs = [lanes.run(a, first), lanes.run(b, second)] as const;
+  try {
+    return await Promise.all(runs);
+  } catch (err) {
+    for (const lane of [a, b]) {
+      lane.stopped = true;
+      for (const pid of lane.groups) killGroup(pid, 'SIGTERM');
+    }
+    await Promise.allSettled(runs);
+    throw err;
+  }
+}
 
 function killGroup(pid: number, signal: NodeJS.Signals): void {
   try {
@@ -57,8 +91,11 @@ export function killGroupOnExit(child: Pick<ChildProcess, 'pid' | 'once'>): () =
   const pid = child.pid;
   if (pid === undefined) return () => {};
   groups.add(pid);
+  const lane = lanes.getStore();
+  lane?.groups.add(pid);
   const release = () => {
     groups.delete(pid);
+    lane?.groups.delete(pid);
   };
   child.once('exit', release);
   return release;

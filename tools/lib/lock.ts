@@ -2,6 +2,12 @@
 // tree or an artifact being made is locked by name; a second protm waits,
 // saying who holds the lock, instead of building into the same directory.
 // A lock whose holder has died (kill -9, power loss) is taken over.
+//
+// Within one process, work can run side by side (the main job builds QEMU
+// beside the kernel): a lock belongs to the chain of calls that took it,
+// which may take it again (nested builds), while a parallel chain of the
+// same process waits like another process would.
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { cachePaths } from './paths.js';
@@ -15,8 +21,10 @@ export interface LockHolder {
 
 const POLL_MS = 500;
 const REPORT_EVERY_MS = 30_000;
-/** Locks this process holds, by path, with their nesting depth. */
-const held = new Map<string, number>();
+/** Locks this process holds, by path (released if the process exits). */
+const held = new Set<string>();
+/** The locks the current chain of calls holds. */
+const chainLocks = new AsyncLocalStorage<ReadonlySet<string>>();
 
 export function pidAlive(pid: number): boolean {
   try {
@@ -58,7 +66,7 @@ function tryTake(path: string): boolean {
 }
 
 function releaseAll(): void {
-  for (const path of held.keys()) rmSync(path, { force: true });
+  for (const path of held) rmSync(path, { force: true });
   held.clear();
 }
 process.once('exit', releaseAll);
@@ -66,15 +74,8 @@ process.once('exit', releaseAll);
 /** Run `fn` holding the lock `name`; waits (with a message naming the holder) while another process has it. */
 export async function withLock<T>(name: string, fn: () => Promise<T>): Promise<T> {
   const path = lockPath(name);
-  const depth = held.get(path);
-  if (depth !== undefined) {
-    held.set(path, depth + 1);
-    try {
-      return await fn();
-    } finally {
-      held.set(path, (held.get(path) ?? 1) - 1);
-    }
-  }
+  const mine = chainLocks.getStore() ?? new Set<string>();
+  if (mine.has(path)) return fn();
   mkdirSync(cachePaths.locks(), { recursive: true });
   let lastReport = 0;
   while (!tryTake(path)) {
@@ -85,19 +86,17 @@ export async function withLock<T>(name: string, fn: () => Promise<T>): Promise<T
       continue;
     }
     if (Date.now() - lastReport >= REPORT_EVERY_MS) {
-      progress.note(`… waiting for "${name}": locked by ${holder ? describeHolder(holder) : 'another protm'} (${path})`);
+      const who = holder?.pid === process.pid ? 'another step of this protm' : holder ? describeHolder(holder) : 'another protm';
+      progress.note(`… waiting for "${name}": locked by ${who} (${path})`);
       lastReport = Date.now();
     }
     await new Promise((r) => setTimeout(r, POLL_MS));
   }
-  held.set(path, 1);
+  held.add(path);
   try {
-    return await fn();
+    return await chainLocks.run(new Set([...mine, path]), fn);
   } finally {
-    const left = (held.get(path) ?? 1) - 1;
-    if (left <= 0) {
-      held.delete(path);
-      rmSync(path, { force: true });
-    } else held.set(path, left);
+    held.delete(path);
+    rmSync(path, { force: true });
   }
 }

@@ -4,7 +4,7 @@
 
 import { appendFileSync } from 'node:fs';
 import { execa } from 'execa';
-import { killGroupOnExit } from './children.js';
+import { killGroupOnExit, laneStopped } from './children.js';
 import { diskFullError } from './disk.js';
 import { ProtmError } from './errors.js';
 import { progress } from './progress.js';
@@ -21,8 +21,12 @@ export interface StepOptions {
 
 const TAIL_LINES = 30;
 
+/** Steps running now in this process (the main job builds QEMU beside the kernel). */
+let runningSteps = 0;
+
 /** Run one command as a named step of `record`; throws ProtmError on failure. */
 export async function runStep(record: RunRecord, stage: string, file: string, args: string[], opts: StepOptions = {}): Promise<number> {
+  if (laneStopped()) throw new ProtmError(`${stage}: not started, because work beside it failed`);
   const started = Date.now();
   record.log(`\n## ${stage}: ${[file, ...args].join(' ')}${opts.cwd ? ` (in ${opts.cwd})` : ''}`);
   const tail: string[] = [];
@@ -41,12 +45,17 @@ export async function runStep(record: RunRecord, stage: string, file: string, ar
     detached: true,
   });
   const release = killGroupOnExit(child);
+  // The log gets whole lines, each naming its step while another runs beside it.
+  const logLines = (lines: string[]) => {
+    const prefix = runningSteps > 1 ? `[${stage}] ` : '';
+    if (lines.length > 0) appendFileSync(record.logPath, lines.map((l) => `${prefix}${l}\n`).join(''));
+  };
+  runningSteps += 1;
   let partial = '';
   child.all?.on('data', (chunk: Buffer) => {
-    const text = chunk.toString();
-    appendFileSync(record.logPath, text);
-    const lines = (partial + text).split('\n');
+    const lines = (partial + chunk.toString()).split('\n');
     partial = lines.pop() ?? '';
+    logLines(lines);
     for (const line of lines) {
       if (line.trim().length === 0) continue;
       tail.push(line);
@@ -54,7 +63,11 @@ export async function runStep(record: RunRecord, stage: string, file: string, ar
       ticker.update(line);
     }
   });
-  const result = await child.finally(release);
+  const result = await child.finally(() => {
+    release();
+    if (partial) logLines([partial]);
+    runningSteps -= 1;
+  });
   if (partial.trim()) tail.push(partial);
   const seconds = (Date.now() - started) / 1000;
   const ok = result.exitCode === 0 && !result.failed;

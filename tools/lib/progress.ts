@@ -1,6 +1,9 @@
-// Progress for long steps. On a terminal: one live line redrawn in place
-// (log-update). Otherwise (CI, pipes): a line every 30 s so logs show life
-// without flooding. Progress goes to stderr; stdout stays for results/--json.
+// Progress for long steps, which may run side by side (the main job builds
+// QEMU while it builds the kernel). On a terminal: one live line per running
+// step, redrawn in place (log-update), with finished steps and notes
+// printed above them. Otherwise (CI, pipes): a line per step every 30 s so
+// logs show life without flooding. Progress goes to stderr; stdout stays for
+// results/--json.
 import { createLogUpdate } from 'log-update';
 
 const PERIODIC_SECONDS = 30;
@@ -15,45 +18,85 @@ export interface Ticker {
   stop(ok: boolean): void;
 }
 
+interface Running {
+  stage: string;
+  started: number;
+  last: string;
+  /** Periodic lines printed so far (not on a terminal). */
+  reports: number;
+}
+
 class Progress {
   quiet = false;
+  private readonly running = new Set<Running>();
+  private readonly live = createLogUpdate(process.stderr);
+  private timer: NodeJS.Timeout | undefined;
+
+  private interactive(): boolean {
+    return process.stderr.isTTY === true && !this.quiet;
+  }
+
+  private draw(): void {
+    if (this.running.size === 0) {
+      this.live.clear();
+      return;
+    }
+    const columns = process.stderr.columns ?? 100;
+    const lines = [...this.running].map((r) => {
+      const head = `▸ ${r.stage} ${formatElapsed(Date.now() - r.started)}  `;
+      return head + r.last.slice(0, Math.max(10, columns - head.length - 1));
+    });
+    this.live(lines.join('\n'));
+  }
+
+  /** Print a line above the live ones (which are redrawn after it). */
+  private print(line: string): void {
+    if (this.quiet) return;
+    if (!this.interactive()) {
+      process.stderr.write(`${line}\n`);
+      return;
+    }
+    this.live.clear();
+    process.stderr.write(`${line}\n`);
+    this.draw();
+  }
+
+  private tick(): void {
+    if (this.interactive()) {
+      this.draw();
+      return;
+    }
+    for (const r of this.running) {
+      const elapsed = (Date.now() - r.started) / 1000;
+      if (!this.quiet && elapsed >= (r.reports + 1) * PERIODIC_SECONDS) {
+        r.reports += 1;
+        process.stderr.write(`… ${r.stage} ${formatElapsed(Date.now() - r.started)}: ${r.last.slice(0, 120)}\n`);
+      }
+    }
+  }
 
   start(stage: string): Ticker {
-    const started = Date.now();
-    let last = '';
-    const interactive = process.stderr.isTTY && !this.quiet;
-    const render = createLogUpdate(process.stderr);
-    const draw = () => {
-      const width = (process.stderr.columns ?? 100) - stage.length - 14;
-      render(`▸ ${stage} ${formatElapsed(Date.now() - started)}  ${last.slice(0, Math.max(10, width))}`);
-    };
-    let nextReport = PERIODIC_SECONDS;
-    const timer = setInterval(
-      () => {
-        if (interactive) return draw();
-        const elapsed = (Date.now() - started) / 1000;
-        if (!this.quiet && elapsed >= nextReport) {
-          nextReport += PERIODIC_SECONDS;
-          process.stderr.write(`… ${stage} ${formatElapsed(Date.now() - started)}: ${last.slice(0, 120)}\n`);
-        }
-      },
-      interactive ? 250 : 1000,
-    );
-    if (!this.quiet) process.stderr.write(interactive ? '' : `▸ ${stage}\n`);
+    const r: Running = { stage, started: Date.now(), last: '', reports: 0 };
+    if (!this.interactive()) this.print(`▸ ${stage}`);
+    this.running.add(r);
+    if (!this.timer) this.timer = setInterval(() => this.tick(), this.interactive() ? 250 : 1000);
     return {
       update: (line) => {
-        last = line;
+        r.last = line;
       },
       stop: (ok) => {
-        clearInterval(timer);
-        if (interactive) render.clear();
-        if (!this.quiet) process.stderr.write(`${ok ? '✓' : '✗'} ${stage} (${formatElapsed(Date.now() - started)})\n`);
+        if (!this.running.delete(r)) return;
+        if (this.running.size === 0) {
+          clearInterval(this.timer);
+          this.timer = undefined;
+        }
+        this.print(`${ok ? '✓' : '✗'} ${stage} (${formatElapsed(Date.now() - r.started)})`);
       },
     };
   }
 
   note(message: string): void {
-    if (!this.quiet) process.stderr.write(`${message}\n`);
+    this.print(message);
   }
 }
 

@@ -15,6 +15,7 @@ import { buildSecureWorld, type SecureWorld } from '../build/secure-world.js';
 import { buildTargetChecks, teeHeapCheckArgs } from '../build/target-checks.js';
 import { requireRoot } from '../host/root.js';
 import { ensureHost } from '../host/setup.js';
+import { sideBySide } from '../lib/children.js';
 import { ProtmError, USAGE_ERROR } from '../lib/errors.js';
 import { repoRoot } from '../lib/paths.js';
 import type { RunRecord } from '../lib/run-record.js';
@@ -38,10 +39,26 @@ export interface Prepared {
   qemu?: string;
 }
 
-/** Everything a boot needs, built or taken from the cache. */
+/**
+ * Everything a boot needs, built or taken from the cache. QEMU builds beside
+ * the rest: both chains have long stretches that keep one core busy at most
+ * (build roots, unpacking, configure, links, firmware signing), which the
+ * other chain's compiles fill on a two-core machine.
+ */
 export async function prepareTarget(record: RunRecord, opts: TargetOptions): Promise<Prepared> {
   await ensureHost(record);
   if (opts.gpu) requireRoot('the target with the Mali GPU model (our QEMU build)');
+  // PROTM_QEMU boots another QEMU binary (one's own build, a wrapper) instead.
+  const ownQemu = process.env.PROTM_QEMU;
+  const [target, qemu] = await sideBySide(
+    () => prepareKernelSide(record, opts),
+    async () => ownQemu || (opts.gpu ? (await buildQemu(record)).binary : undefined),
+  );
+  return { ...target, qemu };
+}
+
+/** The secure world, the check programs, the root filesystem and the kernel with it built in. */
+async function prepareKernelSide(record: RunRecord, opts: TargetOptions): Promise<Omit<Prepared, 'qemu'>> {
   const secure = await buildSecureWorld(record, opts.profile);
   const checks = await buildTargetChecks(record, { taDevKit: secure.taDevKit });
   const additions = await suiteAdditions(record, suiteNeeds(opts.suite));
@@ -56,9 +73,7 @@ export async function prepareTarget(record: RunRecord, opts: TargetOptions): Pro
     copyFileSync(kernel.image, image);
     return { kernel, image };
   });
-  // PROTM_QEMU boots another QEMU binary (one's own build, a wrapper) instead.
-  const qemu = process.env.PROTM_QEMU || (opts.gpu ? (await buildQemu(record)).binary : undefined);
-  return { secure, kernel, image, checkArgs: teeHeapCheckArgs(secure.profile).join(' '), qemu };
+  return { secure, kernel, image, checkArgs: teeHeapCheckArgs(secure.profile).join(' ') };
 }
 
 const suitesDir = () => join(repoRoot, 'test/target/suites');

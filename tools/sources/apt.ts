@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { diskFullError } from '../lib/disk.js';
 import { ProtmError } from '../lib/errors.js';
+import { withLock } from '../lib/lock.js';
 import { cachePaths } from '../lib/paths.js';
 import { progress } from '../lib/progress.js';
 import type { Pin, PinnedPackage } from './pins.js';
@@ -75,6 +76,22 @@ export class PrivateApt {
   async update(force = false): Promise<void> {
     this.prepare();
     if (!force && this.listsFresh()) return;
+    // One refresh at a time (apt-get refuses a second one while the first
+    // holds the lists), and one is enough for everyone who was waiting.
+    const before = this.listsStamp();
+    await withLock('apt-index', async () => {
+      if (this.listsStamp() !== before || (!force && this.listsFresh())) return;
+      await this.refresh();
+    });
+  }
+
+  /** When the index was last written (0: never). */
+  private listsStamp(): number {
+    const lists = join(this.root, 'lists');
+    return existsSync(lists) ? statSync(lists).mtimeMs : 0;
+  }
+
+  private async refresh(): Promise<void> {
     progress.note('▸ apt: refreshing the private package index');
     const r = await execa('apt-get', ['update', '-q'], { env: this.env(), reject: false, all: true });
     const out = String(r.all ?? '');
