@@ -5,7 +5,7 @@
 // (checks, OP-TEE client, Arm's CSF firmware), booted by the board's own
 // U-Boot over TFTP as a LAVA farm does it. The board must already carry
 // TF-A's BL31 and OP-TEE with protected-memory support (see README).
-import { copyFileSync, existsSync, mkdirSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildKernel, kernelMakeArgs, withKernelTree } from '../build/kernel.js';
 import { buildRootfs } from '../build/rootfs.js';
@@ -35,8 +35,6 @@ export async function buildRock5bKernel(record: RunRecord): Promise<Rock5bKernel
   return withKernelTree(async () => {
     await buildRootfs(record, checks);
     const kernel = await buildKernel(record);
-    // The board had a build directory of its own before one Image served both.
-    rmSync(join(kernel.src, '.protm-out-rock5b'), { recursive: true, force: true });
     const { args, env } = kernelMakeArgs(kernel.src, kernel.out);
     await runStep(record, `rock-5b ${ROCK5B_DTB}`, 'make', [...args, ROCK5B_DTB], { env });
     const built = join(kernel.out, 'arch/arm64/boot/dts', ROCK5B_DTB);
