@@ -1,9 +1,10 @@
 // The arm64 kernel: allnoconfig + images/kernel fragments (merged with the
 // kernel's merge_config.sh, then verified), built out of tree next to the
 // work tree with ccache. One configuration serves the QEMU target and the
-// boards (base.config, then each board's fragment). One build directory per flavour (normal, debug), so
-// switching between them never forces a full rebuild; a fragment change
-// re-merges the configuration and make rebuilds only what it affects.
+// boards (base.config, then each board's fragment). One build directory per
+// flavour (normal, debug), so switching between them never forces a full
+// rebuild; a fragment change re-merges the configuration and make rebuilds
+// only what it affects.
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { dirname, join, relative } from 'node:path';
