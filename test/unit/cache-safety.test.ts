@@ -165,10 +165,19 @@ describe('run records', () => {
     const leftover = join(cache, 'artifacts', 'tfa-0123456789abcdef.tmp-999999');
     mkdirSync(leftover, { recursive: true });
     writeFileSync(join(leftover, 'bl31.bin'), 'half');
+    // The ROCK 5B's own kernel build directory, which no current protm uses.
+    const obsolete = join(cache, 'trees', 'kernel', 'src', '.protm-out-rock5b');
+    mkdirSync(obsolete, { recursive: true });
+    writeFileSync(join(obsolete, 'vmlinux'), 'old');
+    const kept = join(cache, 'trees', 'kernel', 'src', '.protm-out');
+    mkdirSync(kept, { recursive: true });
     const r = await protm(['gc', '--keep-runs', '1'], env);
     expect(r.exitCode, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/removed \S+tfa-0123456789abcdef\.tmp-999999/);
+    expect(r.stdout).toMatch(/removed \S+\/trees\/kernel\/src\/\.protm-out-rock5b/);
     expect(existsSync(leftover)).toBe(false);
+    expect(existsSync(obsolete)).toBe(false);
+    expect(existsSync(kept)).toBe(true);
     expect(readdirSync(join(cache, 'runs'))).toHaveLength(1);
   });
 });

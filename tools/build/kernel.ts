@@ -182,9 +182,6 @@ export async function buildKernel(record: RunRecord, opts: KernelOptions = {}): 
 
 async function buildKernelLocked(record: RunRecord, opts: KernelOptions): Promise<KernelBuild> {
   const wt = await currentWorkTree('kernel', record);
-  // The ROCK 5B had a build directory of its own (some 400 MB) before one
-  // configuration served both targets: nothing uses it any more.
-  rmSync(join(wt.src, '.protm-out-rock5b'), { recursive: true, force: true });
   const build = await buildKernelAt(record, wt.src, kernelOutDir(buildTreeName('kernel'), opts), opts);
   record.set('kernel', { ...build, series: { patches: wt.series.patches.length, hash: wt.series.hash }, debug: Boolean(opts.debug) });
   return build;

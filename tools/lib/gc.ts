@@ -68,9 +68,28 @@ export function pruneArtifacts(days: number): Removed[] {
   return removed;
 }
 
-/** Temporaries ("*.tmp-<pid>") and lock files whose process is gone, in the cache's areas and one level below. */
+/**
+ * Build directories inside work trees that no current protm writes: the
+ * ROCK 5B's own kernel build (some 400 MB a tree) from before one kernel
+ * configuration served both targets.
+ */
+const OBSOLETE_BUILD_DIRS = ['.protm-out-rock5b'];
+
+/**
+ * Temporaries ("*.tmp-<pid>") and lock files whose process is gone, in the
+ * cache's areas and one level below, and obsolete build directories.
+ */
 export function pruneLeftovers(): Removed[] {
   const removed: Removed[] = [];
+  const trees = cachePaths.trees();
+  if (existsSync(trees)) {
+    for (const tree of readdirSync(trees)) {
+      for (const name of OBSOLETE_BUILD_DIRS) {
+        const path = join(trees, tree, 'src', name);
+        if (existsSync(path)) remove(path, removed);
+      }
+    }
+  }
   const pruneTemps = (dir: string, depth: number) => {
     for (const name of readdirSync(dir)) {
       const path = join(dir, name);
