@@ -1,8 +1,8 @@
 // Progress for long steps, which may run side by side (the main job builds
-// QEMU while it builds the kernel). On a terminal: one live line per running
-// step, redrawn in place (log-update), with finished steps and notes
-// printed above them. Otherwise (CI, pipes): a line per step every 30 s so
-// logs show life without flooding. Progress goes to stderr; stdout stays for
+// QEMU while it builds the kernel). On a terminal with a size: one live line
+// per running step, redrawn in place (log-update), with finished steps and
+// notes printed above them. Otherwise (CI, pipes, an unsized terminal): a
+// line per step every 30 s so logs show life without flooding. Progress goes to stderr; stdout stays for
 // results/--json.
 import { createLogUpdate } from 'log-update';
 
@@ -32,8 +32,13 @@ class Progress {
   private readonly live = createLogUpdate(process.stderr);
   private timer: NodeJS.Timeout | undefined;
 
+  /**
+   * A terminal with a size. A terminal that reports 0 columns (a pseudo-
+   * terminal nobody sized, as under `script` without a terminal) would get
+   * every live line wrapped away, so it gets the periodic lines instead.
+   */
   private interactive(): boolean {
-    return process.stderr.isTTY === true && !this.quiet;
+    return process.stderr.isTTY === true && process.stderr.columns > 0 && !this.quiet;
   }
 
   private draw(): void {
@@ -41,7 +46,7 @@ class Progress {
       this.live.clear();
       return;
     }
-    const columns = process.stderr.columns ?? 100;
+    const columns = process.stderr.columns;
     const lines = [...this.running].map((r) => {
       const head = `▸ ${r.stage} ${formatElapsed(Date.now() - r.started)}  `;
       return head + r.last.slice(0, Math.max(10, columns - head.length - 1));
