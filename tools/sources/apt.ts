@@ -1,7 +1,7 @@
 // A private apt: own sources.list, lists and cache under the protm cache, so
 // the host's apt state is never touched. The mirror is the one the host's apt
 // already uses (or $PROTM_DEBIAN_MIRROR); the suites are those the pins name.
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { diskFullError } from '../lib/disk.js';
@@ -31,6 +31,14 @@ export function debianMirror(): string {
 export class PrivateApt {
   readonly root = cachePaths.apt();
   readonly configPath = join(this.root, 'apt.conf');
+  /**
+   * Written after every successful refresh, holding the sources.list it was
+   * for: its mtime says when the index was last known current. The lists'
+   * own files cannot say so: when the archive answers "not modified", apt
+   * leaves them as they were.
+   */
+  private readonly stampPath = join(this.root, 'refreshed');
+  private sourcesList = '';
 
   constructor(private readonly suites: string[]) {}
 
@@ -43,7 +51,8 @@ export class PrivateApt {
         `deb [arch=amd64,arm64 signed-by=${KEYRING}] ${mirror} ${suite} main non-free-firmware`,
         `deb-src [signed-by=${KEYRING}] ${mirror} ${suite} main`,
       ]);
-    writeFileSync(join(this.root, 'etc', 'sources.list'), `${sources.join('\n')}\n`);
+    this.sourcesList = `${sources.join('\n')}\n`;
+    writeFileSync(join(this.root, 'etc', 'sources.list'), this.sourcesList);
     if (!existsSync(join(this.root, 'status'))) writeFileSync(join(this.root, 'status'), '');
     const conf = [
       `Dir::Etc::SourceList "${join(this.root, 'etc', 'sources.list')}";`,
@@ -64,13 +73,10 @@ export class PrivateApt {
     return { APT_CONFIG: this.configPath, DEBIAN_FRONTEND: 'noninteractive', LC_ALL: 'C' };
   }
 
+  /** Refreshed, for the same sources, less than LISTS_MAX_AGE_HOURS ago. */
   private listsFresh(): boolean {
-    const lists = join(this.root, 'lists');
-    if (!existsSync(lists)) return false;
-    const indexes = readdirSync(lists).filter((f) => f.endsWith('_InRelease'));
-    if (indexes.length === 0) return false;
-    const ageHours = (Date.now() - Math.min(...indexes.map((f) => statSync(join(lists, f)).mtimeMs))) / 3.6e6;
-    return ageHours < LISTS_MAX_AGE_HOURS;
+    if (!existsSync(this.stampPath) || readFileSync(this.stampPath, 'utf8') !== this.sourcesList) return false;
+    return (Date.now() - statSync(this.stampPath).mtimeMs) / 3.6e6 < LISTS_MAX_AGE_HOURS;
   }
 
   async update(force = false): Promise<void> {
@@ -82,13 +88,13 @@ export class PrivateApt {
     await withLock('apt-index', async () => {
       if (this.listsStamp() !== before || (!force && this.listsFresh())) return;
       await this.refresh();
+      writeFileSync(this.stampPath, this.sourcesList);
     });
   }
 
-  /** When the index was last written (0: never). */
+  /** When the index was last refreshed (0: never). */
   private listsStamp(): number {
-    const lists = join(this.root, 'lists');
-    return existsSync(lists) ? statSync(lists).mtimeMs : 0;
+    return existsSync(this.stampPath) ? statSync(this.stampPath).mtimeMs : 0;
   }
 
   private async refresh(): Promise<void> {
