@@ -38,6 +38,11 @@ describe('the private apt index', () => {
     expect(refresh).toHaveBeenCalledTimes(1);
   });
 
+  it('is refreshed again by a caller whose sources differ from those of the refresh it waited for', async () => {
+    await Promise.all([new PrivateApt(['sid']).update(true), new PrivateApt(['sid', 'bookworm']).update(true)]);
+    expect(refresh).toHaveBeenCalledTimes(2);
+  });
+
   it('is current after a refresh that rewrote no list, for the same sources only', async () => {
     await new PrivateApt(['sid']).update(true);
     expect(refresh).toHaveBeenCalledTimes(1);

@@ -75,7 +75,7 @@ export class PrivateApt {
 
   /** Refreshed, for the same sources, less than LISTS_MAX_AGE_HOURS ago. */
   private listsFresh(): boolean {
-    if (!existsSync(this.stampPath) || readFileSync(this.stampPath, 'utf8') !== this.sourcesList) return false;
+    if (this.refreshedFor() !== this.sourcesList) return false;
     return (Date.now() - statSync(this.stampPath).mtimeMs) / 3.6e6 < LISTS_MAX_AGE_HOURS;
   }
 
@@ -83,10 +83,14 @@ export class PrivateApt {
     this.prepare();
     if (!force && this.listsFresh()) return;
     // One refresh at a time (apt-get refuses a second one while the first
-    // holds the lists), and one is enough for everyone who was waiting.
+    // holds the lists), and one for the same sources is enough for everyone
+    // who was waiting.
     const before = this.listsStamp();
     await withLock('apt-index', async () => {
-      if (this.listsStamp() !== before || (!force && this.listsFresh())) return;
+      const refreshedMeanwhile = this.listsStamp() !== before && this.refreshedFor() === this.sourcesList;
+      if (refreshedMeanwhile || (!force && this.listsFresh())) return;
+      // Ours, not a waiting caller's with other suites (prepare runs unlocked).
+      writeFileSync(join(this.root, 'etc', 'sources.list'), this.sourcesList);
       await this.refresh();
       writeFileSync(this.stampPath, this.sourcesList);
     });
@@ -95,6 +99,11 @@ export class PrivateApt {
   /** When the index was last refreshed (0: never). */
   private listsStamp(): number {
     return existsSync(this.stampPath) ? statSync(this.stampPath).mtimeMs : 0;
+  }
+
+  /** The sources.list the index was last refreshed for ('' : never). */
+  private refreshedFor(): string {
+    return existsSync(this.stampPath) ? readFileSync(this.stampPath, 'utf8') : '';
   }
 
   private async refresh(): Promise<void> {
