@@ -2,8 +2,8 @@
 // QEMU while it builds the kernel). On a terminal with a size: one live line
 // per running step, redrawn in place (log-update), with finished steps and
 // notes printed above them. Otherwise (CI, pipes, an unsized terminal): a
-// line per step every 30 s so logs show life without flooding. Progress goes to stderr; stdout stays for
-// results/--json.
+// line per step every 30 s so logs show life without flooding. Progress
+// goes to stderr; stdout stays for results/--json.
 import { createLogUpdate } from 'log-update';
 
 const PERIODIC_SECONDS = 30;
