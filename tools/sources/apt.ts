@@ -31,6 +31,7 @@ export function debianMirror(): string {
 export class PrivateApt {
   readonly root = cachePaths.apt();
   readonly configPath = join(this.root, 'apt.conf');
+  private readonly sourcesListPath = join(this.root, 'etc', 'sources.list');
   /**
    * Written after every successful refresh, holding the sources.list it was
    * for: its mtime says when the index was last known current. The lists'
@@ -52,10 +53,10 @@ export class PrivateApt {
         `deb-src [signed-by=${KEYRING}] ${mirror} ${suite} main`,
       ]);
     this.sourcesList = `${sources.join('\n')}\n`;
-    writeFileSync(join(this.root, 'etc', 'sources.list'), this.sourcesList);
+    writeFileSync(this.sourcesListPath, this.sourcesList);
     if (!existsSync(join(this.root, 'status'))) writeFileSync(join(this.root, 'status'), '');
     const conf = [
-      `Dir::Etc::SourceList "${join(this.root, 'etc', 'sources.list')}";`,
+      `Dir::Etc::SourceList "${this.sourcesListPath}";`,
       'Dir::Etc::SourceParts "/nonexistent";',
       `Dir::State::Lists "${join(this.root, 'lists')}";`,
       `Dir::State::status "${join(this.root, 'status')}";`,
@@ -90,7 +91,7 @@ export class PrivateApt {
       const refreshedMeanwhile = this.listsStamp() !== before && this.refreshedFor() === this.sourcesList;
       if (refreshedMeanwhile || (!force && this.listsFresh())) return;
       // Ours, not a waiting caller's with other suites (prepare runs unlocked).
-      writeFileSync(join(this.root, 'etc', 'sources.list'), this.sourcesList);
+      writeFileSync(this.sourcesListPath, this.sourcesList);
       await this.refresh();
       writeFileSync(this.stampPath, this.sourcesList);
     });
