@@ -179,6 +179,29 @@ describe('run records', () => {
     expect(existsSync(obsolete)).toBe(false);
     expect(existsSync(kept)).toBe(true);
     expect(readdirSync(join(cache, 'runs'))).toHaveLength(1);
+    // A finished record no longer says it is running.
+    expect(readdirSync(join(cache, 'runs', readdirSync(join(cache, 'runs'))[0]!))).not.toContain('running.pid');
+  });
+
+  it('a run still being written is never pruned, however many shorter runs came after it', async () => {
+    const { cache, env } = privateCache('runs-live');
+    const runs = join(cache, 'runs');
+    // Older than every run below: a long boot of another protm (this test's
+    // process plays it, alive), and one whose protm died before it finished.
+    const live = join(runs, '2000-01-01T00-00-00-000Z-run');
+    const dead = join(runs, '2000-01-01T00-00-00-001Z-run');
+    for (const [dir, pid] of [
+      [live, process.pid],
+      [dead, 999_999],
+    ] as const) {
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(join(dir, 'run.log'), '# protm run\n');
+      writeFileSync(join(dir, 'running.pid'), `${pid}\n`);
+    }
+    for (let i = 0; i < 3; i++) expect((await protm(['gc'], { ...env, PROTM_KEEP_RUNS: '2' })).exitCode).toBe(0);
+    expect(existsSync(live)).toBe(true);
+    expect(existsSync(dead)).toBe(false);
+    expect(readdirSync(runs)).toHaveLength(3);
   });
 });
 

@@ -2,7 +2,7 @@
 // few are removed (automatically at every command, and by `protm gc`), and
 // `protm gc` also removes build products unused for a while and temporaries
 // and locks left by processes that are gone.
-import { existsSync, readdirSync, rmSync, statSync, utimesSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, statSync, utimesSync } from 'node:fs';
 import { join } from 'node:path';
 import { pidAlive, readHolder } from './lock.js';
 import { cachePaths } from './paths.js';
@@ -33,9 +33,22 @@ function remove(path: string, removed: Removed[]): void {
   rmSync(path, { recursive: true, force: true });
 }
 
+/** In a run record until its metadata.json is written: the pid of the protm writing it. */
+export const RUNNING_FILE = 'running.pid';
+
+/** A record another protm, still alive, is writing (a long boot may be older than many short runs). */
+function inProgress(record: string): boolean {
+  try {
+    return pidAlive(Number(readFileSync(join(record, RUNNING_FILE), 'utf8')));
+  } catch {
+    return false;
+  }
+}
+
 /**
  * Keep the newest `keep` run records, counting `current` (the running
- * command's own, never removed); names start with their ISO time, so they sort.
+ * command's own, never removed) and never removing one still being written;
+ * names start with their ISO time, so they sort.
  */
 export function pruneRuns(keep: number, current: string): Removed[] {
   const dir = cachePaths.runs();
@@ -45,7 +58,9 @@ export function pruneRuns(keep: number, current: string): Removed[] {
     .filter((n) => join(dir, n) !== current)
     .sort()
     .reverse();
-  for (const name of others.slice(Math.max(0, keep - 1))) remove(join(dir, name), removed);
+  for (const name of others.slice(Math.max(0, keep - 1))) {
+    if (!inProgress(join(dir, name))) remove(join(dir, name), removed);
+  }
   return removed;
 }
 

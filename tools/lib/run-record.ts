@@ -2,10 +2,10 @@
 // metadata.json (pins, hashes, host, step durations, the exact reproducer).
 
 import { execFileSync } from 'node:child_process';
-import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, hostname, release, totalmem } from 'node:os';
 import { join } from 'node:path';
-import { DEFAULT_KEEP_RUNS, pruneRuns } from './gc.js';
+import { DEFAULT_KEEP_RUNS, pruneRuns, RUNNING_FILE } from './gc.js';
 import { cachePaths, repoRoot } from './paths.js';
 
 export interface StepRecord {
@@ -28,6 +28,8 @@ export class RunRecord {
     const stamp = new Date().toISOString().replace(/[:.]/g, '-');
     this.dir = join(cachePaths.runs(), `${stamp}-${command.replace(/\s+/g, '-')}`);
     mkdirSync(this.dir, { recursive: true });
+    // Until metadata.json is written: another protm's pruning keeps this record.
+    writeFileSync(join(this.dir, RUNNING_FILE), `${process.pid}\n`);
     pruneRuns(Number(process.env.PROTM_KEEP_RUNS ?? DEFAULT_KEEP_RUNS), this.dir);
     this.logPath = join(this.dir, 'run.log');
     appendFileSync(this.logPath, `# protm ${process.argv.slice(2).join(' ')}\n`);
@@ -62,6 +64,7 @@ export class RunRecord {
       log: this.logPath,
     };
     writeFileSync(path, `${JSON.stringify(metadata, null, 2)}\n`);
+    rmSync(join(this.dir, RUNNING_FILE), { force: true });
     this.written = true;
     return path;
   }
