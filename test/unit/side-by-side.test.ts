@@ -2,7 +2,7 @@
 // kernel): locks keep two chains of one process apart as they keep two
 // processes apart, a failure on one side stops the other, and the shared log
 // stays readable. Real steps (sh, sleep) in a private cache.
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
@@ -14,13 +14,15 @@ import { progress } from '../../tools/lib/progress.js';
 import { RunRecord } from '../../tools/lib/run-record.js';
 
 const savedCache = process.env.PROTM_CACHE;
+const privateCache = mkdtempSync(join(tmpdir(), 'protm-side-by-side-'));
 beforeAll(() => {
-  process.env.PROTM_CACHE = mkdtempSync(join(tmpdir(), 'protm-side-by-side-'));
+  process.env.PROTM_CACHE = privateCache;
   progress.quiet = true;
 });
 afterAll(() => {
   process.env.PROTM_CACHE = savedCache;
   progress.quiet = false;
+  rmSync(privateCache, { recursive: true, force: true });
 });
 
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
