@@ -8,6 +8,7 @@ import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { withLock } from '../../tools/lib/lock.js';
 import { repoRoot } from '../../tools/lib/paths.js';
 import { treeDir } from '../../tools/patches/components.js';
 import { buildTreeName } from '../../tools/patches/worktree.js';
@@ -32,10 +33,16 @@ function results(stdout: string): { summary: Record<string, unknown>; doc: Resul
 /**
  * A patches root holding the checkout's kernel series plus one patch made by
  * `edit` on top of it (in protm's exact-series tree, which is reset after).
+ * The tree's lock is held meanwhile: another test file may be building from
+ * that tree at the same time, and must never compile the edit.
  */
 async function seriesWithExtraPatch(name: string, edit: (src: string) => void): Promise<string> {
   const built = await protm(['build', 'kernel']);
   expect(built.exitCode, built.stderr).toBe(0);
+  return withLock(`tree-${buildTreeName('kernel')}`, async () => patchOnTop(name, edit));
+}
+
+function patchOnTop(name: string, edit: (src: string) => void): string {
   const src = join(treeDir(buildTreeName('kernel')), 'src');
   const root = join(scratch, name);
   cpSync(join(repoRoot, 'kernel-patches'), join(root, 'kernel-patches'), { recursive: true });
