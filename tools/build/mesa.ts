@@ -70,13 +70,22 @@ const COMMON_OPTIONS = [
   '-Dsysconfdir=/etc',
 ];
 
+const NATIVE_OPTIONS = [...COMMON_OPTIONS, `-Dlibdir=lib/${TRIPLET.native}`, '-Dtools=drm-shim'];
+
 export const MESA_OPTIONS: Record<MesaFlavour, string[]> = {
   arm64: [...COMMON_OPTIONS, `-Dlibdir=lib/${TRIPLET.arm64}`, '-Dbuildtype=release', '-Db_ndebug=true', '-Dstrip=true'],
   // Unoptimized: the host checks run a few small programs on the shim, so
   // what counts is the compile (cold, in every CI on a new machine), not
   // the speed of the code; a debug build also keeps Mesa's debug checks.
-  native: [...COMMON_OPTIONS, `-Dlibdir=lib/${TRIPLET.native}`, '-Dbuildtype=debug', '-Dtools=drm-shim'],
+  native: [...NATIVE_OPTIONS, '-Dbuildtype=debug'],
 };
+
+/**
+ * The native build of `protm patches check mesa`, which counts each patch's
+ * new warnings: optimized, because GCC's flow warnings (maybe-uninitialized,
+ * array-bounds, stringop-*) need the optimizer.
+ */
+export const MESA_CHECK_OPTIONS = [...NATIVE_OPTIONS, '-Dbuildtype=debugoptimized'];
 
 /** Meson machine files: compilers through ccache (the cache lives under ours). */
 const MACHINE_FILE: Record<MesaFlavour, string> = {
@@ -141,14 +150,13 @@ export async function buildMesaAt(
   out: string,
   installTo?: string,
   label = `mesa ${flavour} ninja`,
+  options = MESA_OPTIONS[flavour],
 ): Promise<void> {
   requireRoot('building Mesa');
   const root = await ensureBuildRoot(record, MESA_BUILD_ROOT);
   const binds = mesaBinds(src, out);
   mkdirSync(cachePaths.ccache(), { recursive: true });
-  const configureHash = sha256(
-    JSON.stringify([pinHash(findPin(loadPins(), 'mesa')), basename(dirname(root)), MESA_OPTIONS[flavour], MACHINE_FILE[flavour]]),
-  ).slice(0, 16);
+  const configureHash = sha256(JSON.stringify([pinHash(findPin(loadPins(), 'mesa')), basename(dirname(root)), options, MACHINE_FILE[flavour]])).slice(0, 16);
   const marker = join(out, '.protm-configure-hash');
   if (!existsSync(join(out, 'build.ninja')) || !existsSync(marker) || readFileSync(marker, 'utf8') !== configureHash) {
     rmSync(out, { recursive: true, force: true });
@@ -159,7 +167,7 @@ export async function buildMesaAt(
     const c = inBuildRoot(
       root,
       binds,
-      `meson setup ${fileOption} ${shellQuote(machine)} ${MESA_OPTIONS[flavour].map(shellQuote).join(' ')} ${shellQuote(out)} ${shellQuote(src)}`,
+      `meson setup ${fileOption} ${shellQuote(machine)} ${options.map(shellQuote).join(' ')} ${shellQuote(out)} ${shellQuote(src)}`,
     );
     await runStep(record, `mesa ${flavour} meson setup`, c.file, c.args, { env: c.env });
     writeFileSync(marker, configureHash);

@@ -7,7 +7,7 @@ import { existsSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { delimiter, dirname, join, relative, resolve } from 'node:path';
 import { execa } from 'execa';
 import { buildKernelAt, kernelMakeArgs, kernelOutDir } from '../build/kernel.js';
-import { buildMesaAt, MESA_BUILD_ROOT, overlayUapi } from '../build/mesa.js';
+import { buildMesaAt, MESA_BUILD_ROOT, MESA_CHECK_OPTIONS, overlayUapi } from '../build/mesa.js';
 import { panthorUapiHeader } from '../build/panthor-uapi.js';
 import { buildQemuAt, QEMU_BINARY } from '../build/qemu.js';
 import { ensureBuildRoot, inBuildRoot } from '../host/buildroot.js';
@@ -188,15 +188,15 @@ async function mesaFormat(record: RunRecord, src: string): Promise<{ clean: bool
 }
 
 /**
- * The native (x86-64, drm-shim) flavour of the Mesa build with our kernel's
- * uAPI header: touched objects are deleted so they are compiled again, and
- * their warnings are read from that build's output.
+ * The native (x86-64, drm-shim) flavour of the Mesa build, optimized, with
+ * our kernel's uAPI header: touched objects are deleted so they are compiled
+ * again, and their warnings are read from that build's output.
  */
 async function mesaBuild(record: RunRecord, { src, out }: CheckTree, stage: string, touched: string[]): Promise<string[]> {
   await overlayUapi(src, (await panthorUapiHeader(record)).path);
   for (const o of ninjaObjects(src, out, touched)) rmSync(join(out, o), { force: true });
   const from = statSync(record.logPath).size;
-  await buildMesaAt(record, 'native', src, out, undefined, stage);
+  await buildMesaAt(record, 'native', src, out, undefined, stage, MESA_CHECK_OPTIONS);
   return warningsSince(record, from, src, out, touched);
 }
 
