@@ -14,7 +14,7 @@ import { lastJson, protm } from '../helpers/cli.js';
 const fixture = join(repoRoot, 'test/fixtures/qemu-series');
 
 describe('patches check qemu', () => {
-  it('passes a clean patch and fails one with checkpatch errors and a new warning', { timeout: 3_600_000 }, async () => {
+  it('passes a clean patch and fails one with checkpatch errors and a new warning', async () => {
     const r = await protm(['patches', 'check', 'qemu', '--json'], { PROTM_PATCHES_ROOT: fixture });
     const why = `${r.stderr.slice(-3000)}\n${r.stdout.slice(-3000)}`;
     const summary = lastJson(r.stdout);
