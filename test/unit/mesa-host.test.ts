@@ -54,11 +54,12 @@ describe('Mesa on drm-shim', () => {
     const names = doc.cases.map((c) => `${c.suite.join(' › ')} › ${c.name}`);
     expect(names).toContain('shim-ready › vulkaninfo › protectedMemory = true');
     expect(names).toContain('shim-ready › vulkaninfo › a queue family has QUEUE_PROTECTED_BIT');
-    // A buffer of the (shim's) protected heap imports into Vulkan as protected memory.
-    const imported = doc.cases.find(
-      (c) => c.suite[0] === 'shim-ready' && c.suite[1] === 'protm-vk-protected-compute' && c.name === 'tee_heap_buffer_imported_as_protected_memory',
-    );
-    expect(imported?.status).toBe('pass');
+    // A buffer of the (shim's) protected heap is offered the protected memory
+    // type alone, and imports into Vulkan as protected memory.
+    for (const name of ['dma_buf_memory_types_protected_only_for_protected_heap', 'tee_heap_buffer_imported_as_protected_memory']) {
+      const found = doc.cases.find((c) => c.suite[0] === 'shim-ready' && c.suite[1] === 'protm-vk-protected-compute' && c.name === name);
+      expect(found?.status, name).toBe('pass');
+    }
     for (const mode of ['shim-available', 'shim-none']) {
       expect(names).toContain(`${mode} › vulkaninfo › protectedMemory = false`);
       expect(names).toContain(`${mode} › vulkaninfo › no queue family has QUEUE_PROTECTED_BIT`);

@@ -11,6 +11,9 @@
  *
  *   - a protected device with a protected and an unprotected queue of one
  *     family, and the external-memory extensions for dma-bufs;
+ *   - vkGetMemoryFdPropertiesKHR names the protected memory type alone for
+ *     a dma-buf of the protected heap, and never it for one of the system
+ *     heap;
  *   - a buffer of the protected TEE heap (/dev/dma_heap/<heap>), allocated
  *     here and imported into Vulkan as protected memory
  *     (VK_EXT_external_memory_dma_buf into the PROTECTED memory type) and
@@ -71,7 +74,7 @@
 #include "protm_verify_ta.h"
 
 #define SUITE "vk-protected-compute"
-#define CASES 9
+#define CASES 10
 /* The model interprets shaders under TCG: generous, a hang still ends. */
 #define FENCE_TIMEOUT_NS (60ull * 1000 * 1000 * 1000)
 /*
@@ -390,11 +393,69 @@ out:
 	return res;
 }
 
+/* The memory types vkGetMemoryFdPropertiesKHR names for a dma-buf of `path`. */
+static enum ktap_result fd_memory_types(struct ctx *c, const char *path, uint32_t *bits)
+{
+	PFN_vkGetMemoryFdPropertiesKHR get_props =
+		(PFN_vkGetMemoryFdPropertiesKHR)vkGetDeviceProcAddr(c->dev, "vkGetMemoryFdPropertiesKHR");
+	VkMemoryFdPropertiesKHR props = { .sType = VK_STRUCTURE_TYPE_MEMORY_FD_PROPERTIES_KHR };
+	enum ktap_result res = KTAP_PASS;
+	int fd = -1;
+	int rc;
+
+	EXPECT(get_props, "vkGetMemoryFdPropertiesKHR is missing");
+	rc = heap_alloc(path, BUF_SIZE, &fd);
+	EXPECT(rc == 0, "%s: allocating %d bytes: %s", path, BUF_SIZE, strerror(rc));
+	VK_EXPECT(get_props(c->dev, VK_EXTERNAL_MEMORY_HANDLE_TYPE_DMA_BUF_BIT_EXT, fd, &props));
+	*bits = props.memoryTypeBits;
+out:
+	if (fd >= 0)
+		close(fd);
+	return res;
+}
+
+/*
+ * An application importing a dma-buf learns from vkGetMemoryFdPropertiesKHR
+ * which memory types it can import it as: a buffer of the protected heap
+ * only as protected memory, a buffer of the system heap never as that.
+ */
+static enum ktap_result case_fd_memory_types(struct ctx *c, char *skip, size_t skip_len)
+{
+	enum ktap_result res = KTAP_PASS;
+	uint32_t protected_bits = 0, system_bits = 0;
+	char path[128];
+
+	if (c->absent_as_expected)
+		SKIP("protected memory absent, as expected");
+	if (!c->dev) {
+		if (c->expect == EXPECT_ANY)
+			SKIP("no protected memory on this device");
+		ktap_diag("no protected device (see the first case)");
+		return KTAP_FAIL;
+	}
+	snprintf(path, sizeof(path), "/dev/dma_heap/%s", c->heap);
+	res = fd_memory_types(c, path, &protected_bits);
+	if (res != KTAP_PASS)
+		return res;
+	res = fd_memory_types(c, "/dev/dma_heap/system", &system_bits);
+	if (res != KTAP_PASS)
+		return res;
+	ktap_diag("memory types: 0x%x for a %s dma-buf, 0x%x for a system one (protected type %d)", protected_bits,
+		  c->heap, system_bits, c->prot_type);
+	EXPECT(protected_bits == 1u << c->prot_type,
+	       "a protected dma-buf is offered memory types 0x%x, not the protected type alone (0x%x)", protected_bits,
+	       1u << c->prot_type);
+	EXPECT(system_bits && !(system_bits & (1u << c->prot_type)),
+	       "a system-heap dma-buf is offered memory types 0x%x (the protected type is %d)", system_bits,
+	       c->prot_type);
+out:
+	return res;
+}
+
 /*
  * A dma-buf of the protected TEE heap, allocated here, registered with the
- * TEE, then imported as protected memory (the application picks the
- * PROTECTED type: panvk's vkGetMemoryFdPropertiesKHR names only its default
- * type) and bound to a protected buffer.
+ * TEE, then imported as protected memory (the type the previous case found
+ * vkGetMemoryFdPropertiesKHR naming) and bound to a protected buffer.
  */
 static enum ktap_result case_import(struct ctx *c, char *skip, size_t skip_len)
 {
@@ -794,6 +855,7 @@ int main(int argc, char **argv)
 		enum ktap_result (*fn)(struct ctx *, char *, size_t);
 	} cases[CASES] = {
 		{ "protected_device_with_dma_buf_import", case_device },
+		{ "dma_buf_memory_types_protected_only_for_protected_heap", case_fd_memory_types },
 		{ "tee_heap_buffer_imported_as_protected_memory", case_import },
 		{ "tee_buffer_filled_by_ta", case_tee },
 		{ "protected_fill_verified_by_ta", case_fill },
