@@ -48,11 +48,15 @@ export function patchesCommand(): Command {
       .description(
         'per patch: style (kernel: checkpatch --strict; qemu: its own checkpatch; mesa: clang-format), incremental build, compiler warnings in touched files (kernel: W=1)',
       )
-      .argument('<component>', 'kernel, mesa or qemu'),
+      .argument('<component>', 'kernel, mesa or qemu')
+      .option(
+        '--from <patch>',
+        'check from this patch on (its number in the series or its file name): the earlier ones are applied and built once, not checked',
+      ),
     'patches check',
-    async ({ record }, component: string) => {
+    async ({ record }, component: string, opts: { from?: string }) => {
       await ensureHost(record);
-      const check = await checkSeries(asComponent(component), record);
+      const check = await checkSeries(asComponent(component), record, { from: opts.from });
       const p = publishResults(record.dir, verdictCases(check), { name: `protm.patches-check.${check.component}` });
       return {
         text: `${renderVerdicts(check)}\nresults: ${p.results}\njunit: ${p.junit}`,
