@@ -158,6 +158,23 @@ static enum ktap_result need_buffer(struct ctx *c, char *skip, size_t skip_len)
 	return KTAP_FAIL;
 }
 
+/* The protected device of the first case, or why a case can't run without it. */
+static enum ktap_result need_device(struct ctx *c, char *skip, size_t skip_len)
+{
+	if (c->absent_as_expected) {
+		snprintf(skip, skip_len, "protected memory absent, as expected");
+		return KTAP_SKIP;
+	}
+	if (c->dev)
+		return KTAP_PASS;
+	if (c->expect == EXPECT_ANY) {
+		snprintf(skip, skip_len, "no protected memory on this device");
+		return KTAP_SKIP;
+	}
+	ktap_diag("no protected device (see the first case)");
+	return KTAP_FAIL;
+}
+
 /* Sets c->want to the TA's pattern for `seed`, as the TA's FILL writes it. */
 static void want_pattern(struct ctx *c, uint32_t seed)
 {
@@ -425,14 +442,9 @@ static enum ktap_result case_fd_memory_types(struct ctx *c, char *skip, size_t s
 	uint32_t protected_bits = 0, system_bits = 0;
 	char path[128];
 
-	if (c->absent_as_expected)
-		SKIP("protected memory absent, as expected");
-	if (!c->dev) {
-		if (c->expect == EXPECT_ANY)
-			SKIP("no protected memory on this device");
-		ktap_diag("no protected device (see the first case)");
-		return KTAP_FAIL;
-	}
+	res = need_device(c, skip, skip_len);
+	if (res != KTAP_PASS)
+		return res;
 	snprintf(path, sizeof(path), "/dev/dma_heap/%s", c->heap);
 	res = fd_memory_types(c, path, &protected_bits);
 	if (res != KTAP_PASS)
@@ -464,14 +476,9 @@ static enum ktap_result case_import(struct ctx *c, char *skip, size_t skip_len)
 	char path[128];
 	int rc;
 
-	if (c->absent_as_expected)
-		SKIP("protected memory absent, as expected");
-	if (!c->dev) {
-		if (c->expect == EXPECT_ANY)
-			SKIP("no protected memory on this device");
-		ktap_diag("no protected device (see the first case)");
-		return KTAP_FAIL;
-	}
+	res = need_device(c, skip, skip_len);
+	if (res != KTAP_PASS)
+		return res;
 	snprintf(path, sizeof(path), "/dev/dma_heap/%s", c->heap);
 	rc = heap_alloc(path, BUF_SIZE, &c->dmabuf);
 	EXPECT(rc == 0, "%s: allocating %d bytes: %s", path, BUF_SIZE, strerror(rc));
