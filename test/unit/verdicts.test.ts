@@ -109,10 +109,29 @@ describe('verdicts', () => {
     expect(lastJson(r.stdout)).toMatchObject({
       status: 'failed',
       error: expect.stringMatching(
-        /^KUnit kernel build \(make Image\.gz\) failed: exited with status \d+\n[\s\S]*panthor_drv\.c:\d+:\d+: error: [\s\S]*--- full log: /,
+        /^KUnit (kernel|modules) build \(make [^)]+\) failed: exited with status \d+\n[\s\S]*panthor_drv\.c:\d+:\d+: error: [\s\S]*--- full log: /,
       ),
     });
     expect(r.stdout).not.toMatch(/\d+ passed, 0 failed/);
+  });
+
+  it('protm kunit after an edit of Panthor alone rebuilds its modules alone, and runs the edited code', async () => {
+    const good = await protm(['kunit', '--json']);
+    expect(good.exitCode, good.stderr.slice(-3000)).toBe(0);
+    const root = await seriesWithExtraPatch('kunit-test-fails', (src) => {
+      const gem = join(src, 'drivers/gpu/drm/panthor/panthor_gem.c');
+      const text = readFileSync(gem, 'utf8');
+      const check = 'return size && size <= U64_MAX - PAGE_SIZE && buf_size == PAGE_ALIGN(size);';
+      expect(text).toContain(check);
+      writeFileSync(gem, text.replace(check, 'return size != 0;'));
+    });
+    const r = await protm(['kunit', '--json'], { PROTM_PATCHES_ROOT: root });
+    expect(r.exitCode, r.stderr.slice(-3000)).toBe(1);
+    const { summary, doc } = results(r.stdout);
+    const meta = JSON.parse(readFileSync(summary.metadata as string, 'utf8')) as Record<string, unknown>;
+    expect(meta['kunit:build']).toMatchObject({ kind: 'modules' });
+    expect(doc.cases.find((c) => c.name === 'protected_size')).toMatchObject({ suite: ['panthor-protm'], status: 'fail' });
+    expect(doc.cases.filter((c) => c.status === 'pass').length).toBeGreaterThanOrEqual(13);
   });
 
   it("builds for tests use exactly the checkout's series: an unexported edit in the developer's tree is not built, and metadata says what was", async () => {

@@ -3,25 +3,34 @@
 // changed). The raw KTAP it saves is parsed by our KTAP parser like any
 // target suite.
 //
-// This is the driver developer's quick loop, so it does not call `kunit.py
-// run`: that runs `make olddefconfig` and then `make all compile_commands.json
-// scripts_gdb` every time, which on a 2-core machine costs about 10 s before
-// any test starts even when nothing changed. kunit.py still owns the
-// configuration (`kunit.py config`: a no-op while the .kunitconfig and the
-// .config agree) and the boot and its output (`kunit.py exec`); between the
-// two, protm builds the one file exec boots with the same make variables as
-// kunit.py, so the objects are the same either way.
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+// This is the driver developer's quick loop, so the kernel around the tests
+// does not change when the driver does: images/kernel/kunit.config builds
+// Panthor and its KUnit tests as modules. An edit of the driver recompiles
+// its files and relinks two modules; the kernel Image is not relinked (its
+// link with three kallsyms passes was a third of the loop). KUnit runs a
+// module's suites when the module loads, so the boot needs an init that loads
+// them (test/kunit/init.c, tools/build/kunit-initramfs.ts), which kunit.py's
+// own boot has no way to do: protm boots the kernel itself
+// (tools/boot/kunit.ts). kunit.py still owns the configuration (`kunit.py
+// config`: a no-op while the .kunitconfig and the .config agree), and protm
+// builds with kunit.py's make variables, so `kunit.py build` makes the same
+// objects.
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
+import { bootKunit } from '../boot/kunit.js';
 import { hostCcacheEnv } from '../host/ccache.js';
 import { ProtmError } from '../lib/errors.js';
+import { sha256 } from '../lib/hash.js';
 import { repoPaths } from '../lib/paths.js';
 import { runStep } from '../lib/process.js';
 import type { RunRecord } from '../lib/run-record.js';
+import { changedPaths, workTreeSnapshot } from '../patches/git.js';
 import { currentWorkTree } from '../patches/worktree.js';
 import { findDropped } from './kconfig.js';
 import { withKernelTree } from './kernel.js';
+import { kunitInitramfs } from './kunit-initramfs.js';
+import { type BuildState, PANTHOR_DIR, planBuild } from './kunit-plan.js';
 
 export interface KunitRun {
   buildDir: string;
@@ -34,8 +43,20 @@ const CROSS_COMPILE = 'aarch64-linux-gnu-';
 // make of the build directory must pass the same CC, or Kbuild sees a new
 // command line for every object and compiles them all again.
 const CC = `ccache ${CROSS_COMPILE}gcc`;
-// The file kunit.py's arm64 QEMU configuration boots (arch/arm64/boot/).
-const KERNEL_TARGET = 'Image.gz';
+// What the boot needs: the kernel (uncompressed: QEMU loads it as it is,
+// and gzip would add half a second to every relink) and the modules.
+const MAKE_TARGETS = ['Image', 'modules'];
+const KERNEL = 'arch/arm64/boot/Image';
+/** Bump when the way the build directory is made changes (targets, make variables). */
+const RECIPE = 1;
+
+function readState(file: string): BuildState | undefined {
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as BuildState;
+  } catch {
+    return undefined;
+  }
+}
 
 export async function runKunit(record: RunRecord): Promise<KunitRun> {
   return withKernelTree(() => runKunitLocked(record));
@@ -45,9 +66,8 @@ async function runKunitLocked(record: RunRecord): Promise<KunitRun> {
   const wt = await currentWorkTree('kernel', record);
   // Inside the source tree, like kernelOutDir, so ccache shares objects between trees.
   const buildDir = join(wt.src, '.protm-kunit');
-  // A log left from an earlier run must never be read as this run's result.
-  const log = join(buildDir, 'test.log');
-  rmSync(log, { force: true });
+  // The boot's console, kept with the run's record.
+  const log = join(record.dir, 'console.log');
   const kunitconfig = join(repoPaths.kernelFragments(), 'kunit.config');
   const kunitPy = join(wt.src, 'tools/testing/kunit/kunit.py');
   const common = ['--arch=arm64', `--cross_compile=${CROSS_COMPILE}`, `--kunitconfig=${kunitconfig}`, `--build_dir=${buildDir}`, `--make_options=CC=${CC}`];
@@ -56,16 +76,31 @@ async function runKunitLocked(record: RunRecord): Promise<KunitRun> {
   const opts = { cwd: wt.src, env: hostCcacheEnv() };
 
   await runStep(record, 'KUnit config', 'python3', [kunitPy, 'config', ...common], opts);
-  await runStep(
-    record,
-    `KUnit kernel build (make ${KERNEL_TARGET})`,
-    'make',
-    ['ARCH=arm64', `O=${buildDir}`, `--jobs=${cpus().length}`, `CC=${CC}`, `CROSS_COMPILE=${CROSS_COMPILE}`, KERNEL_TARGET],
-    opts,
-  );
+  const stateFile = join(buildDir, 'protm-build-state.json');
+  const dotConfig = join(buildDir, '.config');
+  const state: BuildState = {
+    recipe: RECIPE,
+    tree: await workTreeSnapshot(wt.src, join(buildDir, 'protm-snapshot.index')),
+    config: sha256(readFileSync(dotConfig)),
+  };
+  const last = readState(stateFile);
+  const builtBefore = existsSync(join(buildDir, KERNEL)) && existsSync(join(buildDir, 'modules.order'));
+  const changed = last && builtBefore ? await changedPaths(wt.src, last.tree, state.tree) : undefined;
+  const plan = planBuild(last, state, changed);
+  record.set('kunit:build', plan);
+  record.log(`\nKUnit build: ${plan.reason}`);
+  const make = ['ARCH=arm64', `O=${buildDir}`, `--jobs=${cpus().length}`, `CC=${CC}`, `CROSS_COMPILE=${CROSS_COMPILE}`];
+  // The previous state goes first: an interrupted or failed build must not
+  // leave a state that says its edits were built.
+  rmSync(stateFile, { force: true });
+  if (plan.kind === 'modules') {
+    const dir = join(buildDir, PANTHOR_DIR);
+    await runStep(record, `KUnit modules build (make M=${PANTHOR_DIR})`, 'make', [...make, `M=${PANTHOR_DIR}`, `MO=${dir}`, 'modules'], opts);
+  } else if (plan.kind === 'full') {
+    await runStep(record, `KUnit kernel build (make ${MAKE_TARGETS.join(' ')})`, 'make', [...make, ...MAKE_TARGETS], opts);
+  }
   // Kbuild re-runs Kconfig when a Kconfig file changed, and may then drop an
   // option whose dependencies the edit broke: the tests would silently vanish.
-  const dotConfig = join(buildDir, '.config');
   const dropped = findDropped(
     [{ name: 'kunit.config', text: readFileSync(kunitconfig, 'utf8') }],
     existsSync(dotConfig) ? readFileSync(dotConfig, 'utf8') : '',
@@ -76,9 +111,9 @@ async function runKunitLocked(record: RunRecord): Promise<KunitRun> {
       'a Kconfig dependency of these options is not met in the work tree: check the Kconfig files the series changes',
     );
   }
-  // kunit.py's exit status is non-zero when a test fails: the verdict comes
-  // from parsing its log, so only a missing log is an error here.
-  await runStep(record, 'KUnit run (arm64, QEMU)', 'python3', [kunitPy, 'exec', ...common, '--timeout=300'], { ...opts, allowFailure: true });
-  if (!existsSync(log)) throw new ProtmError(`kunit.py left no ${log}: the kernel did not boot`, `see ${record.logPath}`);
-  return { buildDir, log: readFileSync(log, 'utf8') };
+  // The .config as the build left it (Kbuild may have re-run Kconfig).
+  writeFileSync(stateFile, JSON.stringify({ ...state, config: sha256(readFileSync(dotConfig)) }));
+  const { cpio } = await kunitInitramfs(record, buildDir);
+  const output = await bootKunit(record, { kernel: join(buildDir, KERNEL), cpio, consoleLog: log }, { env: opts.env });
+  return { buildDir, log: output };
 }

@@ -1,7 +1,7 @@
 // Git plumbing for work trees. Commits use a fixed committer identity and the
 // author date, so applying the same series twice yields the same commits and
 // exporting them yields the same bytes.
-import { readFileSync } from 'node:fs';
+import { copyFileSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { ProtmError } from '../lib/errors.js';
@@ -50,4 +50,28 @@ export async function editsHash(cwd: string, rev: string): Promise<string> {
   const untracked = (await git(cwd, ['ls-files', '--others', '--exclude-standard', '-z'])).split('\0').filter(Boolean).sort();
   const untrackedContent = untracked.map((f) => `${f}\0${sha256(readFileSync(join(cwd, f)))}`);
   return sha256(JSON.stringify([sha256(diff), untrackedContent]));
+}
+
+/**
+ * The git tree object of the work tree as it is (tracked files as edited and
+ * untracked, non-ignored files), written without touching the real index:
+ * a copy of it is updated, so files whose stat data did not change are not
+ * read again.
+ */
+export async function workTreeSnapshot(cwd: string, scratchIndex: string): Promise<string> {
+  const gitDir = await git(cwd, ['rev-parse', '--absolute-git-dir']);
+  copyFileSync(join(gitDir, 'index'), scratchIndex);
+  try {
+    const env = { GIT_INDEX_FILE: scratchIndex };
+    await git(cwd, ['add', '--all'], env);
+    return await git(cwd, ['write-tree'], env);
+  } finally {
+    rmSync(scratchIndex, { force: true });
+  }
+}
+
+/** Paths that differ between two tree objects; undefined when git no longer has `from` (pruned). */
+export async function changedPaths(cwd: string, from: string, to: string): Promise<string[] | undefined> {
+  const r = await gitTry(cwd, ['diff', '--name-only', '-z', from, to]);
+  return r.ok ? r.stdout.split('\0').filter(Boolean) : undefined;
 }
