@@ -8,7 +8,7 @@ import { execa } from 'execa';
 import { ProtmError } from '../lib/errors.js';
 import { repoRoot } from '../lib/paths.js';
 import { type Component, patchDir } from './components.js';
-import { git, gitTry, isDirty } from './git.js';
+import { git, gitTry, isDirty, untrackedFiles } from './git.js';
 import { COVER_LETTER } from './series.js';
 import { BASE_TAG, seriesCommits } from './worktree.js';
 
@@ -104,6 +104,14 @@ async function composeCover(prose: CoverProse, count: number, who: string, src: 
 
 export async function exportSeries(component: Component, src: string): Promise<ExportResult> {
   if (await isDirty(src)) throw new ProtmError(`the ${component} work tree ${src} has uncommitted changes`, 'commit them first: each commit becomes one patch');
+  const untracked = await untrackedFiles(src);
+  if (untracked.length > 0) {
+    const shown = untracked.slice(0, 5).join(', ') + (untracked.length > 5 ? `, and ${untracked.length - 5} more` : '');
+    throw new ProtmError(
+      `the ${component} work tree ${src} has files in no commit, which the export would leave out: ${shown}`,
+      'commit them (`git add -f`: the pinned Linux tree ignores every new file) or remove them',
+    );
+  }
   const dir = patchDir(component);
   mkdirSync(dir, { recursive: true });
   const who = await exporterIdentity();

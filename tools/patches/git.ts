@@ -1,7 +1,7 @@
 // Git plumbing for work trees. Commits use a fixed committer identity and the
 // author date, so applying the same series twice yields the same commits and
 // exporting them yields the same bytes.
-import { copyFileSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { ProtmError } from '../lib/errors.js';
@@ -41,20 +41,46 @@ export async function getConfig(cwd: string, key: string): Promise<string | unde
 }
 
 /**
+ * The untracked files of a work tree that are the developer's, sorted.
+ *
+ * Normally those git does not ignore. But the pinned Linux tree is Debian's,
+ * whose top-level .gitignore ends with `/*` (its packaging repository holds
+ * only debian/): there git ignores every new file, so a file the developer
+ * adds would be invisible to status, to every hash of the edits, and to the
+ * export. In such a tree every untracked file counts, except protm's build
+ * directories (.protm-*).
+ */
+export async function untrackedFiles(cwd: string): Promise<string[]> {
+  const gitignore = join(cwd, '.gitignore');
+  const ignoresAll =
+    existsSync(gitignore) &&
+    readFileSync(gitignore, 'utf8')
+      .split('\n')
+      .some((l) => l.trim() === '/*');
+  const rules = ignoresAll ? ['--exclude=/.protm-*/'] : ['--exclude-standard'];
+  return (await git(cwd, ['ls-files', '--others', ...rules, '-z'])).split('\0').filter(Boolean).sort();
+}
+
+/** No edits to tracked files, nothing staged, and no untracked file of the developer's. */
+export async function isClean(cwd: string): Promise<boolean> {
+  return (await git(cwd, ['status', '--porcelain'])).length === 0 && (await untrackedFiles(cwd)).length === 0;
+}
+
+/**
  * Hash of what a work tree holds beyond `rev`: the binary diff of tracked
  * files (committed after `rev` or not) plus every untracked, non-ignored
  * file's name and content.
  */
 export async function editsHash(cwd: string, rev: string): Promise<string> {
   const diff = (await gitTry(cwd, ['diff', rev, '--binary'])).stdout;
-  const untracked = (await git(cwd, ['ls-files', '--others', '--exclude-standard', '-z'])).split('\0').filter(Boolean).sort();
+  const untracked = await untrackedFiles(cwd);
   const untrackedContent = untracked.map((f) => `${f}\0${sha256(readFileSync(join(cwd, f)))}`);
   return sha256(JSON.stringify([sha256(diff), untrackedContent]));
 }
 
 /**
  * The git tree object of the work tree as it is (tracked files as edited and
- * untracked, non-ignored files), written without touching the real index:
+ * the untracked files of untrackedFiles), written without touching the real index:
  * a copy of it is updated, so files whose stat data did not change are not
  * read again.
  */
@@ -64,6 +90,9 @@ export async function workTreeSnapshot(cwd: string, scratchIndex: string): Promi
   try {
     const env = { GIT_INDEX_FILE: scratchIndex };
     await git(cwd, ['add', '--all'], env);
+    // Files the tree's .gitignore hides but untrackedFiles counts.
+    const untracked = await untrackedFiles(cwd);
+    if (untracked.length > 0) await git(cwd, ['add', '--force', '--', ...untracked], env);
     return await git(cwd, ['write-tree'], env);
   } finally {
     rmSync(scratchIndex, { force: true });

@@ -10,7 +10,7 @@ import { removeStaleTemps, tempPath } from '../lib/temp.js';
 import { fetchPin, pinHash } from '../sources/fetch.js';
 import { findPin, loadPins } from '../sources/pins.js';
 import { type Component, patchDir, pinOf, treeDir } from './components.js';
-import { editsHash, getConfig, git, gitTry, isDirty } from './git.js';
+import { editsHash, getConfig, git, gitTry, isClean, isDirty, untrackedFiles } from './git.js';
 import { findHunk, readSeries, type Series } from './series.js';
 
 export const BASE_TAG = 'protm-base';
@@ -198,9 +198,11 @@ async function exactWorkTree(component: Component, record: RunRecord): Promise<W
   const series = readSeries(patchDir(component));
   const head = await git(src, ['rev-parse', 'HEAD']);
   const { seriesHash, appliedHead } = await readTreeState(src);
-  const clean = (await git(src, ['status', '--porcelain'])).length === 0;
+  const clean = await isClean(src);
   if (seriesHash !== series.hash || appliedHead !== head || !clean) {
     await git(src, ['clean', '-ffdq']);
+    // What git clean leaves because the tree's .gitignore hides it (see untrackedFiles).
+    for (const f of await untrackedFiles(src)) rmSync(join(src, f), { force: true });
     const t = Date.now();
     await applySeriesAt(src, series);
     record.addStep({ name: `apply ${component} series to ${src} (${series.patches.length} patches)`, status: 'ok', seconds: (Date.now() - t) / 1000 });
@@ -243,7 +245,7 @@ export interface TreeDescription {
 export async function describeTree(wt: WorkTree): Promise<TreeDescription> {
   const head = await git(wt.src, ['rev-parse', 'HEAD']);
   const { seriesHash, appliedHead } = await readTreeState(wt.src);
-  const clean = (await git(wt.src, ['status', '--porcelain'])).length === 0;
+  const clean = await isClean(wt.src);
   return {
     src: wt.src,
     head,
@@ -261,7 +263,6 @@ export async function describeTree(wt: WorkTree): Promise<TreeDescription> {
 export async function treeContent(src: string, seriesHash: string): Promise<Record<string, string>> {
   const head = await git(src, ['rev-parse', 'HEAD']);
   const { appliedHead } = await readTreeState(src);
-  const status = await git(src, ['status', '--porcelain']);
-  if (appliedHead === head && status.trim() === '') return { series: seriesHash };
+  if (appliedHead === head && (await isClean(src))) return { series: seriesHash };
   return { series: seriesHash, edits: await editsHash(src, BASE_TAG) };
 }
