@@ -7,6 +7,7 @@ import { INIT_TAG } from '../build/kunit-initramfs.js';
 import { ProtmError } from '../lib/errors.js';
 import { runStep, type StepOptions } from '../lib/process.js';
 import type { RunRecord } from '../lib/run-record.js';
+import { fileTail } from '../lib/text.js';
 
 /** Long enough for every suite under TCG; a hung test ends the boot here. */
 const TIMEOUT_SECONDS = 300;
@@ -51,8 +52,7 @@ export function kunitQemuArgs(boot: KunitBoot): string[] {
 }
 
 function consoleTail(consoleLog: string): string {
-  if (!existsSync(consoleLog)) return '(no console output)';
-  return readFileSync(consoleLog, 'utf8').trimEnd().split('\n').slice(-CONSOLE_TAIL).join('\n');
+  return fileTail(consoleLog, CONSOLE_TAIL, '(no console output)');
 }
 
 /** Boots, waits for the power-off, and returns the console. */

@@ -5,6 +5,8 @@
 // path: a Kconfig or Makefile there changes what is configured or which
 // modules exist (the initramfs lists them from the whole build's
 // modules.order), and anything outside may be built into the kernel.
+import { someOf } from '../lib/text.js';
+
 export const PANTHOR_DIR = 'drivers/gpu/drm/panthor';
 
 /** What the last successful build was made from. */
@@ -39,8 +41,7 @@ export function planBuild(last: BuildState | undefined, now: BuildState, changed
   if (changed.length === 0) return { kind: 'none', reason: 'nothing changed since the last build' };
   const other = changed.filter((p) => !isPanthorSource(p));
   if (other.length > 0) {
-    const shown = other.slice(0, 3).join(', ') + (other.length > 3 ? `, and ${other.length - 3} more` : '');
-    return { kind: 'full', reason: `changed outside Panthor's C files: ${shown}` };
+    return { kind: 'full', reason: `changed outside Panthor's C files: ${someOf(other, 3)}` };
   }
   return { kind: 'modules', reason: `only Panthor's C files changed (${changed.length}): its modules alone` };
 }

@@ -19,6 +19,7 @@ import { pidAlive } from '../lib/lock.js';
 import { cacheDir, repoRoot } from '../lib/paths.js';
 import { progress } from '../lib/progress.js';
 import type { RunRecord } from '../lib/run-record.js';
+import { fileTail } from '../lib/text.js';
 
 export const LAVA_BUILD_ROOT = 'sid-lava';
 
@@ -153,10 +154,6 @@ export async function serverStatus(): Promise<ServerStatus> {
   return status;
 }
 
-function tail(file: string, lines = 25): string {
-  return existsSync(file) ? readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n') : '(no log)';
-}
-
 /** The mount-namespace side: mounts, then chroot into services.sh. Runs as the supervisor. */
 function outerScript(): string {
   return [
@@ -226,7 +223,7 @@ export async function startServer(record: RunRecord): Promise<StartResult> {
   try {
     for (;;) {
       if (!pidAlive(child.pid)) {
-        throw new ProtmError(`the LAVA server exited while starting:\n${tail(logFile)}`, `logs: ${lavaDirs.log()}`);
+        throw new ProtmError(`the LAVA server exited while starting:\n${fileTail(logFile, 25, '(no log)')}`, `logs: ${lavaDirs.log()}`);
       }
       const s = await serverStatus();
       if (s.worker === 'Online') {
@@ -239,9 +236,9 @@ export async function startServer(record: RunRecord): Promise<StartResult> {
       }
       if (Date.now() > deadline) {
         await stopServer();
-        throw new ProtmError(`the LAVA server did not come up within 8 minutes:\n${tail(logFile)}`, `logs: ${lavaDirs.log()}`);
+        throw new ProtmError(`the LAVA server did not come up within 8 minutes:\n${fileTail(logFile, 25, '(no log)')}`, `logs: ${lavaDirs.log()}`);
       }
-      ticker.update(tail(logFile, 1));
+      ticker.update(fileTail(logFile, 1, '(no log)'));
       await new Promise((r) => setTimeout(r, 1000));
     }
   } catch (err) {

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { ProtmError } from '../lib/errors.js';
 import { repoRoot } from '../lib/paths.js';
+import { someOf } from '../lib/text.js';
 import { type Component, patchDir } from './components.js';
 import { git, gitTry, isDirty, untrackedFiles } from './git.js';
 import { COVER_LETTER } from './series.js';
@@ -106,9 +107,8 @@ export async function exportSeries(component: Component, src: string): Promise<E
   if (await isDirty(src)) throw new ProtmError(`the ${component} work tree ${src} has uncommitted changes`, 'commit them first: each commit becomes one patch');
   const untracked = await untrackedFiles(src);
   if (untracked.length > 0) {
-    const shown = untracked.slice(0, 5).join(', ') + (untracked.length > 5 ? `, and ${untracked.length - 5} more` : '');
     throw new ProtmError(
-      `the ${component} work tree ${src} has files in no commit, which the export would leave out: ${shown}`,
+      `the ${component} work tree ${src} has files in no commit, which the export would leave out: ${someOf(untracked, 5)}`,
       'commit them (`git add -f`: the pinned Linux tree ignores every new file) or remove them',
     );
   }
