@@ -61,9 +61,12 @@ export async function untrackedFiles(cwd: string): Promise<string[]> {
   return (await git(cwd, ['ls-files', '--others', ...rules, '-z'])).split('\0').filter(Boolean).sort();
 }
 
-/** No edits to tracked files, nothing staged, and no untracked file of the developer's. */
-export async function isClean(cwd: string): Promise<boolean> {
-  return (await git(cwd, ['status', '--porcelain'])).length === 0 && (await untrackedFiles(cwd)).length === 0;
+/**
+ * No edits to tracked files, nothing staged, and no untracked file of the
+ * developer's (`untracked`: untrackedFiles(cwd), when the caller has it).
+ */
+export async function isClean(cwd: string, untracked?: string[]): Promise<boolean> {
+  return !(await isDirty(cwd)) && (untracked ?? (await untrackedFiles(cwd))).length === 0;
 }
 
 /**
@@ -71,9 +74,9 @@ export async function isClean(cwd: string): Promise<boolean> {
  * files (committed after `rev` or not) plus every untracked, non-ignored
  * file's name and content.
  */
-export async function editsHash(cwd: string, rev: string): Promise<string> {
+export async function editsHash(cwd: string, rev: string, untracked?: string[]): Promise<string> {
   const diff = (await gitTry(cwd, ['diff', rev, '--binary'])).stdout;
-  const untracked = await untrackedFiles(cwd);
+  untracked ??= await untrackedFiles(cwd);
   const untrackedContent = untracked.map((f) => `${f}\0${sha256(readFileSync(join(cwd, f)))}`);
   return sha256(JSON.stringify([sha256(diff), untrackedContent]));
 }
@@ -89,8 +92,9 @@ export async function workTreeSnapshot(cwd: string, scratchIndex: string): Promi
   copyFileSync(join(gitDir, 'index'), scratchIndex);
   try {
     const env = { GIT_INDEX_FILE: scratchIndex };
-    await git(cwd, ['add', '--all'], env);
-    // Files the tree's .gitignore hides but untrackedFiles counts.
+    // Tracked files as they are, then the untracked ones (forced: in the
+    // Debian tree its .gitignore hides them all).
+    await git(cwd, ['add', '--update'], env);
     const untracked = await untrackedFiles(cwd);
     if (untracked.length > 0) await git(cwd, ['add', '--force', '--', ...untracked], env);
     return await git(cwd, ['write-tree'], env);

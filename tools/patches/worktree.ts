@@ -245,13 +245,14 @@ export interface TreeDescription {
 export async function describeTree(wt: WorkTree): Promise<TreeDescription> {
   const head = await git(wt.src, ['rev-parse', 'HEAD']);
   const { seriesHash, appliedHead } = await readTreeState(wt.src);
-  const clean = await isClean(wt.src);
+  const untracked = await untrackedFiles(wt.src);
+  const clean = await isClean(wt.src, untracked);
   return {
     src: wt.src,
     head,
     exactSeries: seriesHash === wt.series.hash && appliedHead === head && clean,
     seriesHash: wt.series.hash,
-    editsHash: await editsHash(wt.src, BASE_TAG),
+    editsHash: await editsHash(wt.src, BASE_TAG, untracked),
   };
 }
 
@@ -263,6 +264,7 @@ export async function describeTree(wt: WorkTree): Promise<TreeDescription> {
 export async function treeContent(src: string, seriesHash: string): Promise<Record<string, string>> {
   const head = await git(src, ['rev-parse', 'HEAD']);
   const { appliedHead } = await readTreeState(src);
-  if (appliedHead === head && (await isClean(src))) return { series: seriesHash };
-  return { series: seriesHash, edits: await editsHash(src, BASE_TAG) };
+  const untracked = await untrackedFiles(src);
+  if (appliedHead === head && (await isClean(src, untracked))) return { series: seriesHash };
+  return { series: seriesHash, edits: await editsHash(src, BASE_TAG, untracked) };
 }
