@@ -2,8 +2,8 @@
 // loads the modules the build made (Panthor and its KUnit tests; KUnit runs a
 // module's suites as it loads) and powers off.
 //
-// The init is a static arm64 program, built once per source and kept as a
-// content-keyed artifact. The archive is written by the kernel's own
+// The init is a static arm64 program, compiled as the target checks are and
+// kept as a content-keyed artifact. The archive is written by the kernel's own
 // usr/gen_init_cpio from the KUnit build directory, which makes the console
 // device node without root.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
@@ -14,18 +14,18 @@ import { sha256 } from '../lib/hash.js';
 import { repoRoot } from '../lib/paths.js';
 import { runStep } from '../lib/process.js';
 import type { RunRecord } from '../lib/run-record.js';
+import { CC, CFLAGS, compilerVersion } from './target-checks.js';
 
 const RECIPE = 1;
 const INIT_SOURCE = join(repoRoot, 'test', 'kunit', 'init.c');
-const CC = 'aarch64-linux-gnu-gcc';
-const CFLAGS = ['-static', '-O2', '-std=gnu11', '-Wall', '-Wextra', '-Werror'];
 
 /** Every line test/kunit/init.c prints starts with this. */
 export const INIT_TAG = 'protm-kunit-init: ';
 
 async function kunitInit(record: RunRecord): Promise<string> {
   const source = readFileSync(INIT_SOURCE);
-  const artifact = await cachedArtifact(record, 'kunit-init', { recipe: RECIPE, source: sha256(source), cc: CC, cflags: CFLAGS }, async (outDir) => {
+  const keyParts = { recipe: RECIPE, source: sha256(source), compiler: await compilerVersion(), cflags: CFLAGS };
+  const artifact = await cachedArtifact(record, 'kunit-init', keyParts, async (outDir) => {
     await runStep(record, 'KUnit init (test/kunit/init.c)', CC, [...CFLAGS, '-o', join(outDir, 'init'), INIT_SOURCE]);
   });
   return join(artifact.dir, 'init');

@@ -31,8 +31,14 @@ import { type SecureProfile, staticSdpRegion } from './secure-world.js';
 
 const RECIPE = 1;
 const CROSS_COMPILE = 'aarch64-linux-gnu-';
-const CC = `${CROSS_COMPILE}gcc`;
-const CFLAGS = ['-static', '-O2', '-g', '-std=gnu11', '-Wall', '-Wextra', '-Werror'];
+/** How our static arm64 programs are compiled (the checks here, KUnit's init). */
+export const CC = `${CROSS_COMPILE}gcc`;
+export const CFLAGS = ['-static', '-O2', '-g', '-std=gnu11', '-Wall', '-Wextra', '-Werror'];
+
+/** The cross compiler's version line, for the cache keys of what it builds. */
+export async function compilerVersion(): Promise<string> {
+  return (await capture(CC, ['--version'])).split('\n')[0]!;
+}
 
 /** Where tee-supplicant (Debian's build) loads TAs from on the target. */
 export const TA_INSTALL_DIR = '/lib/optee_armtz';
@@ -116,7 +122,7 @@ export async function buildTargetChecks(record: RunRecord, opts: { taDevKit: str
   const taDir = targetChecksPaths.ta();
   const programs = checkPrograms(programsDir);
   if (programs.length === 0) throw new ProtmError(`no *_check.c programs in ${programsDir}`);
-  const compiler = (await capture(CC, ['--version'])).split('\n')[0];
+  const compiler = await compilerVersion();
   const keyParts = {
     recipe: RECIPE,
     programs: treeHash(programsDir, isCheckSource),
