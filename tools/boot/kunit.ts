@@ -51,8 +51,9 @@ export function kunitQemuArgs(boot: KunitBoot): string[] {
   ];
 }
 
-function consoleTail(consoleLog: string): string {
-  return fileTail(consoleLog, CONSOLE_TAIL, '(no console output)');
+/** What an error message ends with: the last lines the kernel printed. */
+function consoleEnd(consoleLog: string): string {
+  return `--- the console's last lines (${consoleLog}) ---\n${fileTail(consoleLog, CONSOLE_TAIL, '(no console output)')}`;
 }
 
 /** Boots, waits for the power-off, and returns the console. */
@@ -63,7 +64,7 @@ export async function bootKunit(record: RunRecord, boot: KunitBoot, opts: Pick<S
   } catch (err) {
     // A hang or a QEMU failure: what the kernel printed so far says where.
     if (err instanceof ProtmError) {
-      throw new ProtmError(`${err.message}\n--- the console's last lines (${boot.consoleLog}) ---\n${consoleTail(boot.consoleLog)}`, err.hint);
+      throw new ProtmError(`${err.message}\n${consoleEnd(boot.consoleLog)}`, err.hint);
     }
     throw err;
   }
@@ -73,9 +74,7 @@ export async function bootKunit(record: RunRecord, boot: KunitBoot, opts: Pick<S
     // A test that brought the kernel down: its suite's KTAP stops there, and
     // the parser reports the missing results as a crash.
     if (/# Subtest:/.test(output)) return output;
-    throw new ProtmError(
-      `the KUnit boot ended before its init had loaded the modules\n--- the console's last lines (${boot.consoleLog}) ---\n${consoleTail(boot.consoleLog)}`,
-    );
+    throw new ProtmError(`the KUnit boot ended before its init had loaded the modules\n${consoleEnd(boot.consoleLog)}`);
   }
   if (loaded[1] !== loaded[2]) {
     const failures = output.split('\n').filter((l) => l.includes(`${INIT_TAG}failed to load`));

@@ -107,10 +107,8 @@ async function runKunitLocked(record: RunRecord): Promise<KunitRun> {
   }
   // Kbuild re-runs Kconfig when a Kconfig file changed, and may then drop an
   // option whose dependencies the edit broke: the tests would silently vanish.
-  const dropped = findDropped(
-    [{ name: 'kunit.config', text: readFileSync(kunitconfig, 'utf8') }],
-    existsSync(dotConfig) ? readFileSync(dotConfig, 'utf8') : '',
-  );
+  const builtConfig = existsSync(dotConfig) ? readFileSync(dotConfig, 'utf8') : '';
+  const dropped = findDropped([{ name: 'kunit.config', text: readFileSync(kunitconfig, 'utf8') }], builtConfig);
   if (dropped.length > 0) {
     throw new ProtmError(
       `the KUnit kernel's .config lacks what ${kunitconfig} asks for: ${dropped.map((d) => `${d.option}=${d.wanted} (got ${d.got})`).join(', ')}`,
@@ -118,7 +116,7 @@ async function runKunitLocked(record: RunRecord): Promise<KunitRun> {
     );
   }
   // The .config as the build left it (Kbuild may have re-run Kconfig).
-  writeFileSync(stateFile, JSON.stringify({ ...state, config: sha256(readFileSync(dotConfig)) }));
+  writeFileSync(stateFile, JSON.stringify({ ...state, config: sha256(builtConfig) }));
   const { cpio } = await kunitInitramfs(record, buildDir);
   const output = await bootKunit(record, { kernel: join(buildDir, KERNEL), cpio, consoleLog: log }, { env: opts.env });
   return { buildDir, log: output };
