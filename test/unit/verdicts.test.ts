@@ -115,22 +115,34 @@ describe('verdicts', () => {
     expect(r.stdout).not.toMatch(/\d+ passed, 0 failed/);
   });
 
-  it('protm kunit after an edit of Panthor alone rebuilds its modules alone, and runs the edited code', async () => {
+  // Each edit breaks a check of the series' KUnit suite in a directory the
+  // KUnit kernel builds as modules: the run must rebuild that module alone
+  // and report the check failing, which an old module would pass.
+  it.each([
+    {
+      dir: 'drivers/gpu/drm/panthor',
+      file: 'panthor_gem.c',
+      from: 'return size && size <= U64_MAX - PAGE_SIZE && buf_size == PAGE_ALIGN(size);',
+      to: 'return size != 0;',
+      check: 'protected_size',
+    },
+    {
+      dir: 'drivers/tee',
+      file: 'tee_heap.c',
+      from: '\tif (!dmabuf || dmabuf->ops != &tee_heap_buf_ops)\n\t\treturn false;\n',
+      to: '\tif (!dmabuf)\n\t\treturn false;\n\tif (dmabuf->ops != &tee_heap_buf_ops)\n\t\treturn true;\n',
+      check: 'exporter_check',
+    },
+  ])('protm kunit after an edit of $file alone rebuilds its module alone, and runs the edited code', async ({ dir, file, from, to, check }) => {
     const good = await protm(['kunit', '--json']);
     expect(good.exitCode, good.stderr.slice(-3000)).toBe(0);
-    const root = await seriesWithExtraPatch('kunit-test-fails', (src) => {
-      const gem = join(src, 'drivers/gpu/drm/panthor/panthor_gem.c');
-      const text = readFileSync(gem, 'utf8');
-      const check = 'return size && size <= U64_MAX - PAGE_SIZE && buf_size == PAGE_ALIGN(size);';
-      expect(text).toContain(check);
-      writeFileSync(gem, text.replace(check, 'return size != 0;'));
-    });
+    const root = await seriesWithExtraPatch(`kunit-${check}-fails`, (src) => replaceIn(join(src, dir, file), from, to));
     const r = await protm(['kunit', '--json'], { PROTM_PATCHES_ROOT: root });
     expect(r.exitCode, r.stderr.slice(-3000)).toBe(1);
     const { summary, doc } = results(r.stdout);
     const meta = JSON.parse(readFileSync(summary.metadata as string, 'utf8')) as Record<string, unknown>;
-    expect(meta['kunit:build']).toMatchObject({ kind: 'modules' });
-    expect(doc.cases.find((c) => c.name === 'protected_size')).toMatchObject({ suite: ['panthor-protm'], status: 'fail' });
+    expect(meta['kunit:build']).toMatchObject({ kind: 'modules', dirs: [dir] });
+    expect(doc.cases.find((c) => c.name === check)).toMatchObject({ suite: ['panthor-protm'], status: 'fail' });
     expect(doc.cases.filter((c) => c.status === 'pass').length).toBeGreaterThanOrEqual(13);
   });
 

@@ -1,13 +1,34 @@
 // How much of the KUnit kernel a run must rebuild, from what changed in the
 // work tree since the last successful build (see tools/build/kunit.ts).
 //
-// Only C sources and headers inside Panthor's directory may take the modules
-// path: a Kconfig or Makefile there changes what is configured or which
-// modules exist (the initramfs lists them from the whole build's
-// modules.order), and anything outside may be built into the kernel.
+// Only C sources and headers inside a directory that the KUnit kernel builds
+// as modules alone may take the modules path: a Kconfig or Makefile there
+// changes what is configured or which modules exist (the initramfs lists them
+// from the whole build's modules.order), and anything outside may be built
+// into the kernel.
 import { someOf } from '../lib/text.js';
 
-export const PANTHOR_DIR = 'drivers/gpu/drm/panthor';
+/** A directory whose code is all in modules when its Kconfig option is =m. */
+export interface ModuleDir {
+  dir: string;
+  option: string;
+}
+
+/**
+ * The directories that may be rebuilt alone, in the order their builds run:
+ * Panthor uses the TEE core's exports. A directory qualifies only while its
+ * option is =m in the built .config: an external-module build compiles no
+ * built-in object, so a =y directory would keep its old code. Every option
+ * below them depends on these (tristate), so nothing under them is built in
+ * either.
+ */
+export const MODULE_DIRS: readonly ModuleDir[] = [
+  { dir: 'drivers/tee', option: 'CONFIG_TEE' },
+  { dir: 'drivers/gpu/drm/panthor', option: 'CONFIG_DRM_PANTHOR' },
+];
+
+/** An added or removed line that exports a symbol to modules. */
+export const EXPORT_LINE = /^[+-].*\bEXPORT_SYMBOL\w*\s*\(/m;
 
 /** What the last successful build was made from. */
 export interface BuildState {
@@ -19,29 +40,52 @@ export interface BuildState {
   config: string;
 }
 
+/** What changed since the last build, as kunit.ts finds it. */
+export interface Changes {
+  /** Changed paths; undefined when the last build's tree cannot be compared. */
+  paths: string[] | undefined;
+  /** The directories of MODULE_DIRS whose option is =m in the .config. */
+  modular: string[];
+  /** Changed files whose diff adds or removes an export. */
+  exportEdits: string[];
+}
+
 export interface BuildPlan {
-  /** none: nothing changed; modules: Panthor's modules alone; full: make Image modules. */
+  /** none: nothing changed; modules: the modules of `dirs` alone; full: make Image modules. */
   kind: 'none' | 'modules' | 'full';
   reason: string;
+  /** For `modules`: the directories to rebuild, in MODULE_DIRS order. */
+  dirs?: string[];
 }
 
-export function isPanthorSource(path: string): boolean {
-  return path.startsWith(`${PANTHOR_DIR}/`) && /\.[ch]$/.test(path);
+/** The module directory holding `path`, if it is a C source or header there. */
+export function moduleDirOf(path: string, modular: string[]): string | undefined {
+  if (!/\.[ch]$/.test(path)) return undefined;
+  return modular.find((dir) => path.startsWith(`${dir}/`));
 }
 
-/**
- * `changed` is undefined when the last build's tree cannot be compared (no
- * build yet, its products missing, or git pruned its tree object).
- */
-export function planBuild(last: BuildState | undefined, now: BuildState, changed: string[] | undefined): BuildPlan {
+/** The .config's value of each option of MODULE_DIRS, to the directories built as modules. */
+export function modularDirs(dotConfig: string): string[] {
+  return MODULE_DIRS.filter(({ option }) => new RegExp(`^${option}=m$`, 'm').test(dotConfig)).map(({ dir }) => dir);
+}
+
+export function planBuild(last: BuildState | undefined, now: BuildState, changes: Changes): BuildPlan {
+  const { paths, modular, exportEdits } = changes;
   if (!last) return { kind: 'full', reason: 'no earlier build to compare with' };
   if (last.recipe !== now.recipe) return { kind: 'full', reason: "protm's way of building it changed" };
   if (last.config !== now.config) return { kind: 'full', reason: 'the .config changed' };
-  if (!changed) return { kind: 'full', reason: "the last build's products or tree are gone" };
-  if (changed.length === 0) return { kind: 'none', reason: 'nothing changed since the last build' };
-  const other = changed.filter((p) => !isPanthorSource(p));
+  if (!paths) return { kind: 'full', reason: "the last build's products or tree are gone" };
+  if (paths.length === 0) return { kind: 'none', reason: 'nothing changed since the last build' };
+  const other = paths.filter((p) => !moduleDirOf(p, modular));
   if (other.length > 0) {
-    return { kind: 'full', reason: `changed outside Panthor's C files: ${someOf(other, 3)}` };
+    return { kind: 'full', reason: `changed outside the modules' C files (${modular.join(', ') || 'none built as modules'}): ${someOf(other, 3)}` };
   }
-  return { kind: 'modules', reason: `only Panthor's C files changed (${changed.length}): its modules alone` };
+  // A module build checks its undefined symbols against the exports the
+  // last full build listed (Module.symvers): a new export would be missing,
+  // a removed one still there.
+  if (exportEdits.length > 0) {
+    return { kind: 'full', reason: `exports added or removed: ${someOf(exportEdits, 3)}` };
+  }
+  const dirs = modular.filter((dir) => paths.some((p) => moduleDirOf(p, [dir])));
+  return { kind: 'modules', reason: `only C files of ${dirs.join(' and ')} changed (${paths.length}): their modules alone`, dirs };
 }

@@ -18,9 +18,10 @@
 //
 // Even with nothing to relink, Kbuild's walk of the whole tree takes about
 // 5 s here. When every file changed since the last successful build is a C
-// source or header of Panthor (tools/build/kunit-plan.ts), protm rebuilds its
-// two modules alone, as an external-module build of Panthor's directory into
-// the same place (make M=... MO=...): about 1.5 s plus the compile.
+// source or header of Panthor or of the TEE core (also a module here, see
+// tools/build/kunit-plan.ts), protm rebuilds their modules alone, as an
+// external-module build of each directory into the same place (make M=...
+// MO=...): about 1.5 s plus the compile.
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
@@ -31,12 +32,12 @@ import { sha256 } from '../lib/hash.js';
 import { repoPaths } from '../lib/paths.js';
 import { runStep } from '../lib/process.js';
 import type { RunRecord } from '../lib/run-record.js';
-import { changedPaths, workTreeSnapshot } from '../patches/git.js';
+import { changedPaths, pathsWithChangedLine, workTreeSnapshot } from '../patches/git.js';
 import { currentWorkTree } from '../patches/worktree.js';
 import { findDropped } from './kconfig.js';
 import { withKernelTree } from './kernel.js';
 import { kunitInitramfs } from './kunit-initramfs.js';
-import { type BuildState, PANTHOR_DIR, planBuild } from './kunit-plan.js';
+import { type BuildState, EXPORT_LINE, modularDirs, moduleDirOf, planBuild } from './kunit-plan.js';
 
 export interface KunitRun {
   buildDir: string;
@@ -84,15 +85,19 @@ async function runKunitLocked(record: RunRecord): Promise<KunitRun> {
   await runStep(record, 'KUnit config', 'python3', [kunitPy, 'config', ...common], opts);
   const stateFile = join(buildDir, 'protm-build-state.json');
   const dotConfig = join(buildDir, '.config');
+  const configText = readFileSync(dotConfig, 'utf8');
   const state: BuildState = {
     recipe: RECIPE,
     tree: await workTreeSnapshot(wt.src, join(buildDir, 'protm-snapshot.index')),
-    config: sha256(readFileSync(dotConfig)),
+    config: sha256(configText),
   };
   const last = readState(stateFile);
   const builtBefore = existsSync(join(buildDir, KERNEL)) && existsSync(join(buildDir, 'modules.order'));
-  const changed = last && builtBefore ? await changedPaths(wt.src, last.tree, state.tree) : undefined;
-  const plan = planBuild(last, state, changed);
+  const paths = last && builtBefore ? await changedPaths(wt.src, last.tree, state.tree) : undefined;
+  const modular = modularDirs(configText);
+  const inModules = (paths ?? []).filter((p) => moduleDirOf(p, modular));
+  const exportEdits = last ? await pathsWithChangedLine(wt.src, last.tree, state.tree, inModules, EXPORT_LINE) : [];
+  const plan = planBuild(last, state, { paths, modular, exportEdits });
   record.set('kunit:build', plan);
   record.log(`\nKUnit build: ${plan.reason}`);
   const make = ['ARCH=arm64', `O=${buildDir}`, `--jobs=${cpus().length}`, `CC=${CC}`, `CROSS_COMPILE=${CROSS_COMPILE}`];
@@ -100,8 +105,9 @@ async function runKunitLocked(record: RunRecord): Promise<KunitRun> {
   // leave a state that says its edits were built.
   rmSync(stateFile, { force: true });
   if (plan.kind === 'modules') {
-    const dir = join(buildDir, PANTHOR_DIR);
-    await runStep(record, `KUnit modules build (make M=${PANTHOR_DIR})`, 'make', [...make, `M=${PANTHOR_DIR}`, `MO=${dir}`, 'modules'], opts);
+    for (const dir of plan.dirs ?? []) {
+      await runStep(record, `KUnit modules build (make M=${dir})`, 'make', [...make, `M=${dir}`, `MO=${join(buildDir, dir)}`, 'modules'], opts);
+    }
   } else if (plan.kind === 'full') {
     await runStep(record, `KUnit kernel build (make ${MAKE_TARGETS.join(' ')})`, 'make', [...make, ...MAKE_TARGETS], opts);
   }

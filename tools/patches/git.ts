@@ -108,3 +108,17 @@ export async function changedPaths(cwd: string, from: string, to: string): Promi
   const r = await gitTry(cwd, ['diff', '--name-only', '-z', from, to]);
   return r.ok ? r.stdout.split('\0').filter(Boolean) : undefined;
 }
+
+/** Of `paths`, those whose diff between two tree objects has a changed line matching `line` (a /m pattern on "+..." and "-..." lines). */
+export async function pathsWithChangedLine(cwd: string, from: string, to: string, paths: string[], line: RegExp): Promise<string[]> {
+  if (paths.length === 0) return [];
+  const diff = await git(cwd, ['diff', '--unified=0', '--no-color', '--no-ext-diff', '--no-renames', from, to, '--', ...paths]);
+  const found: string[] = [];
+  // One section per file, from its "diff --git a/<path> b/<path>" line on.
+  for (const section of diff.split(/^diff --git /m).slice(1)) {
+    const path = paths.find((p) => section.startsWith(`a/${p} `));
+    const changes = section.split('\n').filter((l) => /^[+-]/.test(l) && !/^(\+\+\+|---) /.test(l));
+    if (path && line.test(changes.join('\n'))) found.push(path);
+  }
+  return found;
+}
