@@ -65,6 +65,10 @@ const REPORTS: Record<Exclude<FindingKind, 'optee-panic' | 'tfa-panic'>, string[
     '[   12.000001] raw fault status: 0x2C3',
     '[   12.000002] decoded fault status: SLAVE FAULT',
   ],
+  'gpu-protm-entry': [
+    '[    6.102144] panthor b000000.gpu: [drm] *ERROR* Protected mode entry timed out: pid=62, comm=protm-protected, resetting the GPU',
+    '[    6.110031] panthor b000000.gpu: [drm] GPU reset requested',
+  ],
   'hung-task': [
     '[  243.000000] INFO: task protm-check:231 blocked for more than 120 seconds.',
     '[  243.000001]       Not tainted 7.2.13 #1',

@@ -18,6 +18,7 @@ export type FindingKind =
   | 'rcu-stall'
   | 'hung-task'
   | 'gpu-firmware'
+  | 'gpu-protm-entry'
   | 'optee-panic'
   | 'tfa-panic';
 
@@ -53,6 +54,7 @@ export const FINDING_TITLES: Record<FindingKind, string> = {
   'rcu-stall': 'RCU stall',
   'hung-task': 'hung task',
   'gpu-firmware': 'GPU firmware interface failure',
+  'gpu-protm-entry': 'failed protected-mode entry',
   'optee-panic': 'OP-TEE panic',
   'tfa-panic': 'TF-A panic',
 };
@@ -79,6 +81,10 @@ const RULES: ReadonlyArray<readonly [FindingKind, RegExp]> = [
   // (AS0, which only the driver maps) or left a request unanswered. Fault and
   // hang recovery of user groups (their VMs are AS1 and up) prints neither.
   ['gpu-firmware', /^panthor \S+: \[drm\] \*ERROR\* (?:Unhandled Page fault in AS0 |.* request timedout)/],
+  // Panthor asked for protected mode and the GPU never entered it, so it
+  // reset the GPU. No check provokes this; a check whose work still
+  // completed after the reset would pass without it.
+  ['gpu-protm-entry', /^panthor \S+: \[drm\] \*ERROR\* Protected mode entry timed out\b/],
   // OP-TEE core: "E/TC:0 0 Panic 'msg' at core/...:123 <func>".
   ['optee-panic', /^E\/TC:.*\bPanic\b/],
   ['tfa-panic', /^PANIC at PC : 0x|^Unhandled Exception (?:in EL3|from lower EL)/],

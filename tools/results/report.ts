@@ -76,6 +76,7 @@ const FINDING_CASES: Record<ConsoleFinding['kind'], string> = {
   'rcu-stall': 'no RCU stall or hung task',
   'hung-task': 'no RCU stall or hung task',
   'gpu-firmware': 'no GPU firmware interface failure',
+  'gpu-protm-entry': 'no failed protected-mode entry',
   'optee-panic': 'no secure-world panic',
   'tfa-panic': 'no secure-world panic',
 };
