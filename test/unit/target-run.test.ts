@@ -2,6 +2,7 @@
 // boot the QEMU target with TF-A + OP-TEE, run the tee-heap suite, report.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { PNG } from 'pngjs';
 import { describe, expect, it } from 'vitest';
 import { cpioList } from '../../tools/build/rootfs.js';
 import { PROTM_VERIFY_TA_UUID } from '../../tools/build/target-checks.js';
@@ -9,7 +10,9 @@ import { lastJson, protm } from '../helpers/cli.js';
 
 interface ResultsDoc {
   counts: { total: number; passed: number; failed: number; skipped: number };
-  cases: { suite: string[]; name: string; status: string; reason?: string }[];
+  cases: { suite: string[]; name: string; status: string; reason?: string; pictures?: { id: string; file: string }[] }[];
+  /** Where results.json is, with report.html and the pictures. */
+  dir: string;
 }
 
 async function runSuite(args: string[]): Promise<ResultsDoc> {
@@ -18,7 +21,8 @@ async function runSuite(args: string[]): Promise<ResultsDoc> {
   expect(summary.status, `${r.stderr.slice(-4000)}\n${r.stdout.slice(-4000)}`).toBe('ok');
   expect(existsSync(summary.junit as string)).toBe(true);
   expect(readFileSync(summary.junit as string, 'utf8')).toMatch(/<testsuites[^>]*tests="\d+"/);
-  return JSON.parse(readFileSync(summary.results as string, 'utf8')) as ResultsDoc;
+  expect(readFileSync(summary.report as string, 'utf8')).toMatch(/^<!DOCTYPE html>/);
+  return { ...(JSON.parse(readFileSync(summary.results as string, 'utf8')) as ResultsDoc), dir: dirname(summary.results as string) };
 }
 
 function status(doc: ResultsDoc, name: string): string | undefined {
@@ -157,6 +161,7 @@ describe('protm run (QEMU target, tee-heap suite)', () => {
       'protected_copy_verified_by_ta',
       'protected_image_copies_verified_by_ta',
       'protected_compute_shader_verified_by_ta',
+      'protected_picture_verified_by_ta',
       'normal_queue_copy_from_protected_faults_leaks_nothing',
     ]) {
       expect(inSuite('vk-protected-compute', name), name).toBe('pass');
@@ -170,6 +175,7 @@ describe('protm run (QEMU target, tee-heap suite)', () => {
       'update_buffer',
       'copy_buffer',
       'compute_shader_writes_ssbo',
+      'compute_shader_draws_picture',
       'fill_buffer_1mib_timed',
       'copy_buffer_image_optimal_round_trip',
       'copy_buffer_image_linear_round_trip',
@@ -177,6 +183,14 @@ describe('protm run (QEMU target, tee-heap suite)', () => {
     ]) {
       expect(inSuite('vk-compute', name), name).toBe('pass');
     }
+    // The report's pictures: what the GPU drew in normal memory, the picture
+    // the TA's hash of the protected buffer matched (the same pixels), and
+    // what a normal queue's copy out of protected memory got (the CPU's bytes).
+    const pictures = doc.cases.flatMap((c) => c.pictures ?? []);
+    expect(pictures.map((p) => p.id)).toEqual(['gpu-picture', 'protected-picture', 'copy-out']);
+    const png = (id: string) => PNG.sync.read(readFileSync(join(doc.dir, pictures.find((p) => p.id === id)!.file)));
+    expect(png('gpu-picture').data.equals(png('protected-picture').data)).toBe(true);
+    expect([...new Set(png('copy-out').data)]).toEqual([0xa5]);
     expect(inSuite('egl-protected', 'protected_surfaceless_render_target')).toBe('pass');
     expect(inSuite('vk-not-ready', 'vulkan_device')).toBe('pass');
     for (const name of ['initramfs-mtimes', 'vulkaninfo-protected-memory', 'vulkaninfo-protected-queue', 'vulkaninfo-protected-memory-type']) {

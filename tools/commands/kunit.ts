@@ -12,7 +12,7 @@ export function kunitCommand(): Command {
     const cases = flattenCases(parseKtap(run.log, { name: 'kunit' }));
     const p = publishResults(record.dir, cases, { name: 'protm.kunit' });
     return {
-      text: `${p.text}\nresults: ${p.results}\njunit: ${p.junit}`,
+      text: `${p.text}\nresults: ${p.results}\njunit: ${p.junit}\nreport: ${p.report}`,
       summary: { counts: p.counts, results: p.results, junit: p.junit, buildDir: run.buildDir },
       exitCode: p.exitCode,
     };

@@ -104,7 +104,7 @@ export function lavaCommand(): Command {
 function verdictOutcome(v: Awaited<ReturnType<typeof reportJob>>) {
   const head = `LAVA job ${v.job.id}: ${v.job.health}${v.reason ? ` (${v.reason})` : ''}`;
   return {
-    text: `${head}\n${v.text}\nresults: ${v.results}\njunit: ${v.junit}`,
+    text: `${head}\n${v.text}\nresults: ${v.results}\njunit: ${v.junit}\nreport: ${v.report}`,
     summary: { job: v.job.id, health: v.job.health, reason: v.reason, counts: v.counts, results: v.results, junit: v.junit },
     exitCode: v.job.health === 'Complete' ? v.exitCode : 1,
   };

@@ -59,7 +59,7 @@ export function patchesCommand(): Command {
       const check = await checkSeries(asComponent(component), record, { from: opts.from });
       const p = publishResults(record.dir, verdictCases(check), { name: `protm.patches-check.${check.component}` });
       return {
-        text: `${renderVerdicts(check)}\nresults: ${p.results}\njunit: ${p.junit}`,
+        text: `${renderVerdicts(check)}\nresults: ${p.results}\njunit: ${p.junit}\nreport: ${p.report}`,
         summary: { component, patches: check.verdicts, failed: p.counts.failed, counts: p.counts, results: p.results, junit: p.junit },
         exitCode: p.exitCode,
       };

@@ -11,7 +11,7 @@ export function qtestCommand(): Command {
     const cases = flattenCases(parseKtap(await runQtests(record), { name: 'qtest' }));
     const p = publishResults(record.dir, cases, { name: 'protm.qtest' });
     return {
-      text: `${p.text}\nresults: ${p.results}\njunit: ${p.junit}`,
+      text: `${p.text}\nresults: ${p.results}\njunit: ${p.junit}\nreport: ${p.report}`,
       summary: { counts: p.counts, results: p.results, junit: p.junit },
       exitCode: p.exitCode,
     };

@@ -26,7 +26,7 @@ export function runCommand(): Command {
       const v = await runTarget(record, { profile: opts.profile, suite: opts.suite, debug: Boolean(opts.debug), gpu: opts.gpu });
       const counts = countCases(v.cases);
       return {
-        text: `${v.text}\nresults: ${v.resultsJson}\njunit: ${v.junit}${v.boot ? `\nboot-to-verdict: ${v.boot.seconds.toFixed(1)} s` : ''}`,
+        text: `${v.text}\nresults: ${v.resultsJson}\njunit: ${v.junit}\nreport: ${v.report}${v.boot ? `\nboot-to-verdict: ${v.boot.seconds.toFixed(1)} s` : ''}`,
         summary: {
           profile: opts.profile,
           suite: opts.suite,
@@ -35,6 +35,7 @@ export function runCommand(): Command {
           counts,
           results: v.resultsJson,
           junit: v.junit,
+          report: v.report,
           bootSeconds: v.boot?.seconds,
         },
         exitCode: v.exitCode,
@@ -78,8 +79,8 @@ export function hostChecksCommand(): Command {
     async ({ record }, opts: { shim: ShimMode | 'all' }) => {
       const v = await runHostChecks(record, opts.shim === 'all' ? [...SHIM_MODES] : [opts.shim]);
       return {
-        text: `${v.text}\nresults: ${v.resultsJson}\njunit: ${v.junit}`,
-        summary: { shim: opts.shim, counts: countCases(v.cases), results: v.resultsJson, junit: v.junit },
+        text: `${v.text}\nresults: ${v.resultsJson}\njunit: ${v.junit}\nreport: ${v.report}`,
+        summary: { shim: opts.shim, counts: countCases(v.cases), results: v.resultsJson, junit: v.junit, report: v.report },
         exitCode: v.exitCode,
       };
     },

@@ -1,13 +1,15 @@
 // What a run's results become: a flat list of cases (suite path + name), a
-// results.json, a JUnit XML file for CI, a plain-text table for the terminal,
-// and an exit code. "No results" is a failure, never a pass, and a TODO counts
+// results.json, a JUnit XML file for CI, a report.html with the pictures the
+// checks drew, a plain-text table for the terminal, and an exit code. "No results" is a failure, never a pass, and a TODO counts
 // as skipped, never as passed.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Builder, TestCase } from 'junit-report-builder';
 import junit from 'junit-report-builder';
 import { type ConsoleFinding, describeFinding } from '../boot/console-scan.js';
+import { renderHtmlReport } from './html-report.js';
 import type { KtapNode, KtapStatus } from './ktap.js';
+import { decodePictures, isPictureLine, type Picture, savePictures } from './pictures.js';
 
 export interface Case {
   /** Names of the enclosing suites, outermost first; empty for a top-level test. */
@@ -17,6 +19,8 @@ export interface Case {
   reason?: string;
   diagnostics: string[];
   seconds?: number;
+  /** Pictures the check drew, as PNG files beside results.json. */
+  pictures?: Picture[];
 }
 
 export interface Counts {
@@ -237,18 +241,45 @@ export function writeJUnit(path: string, cases: Case[], opts: JUnitOptions = {})
 }
 
 export interface Published {
+  /** The cases as published: pictures out of their diagnostics. */
+  cases: Case[];
   results: string;
   junit: string;
+  report: string;
   counts: Counts;
   text: string;
   exitCode: number;
 }
 
 /** What every command that runs checks does with its cases: results.json and junit.xml in `dir`, the text and the verdict. */
-export function publishResults(dir: string, cases: Case[], opts: JUnitOptions = {}): Published {
+export function publishResults(dir: string, drawn: Case[], opts: JUnitOptions = {}): Published {
   const results = join(dir, 'results.json');
   const junit = join(dir, 'junit.xml');
+  const report = join(dir, 'report.html');
+  const cases = withPictures(dir, drawn);
   writeResultsJson(results, cases, opts.timing);
   writeJUnit(junit, cases, opts);
-  return { results, junit, counts: countCases(cases), text: renderText(cases), exitCode: resultsExitCode(cases) };
+  const counts = countCases(cases);
+  writeFileSync(
+    report,
+    renderHtmlReport({
+      title: opts.name ?? 'protm',
+      summary: summaryLine(counts),
+      verdict: verdict(counts),
+      rows: cases.map((c) => ({ ...c, id: caseId(c), pictures: c.pictures ?? [] })),
+    }),
+  );
+  return { cases, results, junit, report, counts, text: renderText(cases), exitCode: resultsExitCode(cases) };
+}
+
+/** The cases with the pictures of their diagnostics saved under `dir` and taken out of the diagnostics. */
+function withPictures(dir: string, cases: Case[]): Case[] {
+  let saved = 0;
+  return cases.map((c) => {
+    if (!c.diagnostics.some(isPictureLine)) return c;
+    const { diagnostics, pictures } = decodePictures(c.diagnostics);
+    const files = savePictures(dir, saved, pictures);
+    saved += files.length;
+    return { ...c, diagnostics, ...(files.length ? { pictures: files } : {}) };
+  });
 }

@@ -36,6 +36,7 @@ export interface HostVerdict {
   text: string;
   resultsJson: string;
   junit: string;
+  report: string;
 }
 
 /** The ICD manifest of panvk as built, naming the library where it lies in the artifact. */
@@ -135,6 +136,6 @@ export async function runHostChecks(record: RunRecord, modes: ShimMode[]): Promi
     }
   }
   const p = publishResults(record.dir, cases, { name: 'protm.host-checks' });
-  record.set('results', { summary: summaryLine(p.counts), resultsJson: p.results, junit: p.junit });
-  return { cases, exitCode: p.exitCode, text: p.text, resultsJson: p.results, junit: p.junit };
+  record.set('results', { summary: summaryLine(p.counts), resultsJson: p.results, junit: p.junit, report: p.report });
+  return { cases: p.cases, exitCode: p.exitCode, text: p.text, resultsJson: p.results, junit: p.junit, report: p.report };
 }

@@ -173,6 +173,7 @@ export interface TargetVerdict {
   boot?: BootResult;
   resultsJson: string;
   junit: string;
+  report: string;
 }
 
 export async function runTarget(record: RunRecord, opts: TargetOptions): Promise<TargetVerdict> {
@@ -227,8 +228,8 @@ export async function runTarget(record: RunRecord, opts: TargetOptions): Promise
     consoleLog: join(bootDir, 'console.log'),
     secureLog: join(bootDir, 'secure.log'),
   });
-  record.set('results', { summary: summaryLine(p.counts), resultsJson: p.results, junit: p.junit });
-  return { cases, exitCode: p.exitCode, text: p.text, boot, resultsJson: p.results, junit: p.junit };
+  record.set('results', { summary: summaryLine(p.counts), resultsJson: p.results, junit: p.junit, report: p.report });
+  return { cases: p.cases, exitCode: p.exitCode, text: p.text, boot, resultsJson: p.results, junit: p.junit, report: p.report };
 }
 
 export async function shellTarget(record: RunRecord, opts: TargetOptions): Promise<number> {

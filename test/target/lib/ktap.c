@@ -41,6 +41,38 @@ void ktap_diag(const char *fmt, ...)
 	fflush(stdout);
 }
 
+/* Bytes per image line: 384 characters of base64, well inside a diagnostic's 512. */
+#define IMAGE_CHUNK 288
+
+void ktap_image(const char *id, const char *title, int w, int h, const unsigned char *rgba)
+{
+	static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	const size_t size = (size_t)w * h * 4;
+	const int parts = (int)((size + IMAGE_CHUNK - 1) / IMAGE_CHUNK);
+	char text[IMAGE_CHUNK / 3 * 4 + 1];
+
+	ktap_diag("protm-image %s %dx%d rgba8 %d %s", id, w, h, parts, title);
+	for (int k = 0; k < parts; k++) {
+		const unsigned char *p = rgba + (size_t)k * IMAGE_CHUNK;
+		size_t n = size - (size_t)k * IMAGE_CHUNK, o = 0;
+
+		if (n > IMAGE_CHUNK)
+			n = IMAGE_CHUNK;
+		for (size_t i = 0; i < n; i += 3) {
+			unsigned int v = (unsigned int)p[i] << 16;
+
+			v |= i + 1 < n ? (unsigned int)p[i + 1] << 8 : 0;
+			v |= i + 2 < n ? p[i + 2] : 0;
+			text[o++] = b64[v >> 18 & 63];
+			text[o++] = b64[v >> 12 & 63];
+			text[o++] = i + 1 < n ? b64[v >> 6 & 63] : '=';
+			text[o++] = i + 2 < n ? b64[v & 63] : '=';
+		}
+		text[o] = '\0';
+		ktap_diag("protm-image %s %d/%d %s", id, k + 1, parts, text);
+	}
+}
+
 static void sanitize(char *s)
 {
 	/* '#' would start a directive and a newline would end the line. */

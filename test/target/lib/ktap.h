@@ -24,6 +24,13 @@ enum ktap_result { KTAP_PASS, KTAP_FAIL, KTAP_SKIP };
 void ktap_suite_begin(const char *suite, int cases);
 /* A diagnostic line ("# ...") inside the suite. */
 void ktap_diag(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/*
+ * A picture for the run's report, as diagnostics of the next case: a header
+ * "# protm-image <id> <w>x<h> rgba8 <parts> <title>", then <parts> lines
+ * "# protm-image <id> <k>/<parts> <base64>" (tools/results/images.ts).
+ * `rgba` holds w * h pixels of 4 bytes, R first; `id` is one word.
+ */
+void ktap_image(const char *id, const char *title, int w, int h, const unsigned char *rgba);
 /* The result line of the next case; `skip_reason` only for KTAP_SKIP. */
 void ktap_case(enum ktap_result result, const char *name, const char *skip_reason);
 /* Closes the suite; returns the process exit status (0: no case failed). */

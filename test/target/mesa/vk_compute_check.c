@@ -40,6 +40,7 @@
 #include <vulkan/vulkan.h>
 
 #include "../lib/ktap.h"
+#include "lib/vk_picture_shader.h"
 #include "lib/vk_ssbo_shader.h"
 #include "lib/vk_util.h"
 #include "lib/vulkan/vk_device.h"
@@ -47,7 +48,7 @@
 #include "lib/vulkan/vk_ssbo_pipeline.h"
 
 #define SUITE "vk-compute"
-#define CASES 9
+#define CASES 10
 /* The model interprets shaders under TCG: generous, a hang still ends. */
 #define FENCE_TIMEOUT_NS (60ull * 1000 * 1000 * 1000)
 #define BUF_SIZE (64 * 1024)
@@ -701,7 +702,8 @@ static enum ktap_result case_ssbo(struct ctx *c, char *skip, size_t skip_len)
 	if (res != KTAP_PASS)
 		return res;
 	VK_EXPECT(hbuf_alloc(c, &dst, VK_BUFFER_USAGE_STORAGE_BUFFER_BIT, GUARD));
-	vr = vk_ssbo_pipeline_create(c->dev, dst.buf, 0, VK_WHOLE_SIZE, &sp, &what);
+	vr = vk_ssbo_pipeline_create(c->dev, (struct vk_spirv){ ssbo_spirv, ssbo_spirv_size }, dst.buf, 0, VK_WHOLE_SIZE,
+				     &sp, &what);
 	EXPECT(vr == VK_SUCCESS, "%s: %s (%d)", what, vk_result_str(vr), vr);
 
 	VK_EXPECT(cmd_begin(c, &cmd));
@@ -725,6 +727,48 @@ out:
 	return res;
 }
 
+/*
+ * Our picture shader draws a 64x64 picture into an SSBO, one pixel per
+ * invocation: the CPU reads what the GPU drew, and the run's report shows it.
+ */
+static enum ktap_result case_picture(struct ctx *c, char *skip, size_t skip_len)
+{
+	enum ktap_result res = need_device(c, skip, skip_len);
+	struct vk_ssbo_pipeline sp = { 0 };
+	struct hres dst = { 0 };
+	uint8_t *want = NULL;
+	VkCommandBuffer cmd;
+	const char *what;
+	VkResult vr;
+
+	if (res != KTAP_PASS)
+		return res;
+	VK_EXPECT(hbuf_alloc_size(c, &dst, VK_BUFFER_USAGE_STORAGE_BUFFER_BIT, GUARD, PICTURE_SIZE));
+	vr = vk_ssbo_pipeline_create(c->dev, (struct vk_spirv){ picture_spirv, picture_spirv_size }, dst.buf, 0,
+				     VK_WHOLE_SIZE, &sp, &what);
+	EXPECT(vr == VK_SUCCESS, "%s: %s (%d)", what, vk_result_str(vr), vr);
+
+	VK_EXPECT(cmd_begin(c, &cmd));
+	vk_ssbo_pipeline_dispatch(&sp, cmd, PICTURE_W * PICTURE_H);
+	EXPECT(!cmd_submit_wait(c, cmd, "picture dispatch"), "the picture dispatch did not complete");
+
+	want = malloc(PICTURE_SIZE);
+	EXPECT(want, "out of memory");
+	for (uint32_t i = 0; i < PICTURE_W * PICTURE_H; i++)
+		memcpy(want + 4 * i, &(uint32_t){ picture_value(i) }, 4);
+	res = compare(c, "picture: pixel (x, y) = ((x ^ y) * 4, x * 4, y * 4, 255), 4096 invocations", dst.map,
+		      want, PICTURE_SIZE, skip, skip_len);
+	/* Shown whatever it holds: a wrong picture tells what went wrong. */
+	if (res != KTAP_SKIP)
+		ktap_image("gpu-picture", "drawn by a compute shader on the GPU in normal memory, read by the CPU",
+			   PICTURE_W, PICTURE_H, dst.map);
+out:
+	free(want);
+	vk_ssbo_pipeline_destroy(&sp);
+	hres_free(c, &dst);
+	return res;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct {
@@ -736,6 +780,7 @@ int main(int argc, char **argv)
 		{ "update_buffer", case_update },
 		{ "copy_buffer", case_copy },
 		{ "compute_shader_writes_ssbo", case_ssbo },
+		{ "compute_shader_draws_picture", case_picture },
 		{ "fill_buffer_1mib_timed", case_fill_1mib },
 		{ "copy_buffer_image_optimal_round_trip", case_image_optimal },
 		{ "copy_buffer_image_linear_round_trip", case_image_linear },

@@ -28,13 +28,16 @@
  *     vkCmdCopyBufferToImage into a protected OPTIMAL image and
  *     vkCmdCopyImageToBuffer back into another range of the buffer, and
  *     with our SSBO compute shader (lib/vk_ssbo_shader.c) writing 1 KiB
- *     inside the buffer;
+ *     inside the buffer, and with our picture shader
+ *     (lib/vk_picture_shader.c) drawing a 64x64 picture over all of it (the
+ *     report shows the picture the TA's hash matched);
  *   - last (it loses the device): an unprotected command buffer on the
  *     unprotected queue copies the protected buffer into host-visible
  *     memory: the GPU must fault (VK_ERROR_DEVICE_LOST, and a new bus fault
  *     report of Panthor's in the kernel log) and the destination
- *     must still hold only the CPU's pattern, byte for byte, and the
- *     protected buffer must be unchanged (the TA's hash again).
+ *     must still hold only the CPU's pattern, byte for byte (the report
+ *     shows it as a picture too), and the protected buffer must be
+ *     unchanged (the TA's hash again).
  *
  * Usage: protm-vk-protected-compute [--expect-protected yes|no|any]
  *                                   [--heap NAME] [--tee DEV]
@@ -66,6 +69,7 @@
 #include "../lib/sha256.h"
 #include "../lib/sys.h"
 #include "../lib/verify_ta.h"
+#include "lib/vk_picture_shader.h"
 #include "lib/vk_ssbo_shader.h"
 #include "lib/vk_util.h"
 #include "lib/vulkan/vk_device.h"
@@ -74,7 +78,7 @@
 #include "protm_verify_ta.h"
 
 #define SUITE "vk-protected-compute"
-#define CASES 10
+#define CASES 11
 /* The model interprets shaders under TCG: generous, a hang still ends. */
 #define FENCE_TIMEOUT_NS (60ull * 1000 * 1000 * 1000)
 /*
@@ -107,6 +111,9 @@
 #define IMG_OUT_OFF 0x2800
 /* What the CPU writes into the copy's destination. */
 #define GUARD 0xa5
+/* The picture covers the whole buffer. */
+#define SEED_PICTURE 0x7e11b1c7u
+_Static_assert(PICTURE_SIZE == BUF_SIZE, "the picture fills the protected buffer");
 
 enum expect { EXPECT_ANY, EXPECT_PROTECTED, EXPECT_ABSENT };
 
@@ -137,6 +144,7 @@ struct ctx {
 	/* What the protected buffer must hold after the last GPU write, for the TA. */
 	uint8_t want[BUF_SIZE];
 	bool want_known;
+	uint32_t want_seed; /* the TA's pattern under that write */
 };
 
 /* ---- helpers ---------------------------------------------------------------- */
@@ -594,6 +602,7 @@ static enum ktap_result protected_transfer(struct ctx *c, char *skip, size_t ski
 	want_pattern(c, seed);
 	expect(c);
 	c->want_known = true;
+	c->want_seed = seed;
 	res = ta_verify(c, what, seed);
 out:
 	cmd_free(c, &k);
@@ -737,7 +746,8 @@ static enum ktap_result case_ssbo(struct ctx *c, char *skip, size_t skip_len)
 		EXPECT(verify_ta_fill(&c->ta, c->shm_id, BUF_SIZE, SEED_SSBO), "the TA could not fill the buffer");
 	c->want_known = false;
 
-	vr = vk_ssbo_pipeline_create(c->dev, c->prot_buf, SSBO_OFF, SSBO_INVOCATIONS * 4, &sp, &what);
+	vr = vk_ssbo_pipeline_create(c->dev, (struct vk_spirv){ ssbo_spirv, ssbo_spirv_size }, c->prot_buf, SSBO_OFF,
+				     SSBO_INVOCATIONS * 4, &sp, &what);
 	EXPECT(vr == VK_SUCCESS, "%s: %s (%d)", what, vk_result_str(vr), vr);
 
 	VK_EXPECT(cmd_begin(c, &k, true));
@@ -752,7 +762,57 @@ static enum ktap_result case_ssbo(struct ctx *c, char *skip, size_t skip_len)
 	for (uint32_t i = 0; i < SSBO_INVOCATIONS; i++)
 		memcpy(c->want + SSBO_OFF + 4 * i, &(uint32_t){ ssbo_value(i) }, 4);
 	c->want_known = true;
+	c->want_seed = SEED_SSBO;
 	res = ta_verify(c, "SSBO data[i] = i * 0x9e3779b1 + 0x01234567 at 0x2400, 256 invocations", SEED_SSBO);
+out:
+	cmd_free(c, &k);
+	vk_ssbo_pipeline_destroy(&sp);
+	return res;
+}
+
+/*
+ * Our picture shader in a protected command buffer, over the whole
+ * protected buffer, checked by the TA. Nobody in the normal world can read
+ * what the GPU drew: the report shows the CPU's picture whose SHA-256 the
+ * TA's hash of the protected buffer matched.
+ */
+static enum ktap_result case_picture(struct ctx *c, char *skip, size_t skip_len)
+{
+	enum ktap_result res = need_buffer(c, skip, skip_len);
+	struct vk_ssbo_pipeline sp = { 0 };
+	const char *what;
+	struct cmd k = { 0 };
+	VkResult vr;
+
+	if (res != KTAP_PASS)
+		return res;
+	if (c->shm_fd >= 0)
+		EXPECT(verify_ta_fill(&c->ta, c->shm_id, BUF_SIZE, SEED_PICTURE), "the TA could not fill the buffer");
+	c->want_known = false;
+
+	vr = vk_ssbo_pipeline_create(c->dev, (struct vk_spirv){ picture_spirv, picture_spirv_size }, c->prot_buf, 0,
+				     PICTURE_SIZE, &sp, &what);
+	EXPECT(vr == VK_SUCCESS, "%s: %s (%d)", what, vk_result_str(vr), vr);
+
+	VK_EXPECT(cmd_begin(c, &k, true));
+	vk_ssbo_pipeline_dispatch(&sp, k.buf, PICTURE_W * PICTURE_H);
+	vr = cmd_submit_wait(c, &k, "protected picture dispatch");
+	say_fence("protected picture dispatch", vr);
+	EXPECT(vr == VK_SUCCESS, "the protected picture dispatch did not complete");
+	res = need_ta(c, skip, skip_len);
+	if (res != KTAP_PASS)
+		goto out;
+	for (uint32_t i = 0; i < PICTURE_W * PICTURE_H; i++)
+		memcpy(c->want + 4 * i, &(uint32_t){ picture_value(i) }, 4);
+	c->want_known = true;
+	c->want_seed = SEED_PICTURE;
+	res = ta_verify(c, "picture: pixel (x, y) = ((x ^ y) * 4, x * 4, y * 4, 255) over the whole buffer",
+			SEED_PICTURE);
+	if (res == KTAP_PASS)
+		ktap_image("protected-picture",
+			   "drawn by the same shader into protected memory: the secure world's SHA-256 of it is this "
+			   "picture's (the normal world cannot read it)",
+			   PICTURE_W, PICTURE_H, c->want);
 out:
 	cmd_free(c, &k);
 	vk_ssbo_pipeline_destroy(&sp);
@@ -822,6 +882,16 @@ static enum ktap_result case_copy_out(struct ctx *c, char *skip, size_t skip_len
 	}
 	ktap_diag("%zu of %d destination bytes changed, %zu of them the protected buffer's", changed, BUF_SIZE,
 		  leaked);
+	if (c->gpu_expected) {
+		uint8_t got[BUF_SIZE];
+
+		for (size_t i = 0; i < BUF_SIZE; i++)
+			got[i] = map[i];
+		ktap_image("copy-out",
+			   "the protected picture copied into normal memory by a normal queue, as the CPU reads "
+			   "the destination afterwards (it wrote 0xa5 bytes there before)",
+			   PICTURE_W, PICTURE_H, got);
+	}
 	if (changed)
 		ktap_diag("the first at offset 0x%zx: 0x%02x", first, map[first]);
 	EXPECT(!changed, "protected memory reached host-visible memory, or the GPU wrote it anyway");
@@ -838,7 +908,7 @@ static enum ktap_result case_copy_out(struct ctx *c, char *skip, size_t skip_len
 	ktap_diag("the kernel reported %d GPU bus fault line(s) for the copy", faults_after - faults_before);
 	/* The failed read left the protected bytes alone. */
 	if (c->shm_fd >= 0 && c->want_known)
-		res = ta_verify(c, "the protected buffer after the refused copy", SEED_SSBO);
+		res = ta_verify(c, "the protected buffer after the refused copy", c->want_seed);
 out:
 	cmd_free(c, &k);
 	if (map)
@@ -870,6 +940,7 @@ int main(int argc, char **argv)
 		{ "protected_copy_verified_by_ta", case_copy },
 		{ "protected_image_copies_verified_by_ta", case_image },
 		{ "protected_compute_shader_verified_by_ta", case_ssbo },
+		{ "protected_picture_verified_by_ta", case_picture },
 		{ "normal_queue_copy_from_protected_faults_leaks_nothing", case_copy_out },
 	};
 	static struct ctx c = {

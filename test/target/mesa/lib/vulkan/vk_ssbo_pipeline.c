@@ -3,7 +3,11 @@
 
 #include <string.h>
 
+#include "../vk_picture_shader.h"
 #include "../vk_ssbo_shader.h"
+
+/* The dispatch divides by one local size for every shader. */
+_Static_assert(PICTURE_LOCAL_SIZE == SSBO_LOCAL_SIZE, "our shaders share their local size");
 
 /* Evaluate a Vulkan call; on failure name it and return its result. */
 #define VK_TRY(call)                       \
@@ -15,16 +19,16 @@
 		}                          \
 	} while (0)
 
-VkResult vk_ssbo_pipeline_create(VkDevice dev, VkBuffer buf, VkDeviceSize offset, VkDeviceSize range,
-				 struct vk_ssbo_pipeline *p, const char **what)
+VkResult vk_ssbo_pipeline_create(VkDevice dev, struct vk_spirv shader, VkBuffer buf, VkDeviceSize offset,
+				 VkDeviceSize range, struct vk_ssbo_pipeline *p, const char **what)
 {
 	memset(p, 0, sizeof(*p));
 	p->dev = dev;
 
 	VkShaderModuleCreateInfo smci = {
 		.sType = VK_STRUCTURE_TYPE_SHADER_MODULE_CREATE_INFO,
-		.codeSize = ssbo_spirv_size,
-		.pCode = ssbo_spirv,
+		.codeSize = shader.size,
+		.pCode = shader.code,
 	};
 	VK_TRY(vkCreateShaderModule(dev, &smci, NULL, &p->module));
 	VkDescriptorSetLayoutBinding binding = {
