@@ -61,9 +61,9 @@ export async function buildMesaChecks(record: RunRecord, mesa: MesaBuild): Promi
   const teeHeader = join(dirname(dirname((await panthorUapiHeader(record)).path)), 'linux/tee.h');
   if (!existsSync(teeHeader)) throw new ProtmError(`the kernel's headers_install has no ${teeHeader}`);
   const key = {
-    sources: await sha256Dir(SOURCES),
-    ktap: await sha256Dir(KTAP),
-    taInclude: await sha256Dir(TA_INCLUDE),
+    sources: sha256Dir(SOURCES),
+    ktap: sha256Dir(KTAP),
+    taInclude: sha256Dir(TA_INCLUDE),
     tee: sha256(readFileSync(teeHeader)),
     mesa: mesa.key,
     flavour: mesa.flavour,

@@ -128,8 +128,8 @@ export async function buildRootfs(record: RunRecord, programs: TargetPrograms, a
     pins: [...DEB_PINS, 'firmware', ...additions.flatMap((a) => a.pins)].map((n) => pinHash(findPin(pins, n))),
     // Absent without additions, so the plain rootfs keeps its key.
     ...(additions.length > 0 ? { additions: additions.map((a) => a.key) } : {}),
-    rootfs: await sha256Dir(ROOTFS_SRC),
-    suites: await sha256Dir(SUITES_SRC),
+    rootfs: sha256Dir(ROOTFS_SRC),
+    suites: sha256Dir(SUITES_SRC),
     programs: basename(programs.dir),
     recipe: 3,
   };

@@ -18,10 +18,10 @@
 // must be installed where tee-supplicant looks (TA_INSTALL_DIR), with
 // tee-supplicant running, before the checks start.
 import { cpSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import { cachedArtifact } from '../lib/artifact.js';
 import { ProtmError } from '../lib/errors.js';
-import { sha256 } from '../lib/hash.js';
+import { sha256, sha256Dir } from '../lib/hash.js';
 import { cachePaths, repoRoot } from '../lib/paths.js';
 import { capture, runStep } from '../lib/process.js';
 import type { RunRecord } from '../lib/run-record.js';
@@ -56,28 +56,6 @@ export interface TargetChecks {
   binaries: string[];
   /** Signed TAs (<uuid>.ta) to install into TA_INSTALL_DIR. */
   tas: string[];
-}
-
-/** Every regular file under `dir`, relative paths, sorted. */
-function listFiles(dir: string): string[] {
-  const out: string[] = [];
-  const walk = (d: string) => {
-    for (const e of readdirSync(d, { withFileTypes: true })) {
-      const p = join(d, e.name);
-      if (e.isDirectory()) walk(p);
-      else if (e.isFile()) out.push(relative(dir, p));
-    }
-  };
-  walk(dir);
-  return out.sort();
-}
-
-/** Hash of files under `dir` (relative names and contents) that pass `keep`. */
-export function treeHash(dir: string, keep: (relPath: string) => boolean = () => true): string {
-  const parts = listFiles(dir)
-    .filter(keep)
-    .map((f) => `${f}\0${sha256(readFileSync(join(dir, f)))}`);
-  return sha256(parts.join('\n'));
 }
 
 /** The C sources the check programs are built from: test/target/*.{c,h} and test/target/lib/. */
@@ -125,8 +103,8 @@ export async function buildTargetChecks(record: RunRecord, opts: { taDevKit: str
   const compiler = await compilerVersion();
   const keyParts = {
     recipe: RECIPE,
-    programs: treeHash(programsDir, isCheckSource),
-    ta: treeHash(taDir),
+    programs: sha256Dir(programsDir, isCheckSource),
+    ta: sha256Dir(taDir),
     // The dev kit sits in a content-keyed OP-TEE artifact: its path names its content.
     taDevKit,
     devKitConf: sha256(readFileSync(join(taDevKit, 'mk', 'conf.mk'))),

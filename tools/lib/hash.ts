@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { readdir, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { createReadStream, readdirSync, readFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { join, relative } from 'node:path';
 
 export function sha256(data: string | Buffer): string {
   return createHash('sha256').update(data).digest('hex');
@@ -26,8 +26,29 @@ export async function sha256Files(paths: string[]): Promise<string> {
   return hash.digest('hex');
 }
 
-/** Hash of every regular file directly inside `dir` whose name passes `keep`. */
-export async function sha256Dir(dir: string, keep: (name: string) => boolean = () => true): Promise<string> {
-  const names = (await readdir(dir, { withFileTypes: true })).filter((e) => e.isFile() && keep(e.name)).map((e) => join(dir, e.name));
-  return sha256Files(names);
+/** Every regular file under `dir`, subdirectories included: relative paths, sorted. */
+export function listFiles(dir: string): string[] {
+  const out: string[] = [];
+  const walk = (d: string) => {
+    for (const e of readdirSync(d, { withFileTypes: true })) {
+      const p = join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (e.isFile()) out.push(relative(dir, p));
+    }
+  };
+  walk(dir);
+  return out.sort();
+}
+
+/**
+ * Hash of the files under `dir`, subdirectories included (relative paths and
+ * contents), that pass `keep`: a cache key for a source directory. Files in
+ * subdirectories count as much as the others: a helper in lib/ changes what
+ * gets built.
+ */
+export function sha256Dir(dir: string, keep: (relPath: string) => boolean = () => true): string {
+  const parts = listFiles(dir)
+    .filter(keep)
+    .map((f) => `${f}\0${sha256(readFileSync(join(dir, f)))}`);
+  return sha256(parts.join('\n'));
 }
