@@ -688,12 +688,25 @@ out:
 	return res;
 }
 
-/* Our compute shader writes an SSBO: one word per invocation, the rest untouched. */
-static enum ktap_result case_ssbo(struct ctx *c, char *skip, size_t skip_len)
+/* One of our shaders, and the words it must write from the start of its buffer. */
+struct shader_run {
+	struct vk_spirv spirv;
+	uint32_t invocations;
+	uint32_t (*value)(uint32_t i); /* word i */
+	VkDeviceSize size;             /* the buffer's; bytes past the words keep GUARD */
+	const char *what;
+};
+
+/*
+ * Dispatches `run` over a host-visible storage buffer and compares what the
+ * GPU wrote with the CPU's words. The buffer stays in *dst (the caller frees
+ * it), for a caller that shows it.
+ */
+static enum ktap_result run_shader(struct ctx *c, const struct shader_run *run, struct hres *dst, char *skip,
+				   size_t skip_len)
 {
 	enum ktap_result res = need_device(c, skip, skip_len);
 	struct vk_ssbo_pipeline sp = { 0 };
-	struct hres dst = { 0 };
 	uint8_t *want = NULL;
 	VkCommandBuffer cmd;
 	const char *what;
@@ -701,70 +714,57 @@ static enum ktap_result case_ssbo(struct ctx *c, char *skip, size_t skip_len)
 
 	if (res != KTAP_PASS)
 		return res;
-	VK_EXPECT(hbuf_alloc(c, &dst, VK_BUFFER_USAGE_STORAGE_BUFFER_BIT, GUARD));
-	vr = vk_ssbo_pipeline_create(c->dev, (struct vk_spirv){ ssbo_spirv, ssbo_spirv_size }, dst.buf, 0, VK_WHOLE_SIZE,
-				     &sp, &what);
+	VK_EXPECT(hbuf_alloc_size(c, dst, VK_BUFFER_USAGE_STORAGE_BUFFER_BIT, GUARD, run->size));
+	vr = vk_ssbo_pipeline_create(c->dev, run->spirv, dst->buf, 0, VK_WHOLE_SIZE, &sp, &what);
 	EXPECT(vr == VK_SUCCESS, "%s: %s (%d)", what, vk_result_str(vr), vr);
 
 	VK_EXPECT(cmd_begin(c, &cmd));
-	vk_ssbo_pipeline_dispatch(&sp, cmd, SSBO_INVOCATIONS);
-	EXPECT(!cmd_submit_wait(c, cmd, "dispatch"), "the SSBO dispatch did not complete");
+	vk_ssbo_pipeline_dispatch(&sp, cmd, run->invocations);
+	EXPECT(!cmd_submit_wait(c, cmd, "dispatch"), "the dispatch did not complete (%s)", run->what);
 
-	want = malloc(BUF_SIZE);
+	want = malloc(run->size);
 	EXPECT(want, "out of memory");
-	memset(want, GUARD, BUF_SIZE);
-	for (uint32_t i = 0; i < SSBO_INVOCATIONS; i++) {
-		uint32_t v = ssbo_value(i);
-
-		memcpy(want + 4 * i, &v, 4);
-	}
-	res = compare(c, "SSBO data[i] = i * 0x9e3779b1 + 0x01234567, 256 invocations", dst.map, want, BUF_SIZE,
-		      skip, skip_len);
+	memset(want, GUARD, run->size);
+	for (uint32_t i = 0; i < run->invocations; i++)
+		memcpy(want + 4 * i, &(uint32_t){ run->value(i) }, 4);
+	res = compare(c, run->what, dst->map, want, run->size, skip, skip_len);
 out:
 	free(want);
 	vk_ssbo_pipeline_destroy(&sp);
+	return res;
+}
+
+/* Our compute shader writes an SSBO: one word per invocation, the rest untouched. */
+static enum ktap_result case_ssbo(struct ctx *c, char *skip, size_t skip_len)
+{
+	const struct shader_run run = {
+		{ ssbo_spirv, ssbo_spirv_size }, SSBO_INVOCATIONS, ssbo_value, BUF_SIZE,
+		"SSBO data[i] = i * 0x9e3779b1 + 0x01234567, 256 invocations",
+	};
+	struct hres dst = { 0 };
+	enum ktap_result res = run_shader(c, &run, &dst, skip, skip_len);
+
 	hres_free(c, &dst);
 	return res;
 }
 
 /*
  * Our picture shader draws a 64x64 picture into an SSBO, one pixel per
- * invocation: the CPU reads what the GPU drew, and the run's report shows it.
+ * invocation: the CPU reads what the GPU drew, and the run's report shows it
+ * whatever it holds (a wrong picture tells what went wrong).
  */
 static enum ktap_result case_picture(struct ctx *c, char *skip, size_t skip_len)
 {
-	enum ktap_result res = need_device(c, skip, skip_len);
-	struct vk_ssbo_pipeline sp = { 0 };
+	const struct shader_run run = {
+		{ picture_spirv, picture_spirv_size }, PICTURE_W * PICTURE_H, picture_value, PICTURE_SIZE,
+		"picture: pixel (x, y) = ((x ^ y) * 4, x * 4, y * 4, 255), 4096 invocations",
+	};
 	struct hres dst = { 0 };
-	uint8_t *want = NULL;
-	VkCommandBuffer cmd;
-	const char *what;
-	VkResult vr;
+	enum ktap_result res = run_shader(c, &run, &dst, skip, skip_len);
 
-	if (res != KTAP_PASS)
-		return res;
-	VK_EXPECT(hbuf_alloc_size(c, &dst, VK_BUFFER_USAGE_STORAGE_BUFFER_BIT, GUARD, PICTURE_SIZE));
-	vr = vk_ssbo_pipeline_create(c->dev, (struct vk_spirv){ picture_spirv, picture_spirv_size }, dst.buf, 0,
-				     VK_WHOLE_SIZE, &sp, &what);
-	EXPECT(vr == VK_SUCCESS, "%s: %s (%d)", what, vk_result_str(vr), vr);
-
-	VK_EXPECT(cmd_begin(c, &cmd));
-	vk_ssbo_pipeline_dispatch(&sp, cmd, PICTURE_W * PICTURE_H);
-	EXPECT(!cmd_submit_wait(c, cmd, "picture dispatch"), "the picture dispatch did not complete");
-
-	want = malloc(PICTURE_SIZE);
-	EXPECT(want, "out of memory");
-	for (uint32_t i = 0; i < PICTURE_W * PICTURE_H; i++)
-		memcpy(want + 4 * i, &(uint32_t){ picture_value(i) }, 4);
-	res = compare(c, "picture: pixel (x, y) = ((x ^ y) * 4, x * 4, y * 4, 255), 4096 invocations", dst.map,
-		      want, PICTURE_SIZE, skip, skip_len);
-	/* Shown whatever it holds: a wrong picture tells what went wrong. */
-	if (res != KTAP_SKIP)
+	if (res != KTAP_SKIP && dst.map)
 		ktap_image("gpu-picture", "drawn by a compute shader on the GPU in normal memory, read by the CPU",
 			   PICTURE_W, PICTURE_H, dst.map);
-out:
-	free(want);
-	vk_ssbo_pipeline_destroy(&sp);
 	hres_free(c, &dst);
 	return res;
 }

@@ -731,43 +731,56 @@ out:
 	return res;
 }
 
-/* Our SSBO compute shader in a protected command buffer, checked by the TA. */
-static enum ktap_result case_ssbo(struct ctx *c, char *skip, size_t skip_len)
+/*
+ * One of our shaders in a protected command buffer, `invocations` words at
+ * `off` in the protected buffer over the TA's pattern for `seed`: word i must
+ * be value(i), and the TA's hash must agree.
+ */
+static enum ktap_result protected_shader(struct ctx *c, char *skip, size_t skip_len, struct vk_spirv spirv,
+					 VkDeviceSize off, uint32_t invocations, uint32_t (*value)(uint32_t),
+					 uint32_t seed, const char *what)
 {
 	enum ktap_result res = need_buffer(c, skip, skip_len);
 	struct vk_ssbo_pipeline sp = { 0 };
-	const char *what;
+	const char *call;
 	struct cmd k = { 0 };
 	VkResult vr;
 
 	if (res != KTAP_PASS)
 		return res;
 	if (c->shm_fd >= 0)
-		EXPECT(verify_ta_fill(&c->ta, c->shm_id, BUF_SIZE, SEED_SSBO), "the TA could not fill the buffer");
+		EXPECT(verify_ta_fill(&c->ta, c->shm_id, BUF_SIZE, seed), "the TA could not fill the buffer");
 	c->want_known = false;
 
-	vr = vk_ssbo_pipeline_create(c->dev, (struct vk_spirv){ ssbo_spirv, ssbo_spirv_size }, c->prot_buf, SSBO_OFF,
-				     SSBO_INVOCATIONS * 4, &sp, &what);
-	EXPECT(vr == VK_SUCCESS, "%s: %s (%d)", what, vk_result_str(vr), vr);
+	vr = vk_ssbo_pipeline_create(c->dev, spirv, c->prot_buf, off, (VkDeviceSize)invocations * 4, &sp, &call);
+	EXPECT(vr == VK_SUCCESS, "%s: %s (%d)", call, vk_result_str(vr), vr);
 
 	VK_EXPECT(cmd_begin(c, &k, true));
-	vk_ssbo_pipeline_dispatch(&sp, k.buf, SSBO_INVOCATIONS);
+	vk_ssbo_pipeline_dispatch(&sp, k.buf, invocations);
 	vr = cmd_submit_wait(c, &k, "protected dispatch");
 	say_fence("protected dispatch", vr);
-	EXPECT(vr == VK_SUCCESS, "the protected SSBO dispatch did not complete");
+	EXPECT(vr == VK_SUCCESS, "the protected dispatch did not complete (%s)", what);
 	res = need_ta(c, skip, skip_len);
 	if (res != KTAP_PASS)
 		goto out;
-	want_pattern(c, SEED_SSBO);
-	for (uint32_t i = 0; i < SSBO_INVOCATIONS; i++)
-		memcpy(c->want + SSBO_OFF + 4 * i, &(uint32_t){ ssbo_value(i) }, 4);
+	want_pattern(c, seed);
+	for (uint32_t i = 0; i < invocations; i++)
+		memcpy(c->want + off + 4 * i, &(uint32_t){ value(i) }, 4);
 	c->want_known = true;
-	c->want_seed = SEED_SSBO;
-	res = ta_verify(c, "SSBO data[i] = i * 0x9e3779b1 + 0x01234567 at 0x2400, 256 invocations", SEED_SSBO);
+	c->want_seed = seed;
+	res = ta_verify(c, what, seed);
 out:
 	cmd_free(c, &k);
 	vk_ssbo_pipeline_destroy(&sp);
 	return res;
+}
+
+/* Our SSBO compute shader in a protected command buffer, checked by the TA. */
+static enum ktap_result case_ssbo(struct ctx *c, char *skip, size_t skip_len)
+{
+	return protected_shader(c, skip, skip_len, (struct vk_spirv){ ssbo_spirv, ssbo_spirv_size }, SSBO_OFF,
+				SSBO_INVOCATIONS, ssbo_value, SEED_SSBO,
+				"SSBO data[i] = i * 0x9e3779b1 + 0x01234567 at 0x2400, 256 invocations");
 }
 
 /*
@@ -778,44 +791,16 @@ out:
  */
 static enum ktap_result case_picture(struct ctx *c, char *skip, size_t skip_len)
 {
-	enum ktap_result res = need_buffer(c, skip, skip_len);
-	struct vk_ssbo_pipeline sp = { 0 };
-	const char *what;
-	struct cmd k = { 0 };
-	VkResult vr;
+	enum ktap_result res = protected_shader(
+		c, skip, skip_len, (struct vk_spirv){ picture_spirv, picture_spirv_size }, 0, PICTURE_W * PICTURE_H,
+		picture_value, SEED_PICTURE,
+		"picture: pixel (x, y) = ((x ^ y) * 4, x * 4, y * 4, 255) over the whole buffer");
 
-	if (res != KTAP_PASS)
-		return res;
-	if (c->shm_fd >= 0)
-		EXPECT(verify_ta_fill(&c->ta, c->shm_id, BUF_SIZE, SEED_PICTURE), "the TA could not fill the buffer");
-	c->want_known = false;
-
-	vr = vk_ssbo_pipeline_create(c->dev, (struct vk_spirv){ picture_spirv, picture_spirv_size }, c->prot_buf, 0,
-				     PICTURE_SIZE, &sp, &what);
-	EXPECT(vr == VK_SUCCESS, "%s: %s (%d)", what, vk_result_str(vr), vr);
-
-	VK_EXPECT(cmd_begin(c, &k, true));
-	vk_ssbo_pipeline_dispatch(&sp, k.buf, PICTURE_W * PICTURE_H);
-	vr = cmd_submit_wait(c, &k, "protected picture dispatch");
-	say_fence("protected picture dispatch", vr);
-	EXPECT(vr == VK_SUCCESS, "the protected picture dispatch did not complete");
-	res = need_ta(c, skip, skip_len);
-	if (res != KTAP_PASS)
-		goto out;
-	for (uint32_t i = 0; i < PICTURE_W * PICTURE_H; i++)
-		memcpy(c->want + 4 * i, &(uint32_t){ picture_value(i) }, 4);
-	c->want_known = true;
-	c->want_seed = SEED_PICTURE;
-	res = ta_verify(c, "picture: pixel (x, y) = ((x ^ y) * 4, x * 4, y * 4, 255) over the whole buffer",
-			SEED_PICTURE);
 	if (res == KTAP_PASS)
 		ktap_image("protected-picture",
 			   "drawn by the same shader into protected memory: the secure world's SHA-256 of it is this "
 			   "picture's (the normal world cannot read it)",
 			   PICTURE_W, PICTURE_H, c->want);
-out:
-	cmd_free(c, &k);
-	vk_ssbo_pipeline_destroy(&sp);
 	return res;
 }
 

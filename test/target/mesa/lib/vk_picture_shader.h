@@ -3,7 +3,8 @@
  * Our picture shader: a compute shader that draws a PICTURE_W x PICTURE_H
  * RGBA8 picture into a storage buffer, one pixel per invocation, with the
  * integer operations the Mali model runs (no floating point). Data only, like
- * vk_ssbo_shader.h. The report shows the picture (tools/results/images.ts).
+ * vk_ssbo_shader.h, whose preamble, local size and storage buffer it shares.
+ * The report shows the picture (tools/results/pictures.ts).
  *
  * Invocation i draws pixel (x, y) = (i % 64, i / 64):
  *   R = (x ^ y) * 4, G = x * 4, B = y * 4, A = 255
@@ -18,8 +19,6 @@
 #define PICTURE_W 64
 #define PICTURE_H 64
 #define PICTURE_SIZE (PICTURE_W * PICTURE_H * 4)
-/* The shader's local size, as vk_ssbo_shader.h's: the dispatch helper's divisor. */
-#define PICTURE_LOCAL_SIZE 16
 
 extern const uint32_t picture_spirv[];
 extern const size_t picture_spirv_size;

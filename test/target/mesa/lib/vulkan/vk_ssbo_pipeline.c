@@ -3,11 +3,7 @@
 
 #include <string.h>
 
-#include "../vk_picture_shader.h"
 #include "../vk_ssbo_shader.h"
-
-/* The dispatch divides by one local size for every shader. */
-_Static_assert(PICTURE_LOCAL_SIZE == SSBO_LOCAL_SIZE, "our shaders share their local size");
 
 /* Evaluate a Vulkan call; on failure name it and return its result. */
 #define VK_TRY(call)                       \
