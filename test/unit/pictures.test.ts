@@ -59,7 +59,7 @@ describe('pictures', () => {
     const cases = flattenCases(parseKtap(ktap));
     expect(cases[0]!.diagnostics.filter((d) => d.startsWith('protm-image ')).length).toBe(1 + Math.ceil((W * H * 4) / 288));
     const dir = join(scratch, 'run');
-    const published = publishResults(dir, cases, { name: 'protm.pictures' });
+    const published = publishResults(dir, cases, { name: 'protm.pictures', about: [['linux', '7.2.13-1 <pinned>']] });
 
     const doc = JSON.parse(readFileSync(published.results, 'utf8')) as { cases: Case[] };
     expect(doc.cases[0]).toMatchObject({
@@ -84,6 +84,7 @@ describe('pictures', () => {
     expect(html).toContain(`<img src="pictures/00-test-card.png" width="${W * 4}" height="${H * 4}"`);
     expect(html).toContain('a &lt;test&gt; card &amp; more');
     expect(html).not.toContain('<test>');
+    expect(html).toContain('<tr><th>linux</th><td>7.2.13-1 &lt;pinned&gt;</td></tr>');
   });
 
   it('reports a picture that lost a line or has the wrong size instead of drawing it, and keeps the rest', () => {

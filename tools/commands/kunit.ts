@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { runKunit } from '../build/kunit.js';
 import { ensureHost } from '../host/setup.js';
 import { leaf } from '../lib/command.js';
+import { aboutRun } from '../results/about.js';
 import { parseKtap } from '../results/ktap.js';
 import { flattenCases, publishResults } from '../results/report.js';
 
@@ -10,7 +11,7 @@ export function kunitCommand(): Command {
     await ensureHost(record);
     const run = await runKunit(record);
     const cases = flattenCases(parseKtap(run.log, { name: 'kunit' }));
-    const p = publishResults(record.dir, cases, { name: 'protm.kunit' });
+    const p = publishResults(record.dir, cases, { name: 'protm.kunit', about: aboutRun(record) });
     return {
       text: `${p.text}\nresults: ${p.results}\njunit: ${p.junit}\nreport: ${p.report}`,
       summary: { counts: p.counts, results: p.results, junit: p.junit, buildDir: run.buildDir },

@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { runQtests } from '../build/qemu.js';
 import { ensureHost } from '../host/setup.js';
 import { leaf } from '../lib/command.js';
+import { aboutRun } from '../results/about.js';
 import { parseKtap } from '../results/ktap.js';
 import { flattenCases, publishResults } from '../results/report.js';
 
@@ -9,7 +10,7 @@ export function qtestCommand(): Command {
   return leaf(new Command('qtest').description("run the QEMU series' qtests (the Mali CSF model) and report"), 'qtest', async ({ record }) => {
     await ensureHost(record);
     const cases = flattenCases(parseKtap(await runQtests(record), { name: 'qtest' }));
-    const p = publishResults(record.dir, cases, { name: 'protm.qtest' });
+    const p = publishResults(record.dir, cases, { name: 'protm.qtest', about: aboutRun(record) });
     return {
       text: `${p.text}\nresults: ${p.results}\njunit: ${p.junit}\nreport: ${p.report}`,
       summary: { counts: p.counts, results: p.results, junit: p.junit },

@@ -17,6 +17,8 @@ export interface ReportRow {
 
 export interface ReportPage {
   title: string;
+  /** What was tested: versions, trees, options (label, value). */
+  about: Array<[string, string]>;
   /** The closing count line, e.g. "12 passed, 0 failed, 0 skipped". */
   summary: string;
   verdict: string;
@@ -69,6 +71,9 @@ export function renderHtmlReport(page: ReportPage): string {
     `<h1>${e(page.title)}</h1>`,
     `<p class="verdict ${e(page.verdict.replace(/ /g, '-'))}">${e(page.verdict)}: ${e(page.summary)}</p>`,
     '<p>Beside this page: <a href="results.json">results.json</a>, <a href="junit.xml">junit.xml</a>, <a href="metadata.json">metadata.json</a> (versions, configuration hashes, the command to reproduce the run).</p>',
+    ...(page.about.length
+      ? ['<h2>What was tested</h2>', '<table>', ...page.about.map(([k, v]) => `<tr><th>${e(k)}</th><td>${e(v)}</td></tr>`), '</table>']
+      : []),
     ...(pictures.length ? ['<h2>Pictures</h2>', ...pictures] : []),
     '<h2>Cases</h2>',
     '<table><tr><th>status</th><th>s</th><th>case</th><th>reason</th></tr>',

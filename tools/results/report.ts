@@ -251,8 +251,13 @@ export interface Published {
   exitCode: number;
 }
 
-/** What every command that runs checks does with its cases: results.json and junit.xml in `dir`, the text and the verdict. */
-export function publishResults(dir: string, drawn: Case[], opts: JUnitOptions = {}): Published {
+export interface PublishOptions extends JUnitOptions {
+  /** What was tested, for report.html (label, value). */
+  about?: Array<[string, string]>;
+}
+
+/** What every command that runs checks does with its cases: results.json, junit.xml and report.html in `dir`, the text and the verdict. */
+export function publishResults(dir: string, drawn: Case[], opts: PublishOptions = {}): Published {
   const results = join(dir, 'results.json');
   const junit = join(dir, 'junit.xml');
   const report = join(dir, 'report.html');
@@ -264,6 +269,7 @@ export function publishResults(dir: string, drawn: Case[], opts: JUnitOptions = 
     report,
     renderHtmlReport({
       title: opts.name ?? 'protm',
+      about: opts.about ?? [],
       summary: summaryLine(counts),
       verdict: verdict(counts),
       rows: cases.map((c) => ({ ...c, id: caseId(c), pictures: c.pictures ?? [] })),

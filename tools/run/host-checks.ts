@@ -15,6 +15,7 @@ import { requireRoot } from '../host/root.js';
 import { ensureHost } from '../host/setup.js';
 import type { RunRecord } from '../lib/run-record.js';
 import { shellQuote } from '../lib/shell.js';
+import { aboutRun } from '../results/about.js';
 import { parseKtap } from '../results/ktap.js';
 import { type Case, flattenCases, publishResults, summaryLine } from '../results/report.js';
 
@@ -135,7 +136,7 @@ export async function runHostChecks(record: RunRecord, modes: ShimMode[]): Promi
       cases.push(...programCases(basename(bin), mode, r.output, r.exitCode));
     }
   }
-  const p = publishResults(record.dir, cases, { name: 'protm.host-checks' });
+  const p = publishResults(record.dir, cases, { name: 'protm.host-checks', about: aboutRun(record) });
   record.set('results', { summary: summaryLine(p.counts), resultsJson: p.results, junit: p.junit, report: p.report });
   return { cases: p.cases, exitCode: p.exitCode, text: p.text, resultsJson: p.results, junit: p.junit, report: p.report };
 }

@@ -19,6 +19,7 @@ import { sideBySide } from '../lib/children.js';
 import { ProtmError, USAGE_ERROR } from '../lib/errors.js';
 import { repoRoot } from '../lib/paths.js';
 import type { RunRecord } from '../lib/run-record.js';
+import { type AboutRows, aboutRun } from '../results/about.js';
 import { ktapChannel, parseKtap } from '../results/ktap.js';
 import { type Case, findingCases, flattenCases, publishResults, summaryLine } from '../results/report.js';
 
@@ -219,7 +220,11 @@ export async function runTarget(record: RunRecord, opts: TargetOptions): Promise
   ];
   const cases = [...flattenCases(parseKtap(ktapChannel(consoleLog))), ...extra, ...(opts.gpu ? [gpuProbeCase(consoleLog)] : []), ...findingCases(findings)];
   const timing = { startedAt: new Date().toISOString(), seconds: boot?.seconds, stages: boot?.timings };
-  const p = publishResults(record.dir, cases, { name: `protm.${opts.suite}.${opts.profile}${opts.debug ? '.debug' : ''}`, timing });
+  const about: AboutRows = [
+    ['suite', `${opts.suite}, secure world ${opts.profile}${opts.debug ? ', debug kernel' : ''}${opts.gpu ? ', Mali model' : ', no GPU'}`],
+    ...aboutRun(record),
+  ];
+  const p = publishResults(record.dir, cases, { name: `protm.${opts.suite}.${opts.profile}${opts.debug ? '.debug' : ''}`, timing, about });
   record.set('target', {
     ...opts,
     bootSeconds: boot?.seconds,
