@@ -53,6 +53,8 @@
 /* Panthor's job timeout is 5 s; give it room under emulation. */
 #define JOB_WAIT_MS 10000
 #define TIMEOUT_WAIT_MS 30000
+/* How long a report of the kernel may trail the job it ended (klog_wait_count()). */
+#define KLOG_WAIT_MS 2000
 
 /* ---- context -------------------------------------------------------------- */
 
@@ -378,7 +380,7 @@ static enum ktap_result case_mmu_fault(struct ctx *c, char *skip, size_t skip_le
 	ktap_diag("group state 0x%x, fatal queues 0x%x", state, fatal);
 	EXPECT(state & DRM_PANTHOR_GROUP_STATE_FATAL_FAULT, "the group is not marked as fatally faulted");
 	EXPECT(fatal & 1, "queue 0 is not in fatal_queues");
-	EXPECT(klog_count(report) > before, "the kernel log has no \"%s\"", report);
+	EXPECT(klog_wait_count(report, before, KLOG_WAIT_MS) > before, "the kernel log has no \"%s\"", report);
 	rc = submit(c, &e, job, 1);
 	EXPECT(rc != 0, "a submission to the killed group was accepted");
 	res = new_group_runs_job(c, "after the fault, ");
@@ -410,7 +412,7 @@ static enum ktap_result case_invalid_instruction(struct ctx *c, char *skip, size
 	EXPECT(rc == 0, "GROUP_SUBMIT: %s", strerror(rc));
 	rc = panthor_syncobj_wait(c->fd, e.syncobj, JOB_WAIT_MS);
 	EXPECT(rc == 0, "the faulting job never completed: %s", strerror(rc));
-	EXPECT(klog_count(report) > before, "the kernel log has no \"%s\"", report);
+	EXPECT(klog_wait_count(report, before, KLOG_WAIT_MS) > before, "the kernel log has no \"%s\"", report);
 	rc = panthor_group_state(c->fd, e.group, &state, &fatal);
 	EXPECT(rc == 0 && state == 0, "GROUP_GET_STATE: %s, state 0x%x (a CS_FAULT is not fatal)", strerror(rc),
 	       state);

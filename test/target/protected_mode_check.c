@@ -70,6 +70,8 @@
 
 #define JOB_WAIT_MS 10000
 #define TIMEOUT_WAIT_MS 30000
+/* How long a report of the kernel may trail the job it ended (klog_wait_count()). */
+#define KLOG_WAIT_MS 2000
 /* The stated fairness bound, checked: a normal job waits at most this long. */
 #define FAIRNESS_BOUND_MS 250
 #define FAIRNESS_SAMPLES 20
@@ -246,7 +248,7 @@ static enum ktap_result case_normal_prot_region(struct ctx *c, char *skip, size_
 	EXPECT(rc == 0 && (state & DRM_PANTHOR_GROUP_STATE_FATAL_FAULT),
 	       "the normal group is in state 0x%x, expected a fatal fault", state);
 	EXPECT(!(state & DRM_PANTHOR_GROUP_STATE_TIMEDOUT), "the job timed out instead of being refused");
-	EXPECT(klog_count(msg) > log_before, "the kernel log has no \"%s\"", msg);
+	EXPECT(klog_wait_count(msg, log_before, KLOG_WAIT_MS) > log_before, "the kernel log has no \"%s\"", msg);
 	EXPECT(prot_holds(c, &e, SEED_FILL, "after the refused job"), "the protected buffer was written");
 	if (!stats_rc)
 		stats_rc = read_stats(&after);
@@ -492,7 +494,8 @@ static enum ktap_result protected_failure(struct ctx *c, bool fault)
 	EXPECT(rc == 0, "the protected job was not stopped within %d s: %s", TIMEOUT_WAIT_MS / 1000, strerror(rc));
 	ktap_diag("the protected %s was dealt with %" PRIu64 " ms after submission%s", fault ? "fault" : "hang",
 		  took, fault ? "" : " (5 s of it Panthor's job timeout)");
-	EXPECT(klog_count(msg) > log_before || klog_count(msg2) > log2_before,
+	EXPECT(klog_wait_count(msg, log_before, fault ? KLOG_WAIT_MS : 0) > log_before ||
+		       klog_count(msg2) > log2_before,
 	       "the kernel log has no \"%s\" nor \"%s\"", msg, msg2);
 	rc = panthor_group_state(c->d.fd, p.group, &state, NULL);
 	EXPECT(rc == 0 && (state & (DRM_PANTHOR_GROUP_STATE_FATAL_FAULT | DRM_PANTHOR_GROUP_STATE_TIMEDOUT)),
@@ -534,7 +537,7 @@ static enum ktap_result case_after_reset(struct ctx *c, char *skip, size_t skip_
 
 	NEED_READY();
 	EXPECT(c->fault_case_ran, "the fault case did not complete, so no reset to run after");
-	EXPECT(klog_count("resetting the GPU") > c->reset_log_before_fault,
+	EXPECT(klog_wait_count("resetting the GPU", c->reset_log_before_fault, KLOG_WAIT_MS) > c->reset_log_before_fault,
 	       "the kernel log shows no GPU reset after the protected fault");
 	res = protected_pattern_job(c, "after a reset, ");
 out:

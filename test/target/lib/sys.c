@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/klog.h>
 #include <sys/ioctl.h>
+#include <time.h>
 #include <unistd.h>
 
 int xioctl(int fd, unsigned long req, void *arg)
@@ -55,5 +56,17 @@ int klog_count(const char *needle)
 	buf[len] = '\0';
 	for (p = strstr(buf, needle); p; p = strstr(p + 1, needle))
 		count++;
+	return count;
+}
+
+int klog_wait_count(const char *needle, int before, int ms)
+{
+	const struct timespec step = { .tv_nsec = 10 * 1000 * 1000 };
+	int count = klog_count(needle);
+
+	for (; count >= 0 && count <= before && ms > 0; ms -= 10) {
+		nanosleep(&step, NULL);
+		count = klog_count(needle);
+	}
 	return count;
 }

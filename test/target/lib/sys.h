@@ -18,4 +18,12 @@ int heap_alloc(const char *path, unsigned long long len, int *buf_fd);
 /* How many times `needle` occurs in the kernel log buffer, or -1. */
 int klog_count(const char *needle);
 
+/*
+ * Waits up to `ms` milliseconds for `needle` to occur in the kernel log more
+ * than `before` times; returns the last count. A driver may report an event
+ * a moment after the job it ended completed (another interrupt, a work
+ * item): one read right after the job races with it.
+ */
+int klog_wait_count(const char *needle, int before, int ms);
+
 #endif
