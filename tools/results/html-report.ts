@@ -34,7 +34,7 @@ const STYLE = `
 body { font-family: sans-serif; margin: 2em; max-width: 70em; }
 .verdict { font-size: 1.3em; font-weight: bold; }
 .passed { color: #1a7f37; } .failed, .fail { color: #cf222e; } .skip, .nothing-passed, .no-results { color: #9a6700; }
-figure { display: inline-block; margin: 0 2em 2em 0; vertical-align: top; max-width: ${64 * SCALE + 40}px; }
+figure { display: inline-block; margin: 0 2em 2em 0; vertical-align: top; }
 figure img { image-rendering: pixelated; border: 1px solid #888;
   background: repeating-conic-gradient(#ddd 0% 25%, #fff 0% 50%) 0 0 / 16px 16px; }
 figcaption { font-size: 0.9em; }
@@ -47,7 +47,8 @@ const e = (text: string | number): string => escapeHtml(String(text));
 
 function figure(row: ReportRow, p: Picture): string {
   return [
-    '<figure>',
+    // As wide as the picture, so a long caption wraps under it.
+    `<figure style="width: ${p.width * SCALE}px">`,
     `<img src="${e(p.file)}" width="${p.width * SCALE}" height="${p.height * SCALE}" alt="${e(p.title)}">`,
     `<figcaption>${e(p.title)}<br><small>${e(row.id)}: <span class="${e(row.status)}">${e(row.status)}</span>, ${p.width}x${p.height}</small></figcaption>`,
     '</figure>',

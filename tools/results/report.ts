@@ -1,7 +1,8 @@
 // What a run's results become: a flat list of cases (suite path + name), a
 // results.json, a JUnit XML file for CI, a report.html with the pictures the
-// checks drew, a plain-text table for the terminal, and an exit code. "No results" is a failure, never a pass, and a TODO counts
-// as skipped, never as passed.
+// checks drew, a plain-text table for the terminal, and an exit code. "No
+// results" is a failure, never a pass, and a TODO counts as skipped, never as
+// passed.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Builder, TestCase } from 'junit-report-builder';
