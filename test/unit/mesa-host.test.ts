@@ -36,6 +36,7 @@ describe('Mesa on drm-shim', () => {
       'protected_copy_verified_by_ta',
       'protected_image_copies_verified_by_ta',
       'protected_compute_shader_verified_by_ta',
+      'protected_picture_verified_by_ta',
     ];
     const noTeeOrGpu = (c: ResultsDoc['cases'][number]) =>
       c.suite[1] === 'protm-vk-protected-compute' &&
