@@ -4,7 +4,7 @@ import { ensureHost } from '../host/setup.js';
 import { leaf } from '../lib/command.js';
 import { aboutRun } from '../results/about.js';
 import { parseKtap } from '../results/ktap.js';
-import { flattenCases, publishResults } from '../results/report.js';
+import { flattenCases, publishResults, resultFilesText } from '../results/report.js';
 
 export function kunitCommand(): Command {
   return leaf(new Command('kunit').description("run the kernel series' KUnit tests (arm64, under QEMU) and report"), 'kunit', async ({ record }) => {
@@ -13,7 +13,7 @@ export function kunitCommand(): Command {
     const cases = flattenCases(parseKtap(run.log, { name: 'kunit' }));
     const p = publishResults(record.dir, cases, { name: 'protm.kunit', about: aboutRun(record) });
     return {
-      text: `${p.text}\nresults: ${p.results}\njunit: ${p.junit}\nreport: ${p.report}`,
+      text: `${p.text}\n${resultFilesText(p)}`,
       summary: { counts: p.counts, results: p.results, junit: p.junit, buildDir: run.buildDir },
       exitCode: p.exitCode,
     };

@@ -7,6 +7,7 @@ import { buildQemuJob, buildRock5bJob, followJob, localServer, reportJob, submit
 import { serverStatus, startServer, stopServer } from '../lava/server.js';
 import { leaf } from '../lib/command.js';
 import { ProtmError, USAGE_ERROR } from '../lib/errors.js';
+import { resultFilesText } from '../results/report.js';
 
 function serverCommand(): Command {
   const cmd = new Command('server').description('a local LAVA instance (PostgreSQL, lava-server, scheduler, worker) on 127.0.0.1');
@@ -104,7 +105,7 @@ export function lavaCommand(): Command {
 function verdictOutcome(v: Awaited<ReturnType<typeof reportJob>>) {
   const head = `LAVA job ${v.job.id}: ${v.job.health}${v.reason ? ` (${v.reason})` : ''}`;
   return {
-    text: `${head}\n${v.text}\nresults: ${v.results}\njunit: ${v.junit}\nreport: ${v.report}`,
+    text: `${head}\n${v.text}\n${resultFilesText(v)}`,
     summary: { job: v.job.id, health: v.job.health, reason: v.reason, counts: v.counts, results: v.results, junit: v.junit },
     exitCode: v.job.health === 'Complete' ? v.exitCode : 1,
   };

@@ -6,7 +6,7 @@ import { asComponent } from '../patches/components.js';
 import { exportSeries } from '../patches/export.js';
 import { readSeries } from '../patches/series.js';
 import { applySeries, ensureBase, markApplied } from '../patches/worktree.js';
-import { publishResults } from '../results/report.js';
+import { publishResults, resultFilesText } from '../results/report.js';
 
 export function patchesCommand(): Command {
   const cmd = new Command('patches').description('patch series (kernel, mesa, qemu): apply, export, check');
@@ -59,7 +59,7 @@ export function patchesCommand(): Command {
       const check = await checkSeries(asComponent(component), record, { from: opts.from });
       const p = publishResults(record.dir, verdictCases(check), { name: `protm.patches-check.${check.component}` });
       return {
-        text: `${renderVerdicts(check)}\nresults: ${p.results}\njunit: ${p.junit}\nreport: ${p.report}`,
+        text: `${renderVerdicts(check)}\n${resultFilesText(p)}`,
         summary: { component, patches: check.verdicts, failed: p.counts.failed, counts: p.counts, results: p.results, junit: p.junit },
         exitCode: p.exitCode,
       };

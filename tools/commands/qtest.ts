@@ -4,7 +4,7 @@ import { ensureHost } from '../host/setup.js';
 import { leaf } from '../lib/command.js';
 import { aboutRun } from '../results/about.js';
 import { parseKtap } from '../results/ktap.js';
-import { flattenCases, publishResults } from '../results/report.js';
+import { flattenCases, publishResults, resultFilesText } from '../results/report.js';
 
 export function qtestCommand(): Command {
   return leaf(new Command('qtest').description("run the QEMU series' qtests (the Mali CSF model) and report"), 'qtest', async ({ record }) => {
@@ -12,7 +12,7 @@ export function qtestCommand(): Command {
     const cases = flattenCases(parseKtap(await runQtests(record), { name: 'qtest' }));
     const p = publishResults(record.dir, cases, { name: 'protm.qtest', about: aboutRun(record) });
     return {
-      text: `${p.text}\nresults: ${p.results}\njunit: ${p.junit}\nreport: ${p.report}`,
+      text: `${p.text}\n${resultFilesText(p)}`,
       summary: { counts: p.counts, results: p.results, junit: p.junit },
       exitCode: p.exitCode,
     };

@@ -1,7 +1,7 @@
 import { Command, Option } from 'commander';
 import { secureProfileNames } from '../build/secure-world.js';
 import { leaf } from '../lib/command.js';
-import { countCases } from '../results/report.js';
+import { countCases, resultFilesText } from '../results/report.js';
 import { runHostChecks, SHIM_MODES, type ShimMode } from '../run/host-checks.js';
 import { runTarget, shellTarget } from '../run/target-run.js';
 
@@ -26,7 +26,7 @@ export function runCommand(): Command {
       const v = await runTarget(record, { profile: opts.profile, suite: opts.suite, debug: Boolean(opts.debug), gpu: opts.gpu });
       const counts = countCases(v.cases);
       return {
-        text: `${v.text}\nresults: ${v.resultsJson}\njunit: ${v.junit}\nreport: ${v.report}${v.boot ? `\nboot-to-verdict: ${v.boot.seconds.toFixed(1)} s` : ''}`,
+        text: `${v.text}\n${resultFilesText({ ...v, results: v.resultsJson })}${v.boot ? `\nboot-to-verdict: ${v.boot.seconds.toFixed(1)} s` : ''}`,
         summary: {
           profile: opts.profile,
           suite: opts.suite,
@@ -79,7 +79,7 @@ export function hostChecksCommand(): Command {
     async ({ record }, opts: { shim: ShimMode | 'all' }) => {
       const v = await runHostChecks(record, opts.shim === 'all' ? [...SHIM_MODES] : [opts.shim]);
       return {
-        text: `${v.text}\nresults: ${v.resultsJson}\njunit: ${v.junit}\nreport: ${v.report}`,
+        text: `${v.text}\n${resultFilesText({ ...v, results: v.resultsJson })}`,
         summary: { shim: opts.shim, counts: countCases(v.cases), results: v.resultsJson, junit: v.junit, report: v.report },
         exitCode: v.exitCode,
       };

@@ -3,6 +3,7 @@
 // failures' diagnostics. One self-contained page beside results.json; the
 // pictures are the PNG files next to it.
 import escapeHtml from 'escape-html';
+import type { AboutRows } from './about.js';
 import type { Picture } from './pictures.js';
 
 export interface ReportRow {
@@ -18,7 +19,7 @@ export interface ReportRow {
 export interface ReportPage {
   title: string;
   /** What was tested: versions, trees, options (label, value). */
-  about: Array<[string, string]>;
+  about: AboutRows;
   /** The closing count line, e.g. "12 passed, 0 failed, 0 skipped". */
   summary: string;
   verdict: string;

@@ -8,6 +8,7 @@ import { dirname, join } from 'node:path';
 import type { Builder, TestCase } from 'junit-report-builder';
 import junit from 'junit-report-builder';
 import { type ConsoleFinding, describeFinding } from '../boot/console-scan.js';
+import type { AboutRows } from './about.js';
 import { renderHtmlReport } from './html-report.js';
 import type { KtapNode, KtapStatus } from './ktap.js';
 import { decodePictures, isPictureLine, type Picture, savePictures } from './pictures.js';
@@ -254,7 +255,12 @@ export interface Published {
 
 export interface PublishOptions extends JUnitOptions {
   /** What was tested, for report.html (label, value). */
-  about?: Array<[string, string]>;
+  about?: AboutRows;
+}
+
+/** The lines that name a run's result files, as every command prints them after its table. */
+export function resultFilesText(files: { results: string; junit: string; report: string }): string {
+  return `results: ${files.results}\njunit: ${files.junit}\nreport: ${files.report}`;
 }
 
 /** What every command that runs checks does with its cases: results.json, junit.xml and report.html in `dir`, the text and the verdict. */
