@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ProtmError } from '../../tools/lib/errors.js';
@@ -71,6 +71,31 @@ describe('clear errors', () => {
     const r = await protm(['run', '--no-gpu', '--json'], { PROTM_QEMU: join(scratch, 'no-such-dir', 'qemu-system-aarch64') });
     expect(r.exitCode).toBe(1);
     expect(lastJson(r.stdout).error).toMatch(/QEMU could not be started \(\S+no-such-dir\/qemu-system-aarch64\): not found/);
+  });
+
+  it('QEMU that exits at once: its own words, and output that arrives after its exit neither crashes protm nor is lost', async () => {
+    const fake = join(scratch, 'qemu-missing-library');
+    // As a binary built against another libc fails; a child of the wrapper
+    // still writes to stderr after the wrapper exited and the console (its
+    // stdout) ended.
+    writeFileSync(
+      fake,
+      `#!/bin/sh
+exec >&-
+echo "$0: /lib/x86_64-linux-gnu/libc.so.6: version \\\`GLIBC_2.42' not found" >&2
+(sleep 3; echo 'late output' >&2) &
+exit 1
+`,
+    );
+    chmodSync(fake, 0o755);
+    const r = await protm(['run', '--no-gpu', '--json'], { PROTM_QEMU: fake });
+    expect(r.exitCode).toBe(1);
+    expect(r.stderr).not.toMatch(/ERR_STREAM_WRITE_AFTER_END|Unhandled 'error' event/);
+    const summary = lastJson(r.stdout);
+    expect(summary.error).toMatch(/^QEMU exited with status 1 during boot stage "\w+":\n.*GLIBC_2\.42' not found/);
+    expect(r.stderr).toContain(`the full console is in ${join(dirname(summary.metadata as string), 'boot', 'console.log')}`);
+    const consoleLog = readFileSync(join(dirname(summary.metadata as string), 'boot', 'console.log'), 'utf8');
+    expect(consoleLog).toMatch(/\[qemu stderr\] late output/);
   });
 
   it('QEMU that does not exit after the power-off is killed and fails the run', async () => {

@@ -142,12 +142,16 @@ export async function bootAndWatch(record: RunRecord, spec: BootSpec): Promise<B
   const child = spawn(qemu, args, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   const release = killGroupOnExit(child);
   const exit = exited(child, qemu);
+  // QEMU's output may still arrive after its exit: the console file is ended
+  // once both pipes closed (see below), never written after that.
+  const closed = new Promise<void>((resolve) => child.once('close', () => resolve()));
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => {
     stderr = (stderr + d.toString()).slice(-4000);
-    consoleFile.write(`[qemu stderr] ${d.toString()}`);
+    if (!consoleFile.writableEnded) consoleFile.write(`[qemu stderr] ${d.toString()}`);
   });
-  child.stdout.pipe(consoleFile);
+  // Not ended with QEMU's stdout: its stderr may still have something to say.
+  child.stdout.pipe(consoleFile, { end: false });
   const ticker = progress.start(`boot ${spec.suite}`);
   try {
     const timings = await Promise.race([
@@ -187,6 +191,8 @@ export async function bootAndWatch(record: RunRecord, spec: BootSpec): Promise<B
     release();
     exit.catch(() => {});
     removeBootFiles(dir);
+    await Promise.race([closed, new Promise((r) => setTimeout(r, EXIT_GRACE_MS).unref())]);
+    child.stdout.unpipe(consoleFile);
     await new Promise<void>((resolve) => consoleFile.end(() => resolve()));
   }
 }
