@@ -92,8 +92,8 @@ export function inBuildRoot(root: string, buildBinds: string[], script: string):
 function ccacheEnv(launcher: string): Record<string, string> {
   return {
     PATH: `${launcher}:/usr/lib/ccache:/usr/sbin:/usr/bin:/sbin:/bin`,
-    // QEMU compiles with -g: without CCACHE_NOHASHDIR the build directory's
-    // absolute path is hashed and the two trees never share an object.
+    // Mesa's debug builds compile with -g: without CCACHE_NOHASHDIR the build
+    // directory's absolute path is hashed and two trees never share an object.
     ...ccacheSettings(),
     // Identify the compiler by its content, not its mtime: a build root
     // made anew (another cache, a first run) has the same gcc with other
