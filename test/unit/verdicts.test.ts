@@ -115,33 +115,42 @@ describe('verdicts', () => {
     expect(r.stdout).not.toMatch(/\d+ passed, 0 failed/);
   });
 
-  // Each edit breaks a check of the series' KUnit suite in a directory the
-  // KUnit kernel builds as modules: the run must rebuild that module alone
-  // and report the check failing, which an old module would pass.
+  // Each edit breaks a check of the series' KUnit suite in code only the
+  // modules read: the run must rebuild those modules alone and report the
+  // check failing, which an old module would pass. A header outside the
+  // module directories goes by the objects that read it (Kbuild's dependency
+  // lists): tee_drv.h is read by the TEE core's and Panthor's.
   it.each([
     {
-      dir: 'drivers/gpu/drm/panthor',
-      file: 'panthor_gem.c',
+      file: 'drivers/gpu/drm/panthor/panthor_gem.c',
       from: 'return size && size <= U64_MAX - PAGE_SIZE && buf_size == PAGE_ALIGN(size);',
       to: 'return size != 0;',
+      dirs: ['drivers/gpu/drm/panthor'],
       check: 'protected_size',
     },
     {
-      dir: 'drivers/tee',
-      file: 'tee_heap.c',
+      file: 'drivers/tee/tee_heap.c',
       from: '\tif (!dmabuf || dmabuf->ops != &tee_heap_buf_ops)\n\t\treturn false;\n',
       to: '\tif (!dmabuf)\n\t\treturn false;\n\tif (dmabuf->ops != &tee_heap_buf_ops)\n\t\treturn true;\n',
+      dirs: ['drivers/tee'],
       check: 'exporter_check',
     },
-  ])('protm kunit after an edit of $file alone rebuilds its module alone, and runs the edited code', async ({ dir, file, from, to, check }) => {
+    {
+      file: 'include/linux/tee_drv.h',
+      from: '\tTEE_DMA_HEAP_SECURE_VIDEO_PLAY = 1,\n',
+      to: '\tTEE_DMA_HEAP_SECURE_VIDEO_PLAY = 0,\n',
+      dirs: ['drivers/tee', 'drivers/gpu/drm/panthor'],
+      check: 'heap_policy',
+    },
+  ])('protm kunit after an edit of $file alone rebuilds the modules that read it alone, and runs the edited code', async ({ file, from, to, dirs, check }) => {
     const good = await protm(['kunit', '--json']);
     expect(good.exitCode, good.stderr.slice(-3000)).toBe(0);
-    const root = await seriesWithExtraPatch(`kunit-${check}-fails`, (src) => replaceIn(join(src, dir, file), from, to));
+    const root = await seriesWithExtraPatch(`kunit-${check}-fails`, (src) => replaceIn(join(src, file), from, to));
     const r = await protm(['kunit', '--json'], { PROTM_PATCHES_ROOT: root });
     expect(r.exitCode, r.stderr.slice(-3000)).toBe(1);
     const { summary, doc } = results(r.stdout);
     const meta = JSON.parse(readFileSync(summary.metadata as string, 'utf8')) as Record<string, unknown>;
-    expect(meta['kunit:build']).toMatchObject({ kind: 'modules', dirs: [dir] });
+    expect(meta['kunit:build']).toMatchObject({ kind: 'modules', dirs });
     expect(doc.cases.find((c) => c.name === check)).toMatchObject({ suite: ['panthor-protm'], status: 'fail' });
     expect(doc.cases.filter((c) => c.status === 'pass').length).toBeGreaterThanOrEqual(13);
   });

@@ -2,10 +2,10 @@
 // work tree since the last successful build (see tools/build/kunit.ts).
 //
 // Only C sources and headers inside a directory that the KUnit kernel builds
-// as modules alone may take the modules path: a Kconfig or Makefile there
-// changes what is configured or which modules exist (the initramfs lists them
-// from the whole build's modules.order), and anything outside may be built
-// into the kernel.
+// as modules alone, and headers anywhere that only such modules read, may
+// take the modules path: a Kconfig or Makefile there changes what is
+// configured or which modules exist (the initramfs lists them from the whole
+// build's modules.order), and anything else may be built into the kernel.
 import { someOf } from '../lib/text.js';
 
 /** A directory whose code is all in modules when its Kconfig option is =m. */
@@ -48,6 +48,11 @@ export interface Changes {
   modular: string[];
   /** Changed files whose diff adds or removes an export. */
   exportEdits: string[];
+  /**
+   * For changed headers: the objects of the last build that read each one
+   * (tools/build/kbuild-deps.ts), relative to the build directory.
+   */
+  readers?: Record<string, string[]>;
 }
 
 export interface BuildPlan {
@@ -69,14 +74,46 @@ export function modularDirs(dotConfig: string): string[] {
   return MODULE_DIRS.filter(({ option }) => new RegExp(`^${option}=m$`, 'm').test(dotConfig)).map(({ dir }) => dir);
 }
 
+/** The module directory holding an object of the build directory. */
+function moduleDirOfObject(object: string, modular: string[]): string | undefined {
+  return modular.find((dir) => object.startsWith(`${dir}/`));
+}
+
+/**
+ * The module directories a changed file makes rebuild, or undefined when it
+ * needs the whole build. A header goes by the objects that read it when the
+ * last build has any (a header of one module directory may be read by
+ * another's code, one under include/ by the modules alone); a header nothing
+ * read, like a new one that may hide another of the same name further down
+ * the include path, goes by where it lies.
+ */
+function dirsFor(path: string, modular: string[], readers: string[] | undefined): string[] | undefined {
+  if (path.endsWith('.h') && readers && readers.length > 0) {
+    const dirs = readers.map((o) => moduleDirOfObject(o, modular));
+    return dirs.every(Boolean) ? (dirs as string[]) : undefined;
+  }
+  const dir = moduleDirOf(path, modular);
+  return dir ? [dir] : undefined;
+}
+
 export function planBuild(last: BuildState | undefined, now: BuildState, changes: Changes): BuildPlan {
-  const { paths, modular, exportEdits } = changes;
+  const { paths, modular, exportEdits, readers = {} } = changes;
   if (!last) return { kind: 'full', reason: 'no earlier build to compare with' };
   if (last.recipe !== now.recipe) return { kind: 'full', reason: "protm's way of building it changed" };
   if (last.config !== now.config) return { kind: 'full', reason: 'the .config changed' };
   if (!paths) return { kind: 'full', reason: "the last build's products or tree are gone" };
   if (paths.length === 0) return { kind: 'none', reason: 'nothing changed since the last build' };
-  const other = paths.filter((p) => !moduleDirOf(p, modular));
+  const needed = new Set<string>();
+  const other: string[] = [];
+  for (const p of paths) {
+    const dirs = dirsFor(p, modular, readers[p]);
+    if (dirs) {
+      for (const d of dirs) needed.add(d);
+      continue;
+    }
+    const builtIn = (readers[p] ?? []).filter((o) => !moduleDirOfObject(o, modular));
+    other.push(builtIn.length > 0 ? `${p} (read by ${someOf(builtIn, 2)})` : p);
+  }
   if (other.length > 0) {
     return { kind: 'full', reason: `changed outside the modules' C files (${modular.join(', ') || 'none built as modules'}): ${someOf(other, 3)}` };
   }
@@ -86,6 +123,6 @@ export function planBuild(last: BuildState | undefined, now: BuildState, changes
   if (exportEdits.length > 0) {
     return { kind: 'full', reason: `exports added or removed: ${someOf(exportEdits, 3)}` };
   }
-  const dirs = modular.filter((dir) => paths.some((p) => moduleDirOf(p, [dir])));
-  return { kind: 'modules', reason: `only C files of ${dirs.join(' and ')} changed (${paths.length}): their modules alone`, dirs };
+  const dirs = modular.filter((dir) => needed.has(dir));
+  return { kind: 'modules', reason: `only files the modules of ${dirs.join(' and ')} alone read changed (${paths.length}): those modules alone`, dirs };
 }

@@ -19,9 +19,11 @@
 // Even with nothing to relink, Kbuild's walk of the whole tree takes about
 // 5 s here. When every file changed since the last successful build is a C
 // source or header of Panthor or of the TEE core (also a module here, see
-// tools/build/kunit-plan.ts), protm rebuilds their modules alone, as an
-// external-module build of each directory into the same place (make M=...
-// MO=...): about 1.5 s plus the compile.
+// tools/build/kunit-plan.ts), or a header elsewhere that only their objects
+// read (include/uapi/drm/panthor_drm.h, include/linux/tee_drv.h: Kbuild's
+// dependency lists say which, tools/build/kbuild-deps.ts), protm rebuilds
+// their modules alone, as an external-module build of each directory into
+// the same place (make M=... MO=...): about 1.5 s plus the compile.
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
@@ -34,6 +36,7 @@ import { runStep } from '../lib/process.js';
 import type { RunRecord } from '../lib/run-record.js';
 import { changedPaths, pathsWithChangedLine, workTreeSnapshot } from '../patches/git.js';
 import { currentWorkTree } from '../patches/worktree.js';
+import { objectsReading } from './kbuild-deps.js';
 import { findDropped } from './kconfig.js';
 import { withKernelTree } from './kernel.js';
 import { kunitInitramfs } from './kunit-initramfs.js';
@@ -97,7 +100,9 @@ async function runKunitLocked(record: RunRecord): Promise<KunitRun> {
   const modular = modularDirs(configText);
   const inModules = (paths ?? []).filter((p) => moduleDirOf(p, modular));
   const exportEdits = last ? await pathsWithChangedLine(wt.src, last.tree, state.tree, inModules, EXPORT_LINE) : [];
-  const plan = planBuild(last, state, { paths, modular, exportEdits });
+  const headers = (paths ?? []).filter((p) => p.endsWith('.h'));
+  const readers = objectsReading(buildDir, wt.src, headers);
+  const plan = planBuild(last, state, { paths, modular, exportEdits, readers });
   record.set('kunit:build', plan);
   record.log(`\nKUnit build: ${plan.reason}`);
   const make = ['ARCH=arm64', `O=${buildDir}`, `--jobs=${cpus().length}`, `CC=${CC}`, `CROSS_COMPILE=${CROSS_COMPILE}`];
