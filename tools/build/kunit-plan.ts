@@ -63,20 +63,19 @@ export interface BuildPlan {
   dirs?: string[];
 }
 
+/** The module directory holding `path` (a source file or an object), if any. */
+function moduleDirHolding(path: string, modular: string[]): string | undefined {
+  return modular.find((dir) => path.startsWith(`${dir}/`));
+}
+
 /** The module directory holding `path`, if it is a C source or header there. */
 export function moduleDirOf(path: string, modular: string[]): string | undefined {
-  if (!/\.[ch]$/.test(path)) return undefined;
-  return modular.find((dir) => path.startsWith(`${dir}/`));
+  return /\.[ch]$/.test(path) ? moduleDirHolding(path, modular) : undefined;
 }
 
 /** The .config's value of each option of MODULE_DIRS, to the directories built as modules. */
 export function modularDirs(dotConfig: string): string[] {
   return MODULE_DIRS.filter(({ option }) => new RegExp(`^${option}=m$`, 'm').test(dotConfig)).map(({ dir }) => dir);
-}
-
-/** The module directory holding an object of the build directory. */
-function moduleDirOfObject(object: string, modular: string[]): string | undefined {
-  return modular.find((dir) => object.startsWith(`${dir}/`));
 }
 
 /**
@@ -89,7 +88,7 @@ function moduleDirOfObject(object: string, modular: string[]): string | undefine
  */
 function dirsFor(path: string, modular: string[], readers: string[] | undefined): string[] | undefined {
   if (path.endsWith('.h') && readers && readers.length > 0) {
-    const dirs = readers.map((o) => moduleDirOfObject(o, modular));
+    const dirs = readers.map((o) => moduleDirHolding(o, modular));
     return dirs.every(Boolean) ? (dirs as string[]) : undefined;
   }
   const dir = moduleDirOf(path, modular);
@@ -111,7 +110,7 @@ export function planBuild(last: BuildState | undefined, now: BuildState, changes
       for (const d of dirs) needed.add(d);
       continue;
     }
-    const builtIn = (readers[p] ?? []).filter((o) => !moduleDirOfObject(o, modular));
+    const builtIn = (readers[p] ?? []).filter((o) => !moduleDirHolding(o, modular));
     other.push(builtIn.length > 0 ? `${p} (read by ${someOf(builtIn, 2)})` : p);
   }
   if (other.length > 0) {
