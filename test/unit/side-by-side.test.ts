@@ -68,6 +68,33 @@ describe('side by side in one protm', () => {
     expect(existsSync(marker)).toBe(false);
   });
 
+  it('a failure stops the steps of work that runs side by side within the other side, too', async () => {
+    const record = new RunRecord('unit-side-by-side');
+    const marker = join(record.dir, 'inner-next-step-ran');
+    const started = Date.now();
+    // As the main job: QEMU on one side; on the other, the kernel's compile
+    // beside the secure world.
+    const run = sideBySide(
+      async () => {
+        await pause(500);
+        await runStep(record, 'failing step', 'sh', ['-c', 'echo broken; exit 3']);
+      },
+      () =>
+        sideBySide(
+          async () => {
+            await runStep(record, 'inner long step', 'sleep', [LONG_SLEEP]).catch(() => undefined);
+            await runStep(record, 'inner next step', 'touch', [marker]);
+          },
+          () => runStep(record, 'inner other step', 'sleep', [LONG_SLEEP]),
+        ),
+    );
+    await expect(run).rejects.toThrow(/failing step failed: exited with status 3/);
+    expect(Date.now() - started).toBeLessThan(20_000);
+    const left = await execa('pgrep', ['-f', `sleep ${LONG_SLEEP}`], { reject: false });
+    expect(left.stdout, 'an inner step still runs').toBe('');
+    expect(existsSync(marker)).toBe(false);
+  });
+
   it('writes whole lines to the log, each naming its step while another runs beside it', async () => {
     const record = new RunRecord('unit-side-by-side');
     // Each writes a line in two pieces, with the other's output in between.

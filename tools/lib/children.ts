@@ -7,16 +7,28 @@ import type { ChildProcess } from 'node:child_process';
 
 const groups = new Set<number>();
 
-/** One chain of work run beside another (sideBySide): its process groups, and whether it must stop. */
+/**
+ * One chain of work run beside another (sideBySide): its process groups, and
+ * whether it must stop. A lane may itself run lanes side by side: stopping it
+ * stops those too, so its groups include its inner lanes' groups.
+ */
 interface Lane {
   stopped: boolean;
   groups: Set<number>;
+  outer?: Lane;
 }
 const lanes = new AsyncLocalStorage<Lane>();
 
-/** True when the work this call belongs to must start nothing more: work beside it failed. */
+/** The lane of the current call and every lane it runs within, innermost first. */
+function laneChain(): Lane[] {
+  const chain: Lane[] = [];
+  for (let lane = lanes.getStore(); lane; lane = lane.outer) chain.push(lane);
+  return chain;
+}
+
+/** True when the work this call belongs to must start nothing more: work beside it (or beside a lane holding it) failed. */
 export function laneStopped(): boolean {
-  return lanes.getStore()?.stopped === true;
+  return laneChain().some((lane) => lane.stopped);
 }
 
 /**
@@ -25,8 +37,9 @@ export function laneStopped(): boolean {
  * both have ended, the first failure is thrown.
  */
 export async function sideBySide<A, B>(first: () => Promise<A>, second: () => Promise<B>): Promise<[A, B]> {
-  const a: Lane = { stopped: false, groups: new Set() };
-  const b: Lane = { stopped: false, groups: new Set() };
+  const outer = lanes.getStore();
+  const a: Lane = { stopped: false, groups: new Set(), outer };
+  const b: Lane = { stopped: false, groups: new Set(), outer };
   const runs = [lanes.run(a, first), lanes.run(b, second)] as const;
   try {
     return await Promise.all(runs);
@@ -91,11 +104,11 @@ export function killGroupOnExit(child: Pick<ChildProcess, 'pid' | 'once'>): () =
   const pid = child.pid;
   if (pid === undefined) return () => {};
   groups.add(pid);
-  const lane = lanes.getStore();
-  lane?.groups.add(pid);
+  const chain = laneChain();
+  for (const lane of chain) lane.groups.add(pid);
   const release = () => {
     groups.delete(pid);
-    lane?.groups.delete(pid);
+    for (const lane of chain) lane.groups.delete(pid);
   };
   child.once('exit', release);
   return release;
