@@ -5,7 +5,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
-import { initramfsListPath, kernelFragments, kernelOutDir } from '../../tools/build/kernel.js';
+import { initramfsListPath, kernelFragments, kernelOutDir, missingListFiles, replaceBrokenInitramfsList } from '../../tools/build/kernel.js';
 import { treeDir } from '../../tools/patches/components.js';
 import { buildTreeName } from '../../tools/patches/worktree.js';
 import { lastJson, protm } from '../helpers/cli.js';
@@ -24,6 +24,33 @@ describe('kernel configuration', () => {
       // The bisect-check tree: the same line, naming its own copy of the list.
       expect(initramfsLine('kernel-check')).toBe(initramfsLine(build));
       expect(readFileSync(join(treeDir('kernel-check'), 'initramfs.list'), 'utf8')).toBe(readFileSync(initramfsListPath(), 'utf8'));
+    } finally {
+      vi.unstubAllEnvs();
+      rmSync(cache, { recursive: true, force: true });
+    }
+  });
+
+  it("before this run's root filesystem, the kernel compiles with the last list, or a placeholder when that list names files that are gone", () => {
+    const cache = mkdtempSync(join(tmpdir(), 'protm-early-list-'));
+    vi.stubEnv('PROTM_CACHE', cache);
+    try {
+      const present = join(cache, 'present');
+      writeFileSync(present, '#!/bin/sh\n');
+      const gone = join(cache, 'rootfs-removed-by-gc/init');
+      const list = (...files: string[]) => ['dir /dev 0755 0 0', ...files.map((f, i) => `file /f${i} ${f} 0755 0 0`), ''].join('\n');
+      expect(missingListFiles(list(present, gone, present))).toEqual([gone]);
+      expect(missingListFiles('dir /dev 0755 0 0\nslink /lib usr/lib 0777 0 0\n')).toEqual([]);
+
+      expect(replaceBrokenInitramfsList()).toBe(false); // no list yet: the build writes its own
+      mkdirSync(dirname(initramfsListPath()), { recursive: true });
+      writeFileSync(initramfsListPath(), list(present));
+      expect(replaceBrokenInitramfsList()).toBe(false);
+      expect(readFileSync(initramfsListPath(), 'utf8')).toBe(list(present));
+      writeFileSync(initramfsListPath(), list(present, gone));
+      expect(replaceBrokenInitramfsList()).toBe(true);
+      const placeholder = readFileSync(initramfsListPath(), 'utf8');
+      expect(placeholder).toMatch(/^nod \/dev\/console /m);
+      expect(missingListFiles(placeholder)).toEqual([]);
     } finally {
       vi.unstubAllEnvs();
       rmSync(cache, { recursive: true, force: true });

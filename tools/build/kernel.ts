@@ -40,14 +40,24 @@ export function initramfsListPath(): string {
   return join(treeDir(buildTreeName('kernel')), 'initramfs.list');
 }
 
+/** A kernel built before any rootfs still needs a console node to boot. */
+const PLACEHOLDER_LIST = 'dir /dev 0755 0 0\nnod /dev/console 0600 0 0 c 5 1\n';
+
 function ensureInitramfsList(): string {
   const path = initramfsListPath();
   if (!existsSync(path)) {
     mkdirSync(dirname(path), { recursive: true });
-    // A kernel built before any rootfs still needs a console node to boot.
-    writeFileSync(path, 'dir /dev 0755 0 0\nnod /dev/console 0600 0 0 c 5 1\n');
+    writeFileSync(path, PLACEHOLDER_LIST);
   }
   return path;
+}
+
+/** The files a gen_init_cpio list names (`file <name> <location> ...`) that are gone. */
+export function missingListFiles(list: string): string[] {
+  return list
+    .split('\n')
+    .map((line) => /^file \S+ (\S+) /.exec(line)?.[1])
+    .filter((location): location is string => location !== undefined && !existsSync(location));
 }
 
 export interface Fragment {
@@ -180,9 +190,31 @@ export async function buildKernel(record: RunRecord, opts: KernelOptions = {}): 
   return withKernelTree(() => buildKernelLocked(record, opts));
 }
 
-async function buildKernelLocked(record: RunRecord, opts: KernelOptions): Promise<KernelBuild> {
+/**
+ * The kernel's compile before this run's root filesystem exists, with the
+ * initramfs list as it stands (the last run's, or a placeholder): the later
+ * buildKernel() then only relinks, or finds nothing to do when the list did
+ * not change. A list naming files that are gone (a root filesystem removed
+ * by `protm gc`) would fail the link: the placeholder stands in for it.
+ */
+export async function compileKernelBeforeRootfs(record: RunRecord, opts: KernelOptions = {}): Promise<KernelBuild> {
+  return withKernelTree(async () => {
+    replaceBrokenInitramfsList();
+    return buildKernelLocked(record, opts, 'kernel Image (before the root filesystem)');
+  });
+}
+
+/** Put the placeholder in place of an initramfs list that names files that are gone; true if it did. */
+export function replaceBrokenInitramfsList(): boolean {
+  const list = initramfsListPath();
+  if (!existsSync(list) || missingListFiles(readFileSync(list, 'utf8')).length === 0) return false;
+  writeFileSync(list, PLACEHOLDER_LIST);
+  return true;
+}
+
+async function buildKernelLocked(record: RunRecord, opts: KernelOptions, stage?: string): Promise<KernelBuild> {
   const wt = await currentWorkTree('kernel', record);
-  const build = await buildKernelAt(record, wt.src, kernelOutDir(buildTreeName('kernel'), opts), opts);
+  const build = await buildKernelAt(record, wt.src, kernelOutDir(buildTreeName('kernel'), opts), opts, stage);
   record.set('kernel', { ...build, series: { patches: wt.series.patches.length, hash: wt.series.hash }, debug: Boolean(opts.debug) });
   return build;
 }

@@ -3,7 +3,7 @@
 // artifact (keyed by the kernel tree's source header). Mesa is built against
 // this file, never against a copy kept by hand.
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cachedArtifact } from '../lib/artifact.js';
 import { ProtmError } from '../lib/errors.js';
@@ -60,6 +60,7 @@ export async function panthorUapiHeader(record: RunRecord): Promise<UapiHeader> 
         `O=${scratch}`,
         'ARCH=arm64',
         `INSTALL_HDR_PATH=${join(dir, 'usr')}`,
+        `-j${cpus().length}`,
         'headers_install',
       ]);
     } finally {

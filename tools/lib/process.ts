@@ -28,6 +28,7 @@ let runningSteps = 0;
 export async function runStep(record: RunRecord, stage: string, file: string, args: string[], opts: StepOptions = {}): Promise<number> {
   if (laneStopped()) throw new ProtmError(`${stage}: not started, because work beside it failed`);
   const started = Date.now();
+  const startedAt = record.secondsSinceStart(started);
   record.log(`\n## ${stage}: ${[file, ...args].join(' ')}${opts.cwd ? ` (in ${opts.cwd})` : ''}`);
   const tail: string[] = [];
   const ticker = progress.start(stage);
@@ -74,10 +75,10 @@ export async function runStep(record: RunRecord, stage: string, file: string, ar
   const tolerated = opts.allowFailure === true && result.exitCode !== undefined && !result.timedOut;
   ticker.stop(ok || tolerated);
   if (ok || tolerated) {
-    record.addStep({ name: stage, status: ok ? 'ok' : 'failed', seconds, detail: ok ? undefined : `exit status ${result.exitCode}` });
+    record.addStep({ name: stage, status: ok ? 'ok' : 'failed', seconds, startedAt, detail: ok ? undefined : `exit status ${result.exitCode}` });
     return result.exitCode ?? 0;
   }
-  record.addStep({ name: stage, status: 'failed', seconds });
+  record.addStep({ name: stage, status: 'failed', seconds, startedAt });
   const full = diskFullError(tail, record.logPath);
   if (full) throw full;
   if (result.exitCode === undefined && (result as { code?: string }).code === 'ENOENT') {

@@ -12,6 +12,8 @@ export interface StepRecord {
   name: string;
   status: 'ok' | 'failed' | 'skipped' | 'cached';
   seconds: number;
+  /** When the step started, in seconds since the run did: steps run side by side. */
+  startedAt?: number;
   detail?: string;
 }
 
@@ -33,6 +35,11 @@ export class RunRecord {
     pruneRuns(Number(process.env.PROTM_KEEP_RUNS ?? DEFAULT_KEEP_RUNS), this.dir);
     this.logPath = join(this.dir, 'run.log');
     appendFileSync(this.logPath, `# protm ${process.argv.slice(2).join(' ')}\n`);
+  }
+
+  /** Seconds since this run started (at `when`, default now). */
+  secondsSinceStart(when = Date.now()): number {
+    return Math.round((when - this.started) / 100) / 10;
   }
 
   log(text: string): void {

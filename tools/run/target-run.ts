@@ -6,7 +6,7 @@ import { basename, dirname, join } from 'node:path';
 import { type ConsoleFinding, scanConsole } from '../boot/console-scan.js';
 import { type BootResult, bootAndWatch, bootInteractive, QemuStuckError } from '../boot/qemu.js';
 import { StageExitError, StageTimeoutError } from '../boot/stages.js';
-import { buildKernel, type KernelBuild, withKernelTree } from '../build/kernel.js';
+import { buildKernel, compileKernelBeforeRootfs, type KernelBuild, withKernelTree } from '../build/kernel.js';
 import { buildMesa } from '../build/mesa.js';
 import { buildMesaChecks } from '../build/mesa-checks.js';
 import { buildQemu } from '../build/qemu.js';
@@ -58,11 +58,25 @@ export async function prepareTarget(record: RunRecord, opts: TargetOptions): Pro
   return { ...target, qemu };
 }
 
-/** The secure world, the check programs, the root filesystem and the kernel with it built in. */
+/**
+ * The secure world, the check programs, the root filesystem and the kernel
+ * with it built in. Only the kernel's last link needs the root filesystem:
+ * its compile runs beside the secure world and the check programs, with the
+ * initramfs list as it stands, and relinks (about 15 s) once the list is
+ * this run's. From an empty cache this starts the kernel's compile some
+ * eight minutes earlier; on a warm one, a kernel edit compiles while the
+ * check programs build.
+ */
 async function prepareKernelSide(record: RunRecord, opts: TargetOptions): Promise<Omit<Prepared, 'qemu'>> {
-  const secure = await buildSecureWorld(record, opts.profile);
-  const checks = await buildTargetChecks(record, { taDevKit: secure.taDevKit });
-  const additions = await suiteAdditions(record, suiteNeeds(opts.suite));
+  const [{ secure, checks, additions }] = await sideBySide(
+    async () => {
+      const secure = await buildSecureWorld(record, opts.profile);
+      const checks = await buildTargetChecks(record, { taDevKit: secure.taDevKit });
+      const additions = await suiteAdditions(record, suiteNeeds(opts.suite));
+      return { secure, checks, additions };
+    },
+    () => compileKernelBeforeRootfs(record, { debug: opts.debug }),
+  );
   // The initramfs list and the kernel build directory are shared by every
   // profile: hold the tree from writing the list until this run has its own
   // copy of the Image, so a concurrent run cannot swap either underneath.
