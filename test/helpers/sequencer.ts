@@ -11,16 +11,16 @@ const FIRST_FILES = [
   // Builds the main job's products (kernel, QEMU, OP-TEE, root filesystem),
   // then the debug kernel and the arm64 Mesa: the longest file.
   'test/unit/target-run.test.ts',
-  // Beside it, the compiles that share nothing with it: the native Mesa, and
-  // the QEMU check tree (whose config-poison.h differs from the model's).
+  // Beside it, a compile that shares nothing with it: the native Mesa.
   'test/unit/mesa-host.test.ts',
-  'test/unit/qemu-series.test.ts',
   // The KUnit kernel; its first case waits for target-run's kernel tree.
   'test/unit/verdicts.test.ts',
   // Mostly waiting on a LAVA server and its boot.
   'test/unit/lava.test.ts',
-  // These rebuild target-run's kernel (bisect trees) or its whole main job
+  // These rebuild target-run's QEMU (the check tree, the model's series
+  // under the fixture's), its kernel (bisect trees) or its whole main job
   // (an empty cache) from ccache: by now target-run has filled it.
+  'test/unit/qemu-series.test.ts',
   'test/unit/kernel-series.test.ts',
   'test/unit/first-run.test.ts',
 ];
