@@ -123,6 +123,16 @@ export interface Rootfs {
 
 /** Stage the rootfs and point the kernel's initramfs list at it. */
 export async function buildRootfs(record: RunRecord, programs: TargetPrograms, additions: RootfsAddition[] = []): Promise<Rootfs> {
+  return installInitramfsList(record, await stageRootfs(record, programs, additions));
+}
+
+export interface StagedRootfs {
+  dir: string;
+  cached: boolean;
+}
+
+/** The staged root filesystem (a content-keyed artifact); the kernel's tree is not touched. */
+export async function stageRootfs(record: RunRecord, programs: TargetPrograms, additions: RootfsAddition[] = []): Promise<StagedRootfs> {
   const pins = loadPins();
   const key = {
     pins: [...DEB_PINS, 'firmware', ...additions.flatMap((a) => a.pins)].map((n) => pinHash(findPin(pins, n))),
@@ -134,7 +144,12 @@ export async function buildRootfs(record: RunRecord, programs: TargetPrograms, a
     recipe: 3,
   };
   const artifact = await cachedArtifact(record, 'rootfs', key, (out) => stage(record, join(out, 'root'), programs, additions));
-  const list = cpioList(join(artifact.dir, 'root'));
+  return { dir: artifact.dir, cached: artifact.cached };
+}
+
+/** Point the kernel's initramfs list at a staged root filesystem. */
+export async function installInitramfsList(record: RunRecord, rootfs: StagedRootfs): Promise<Rootfs> {
+  const list = cpioList(join(rootfs.dir, 'root'));
   const listPath = initramfsListPath();
   await withKernelTree(async () => {
     // On a first run nothing has created the kernel's tree directory yet.
@@ -142,6 +157,6 @@ export async function buildRootfs(record: RunRecord, programs: TargetPrograms, a
     // Rewrite only on change: the kernel re-packs the initramfs when the list's mtime moves.
     if (!existsSync(listPath) || readFileSync(listPath, 'utf8') !== list) writeFileSync(listPath, list);
   });
-  record.set('rootfs', { dir: artifact.dir, list: listPath, listSha256: sha256(list) });
-  return { dir: artifact.dir, list: listPath, cached: artifact.cached };
+  record.set('rootfs', { dir: rootfs.dir, list: listPath, listSha256: sha256(list) });
+  return { ...rootfs, list: listPath };
 }

@@ -10,7 +10,7 @@ import { buildKernel, compileKernelBeforeRootfs, type KernelBuild, withKernelTre
 import { buildMesa } from '../build/mesa.js';
 import { buildMesaChecks } from '../build/mesa-checks.js';
 import { buildQemu } from '../build/qemu.js';
-import { buildRootfs, type RootfsAddition } from '../build/rootfs.js';
+import { installInitramfsList, type RootfsAddition, stageRootfs } from '../build/rootfs.js';
 import { buildSecureWorld, type SecureWorld } from '../build/secure-world.js';
 import { buildTargetChecks, teeHeapCheckArgs } from '../build/target-checks.js';
 import { requireRoot } from '../host/root.js';
@@ -61,19 +61,19 @@ export async function prepareTarget(record: RunRecord, opts: TargetOptions): Pro
 /**
  * The secure world, the check programs, the root filesystem and the kernel
  * with it built in. Only the kernel's last link needs the root filesystem:
- * its compile runs beside the secure world and the check programs, with the
- * initramfs list as it stands, and relinks (about 15 s) once the list is
- * this run's. From an empty cache this starts the kernel's compile some
- * eight minutes earlier; on a warm one, a kernel edit compiles while the
- * check programs build.
+ * its compile runs beside the secure world, the check programs and the
+ * staging of the root filesystem, with the initramfs list as it stands, and
+ * relinks (about 15 s) once the list is this run's. From an empty cache
+ * this starts the kernel's compile about seven minutes earlier; on a warm
+ * one, a kernel edit compiles while the check programs build.
  */
 async function prepareKernelSide(record: RunRecord, opts: TargetOptions): Promise<Omit<Prepared, 'qemu'>> {
-  const [{ secure, checks, additions }] = await sideBySide(
+  const [{ secure, rootfs }] = await sideBySide(
     async () => {
       const secure = await buildSecureWorld(record, opts.profile);
       const checks = await buildTargetChecks(record, { taDevKit: secure.taDevKit });
-      const additions = await suiteAdditions(record, suiteNeeds(opts.suite));
-      return { secure, checks, additions };
+      const rootfs = await stageRootfs(record, checks, await suiteAdditions(record, suiteNeeds(opts.suite)));
+      return { secure, rootfs };
     },
     () => compileKernelBeforeRootfs(record, { debug: opts.debug }),
   );
@@ -81,7 +81,7 @@ async function prepareKernelSide(record: RunRecord, opts: TargetOptions): Promis
   // profile: hold the tree from writing the list until this run has its own
   // copy of the Image, so a concurrent run cannot swap either underneath.
   const { kernel, image } = await withKernelTree(async () => {
-    await buildRootfs(record, checks, additions);
+    await installInitramfsList(record, rootfs);
     const kernel = await buildKernel(record, { debug: opts.debug });
     const image = join(record.dir, 'boot', 'bl33.bin');
     mkdirSync(dirname(image), { recursive: true });
