@@ -115,20 +115,20 @@ export function cpioList(root: string): string {
   return `${lines.join('\n')}\n`;
 }
 
-export interface Rootfs {
+/** A staged root filesystem (a content-keyed artifact). */
+export interface StagedRootfs {
   dir: string;
-  list: string;
   cached: boolean;
+}
+
+/** A staged root filesystem the kernel's initramfs list points at. */
+export interface Rootfs extends StagedRootfs {
+  list: string;
 }
 
 /** Stage the rootfs and point the kernel's initramfs list at it. */
 export async function buildRootfs(record: RunRecord, programs: TargetPrograms, additions: RootfsAddition[] = []): Promise<Rootfs> {
   return installInitramfsList(record, await stageRootfs(record, programs, additions));
-}
-
-export interface StagedRootfs {
-  dir: string;
-  cached: boolean;
 }
 
 /** The staged root filesystem (a content-keyed artifact); the kernel's tree is not touched. */
