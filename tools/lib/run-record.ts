@@ -46,8 +46,9 @@ export class RunRecord {
     appendFileSync(this.logPath, text.endsWith('\n') ? text : `${text}\n`);
   }
 
+  /** Record a finished step; one without `startedAt` started `seconds` ago. */
   addStep(step: StepRecord): void {
-    this.steps.push(step);
+    this.steps.push({ ...step, startedAt: step.startedAt ?? this.secondsSinceStart(Date.now() - step.seconds * 1000) });
   }
 
   /** Record a fact for metadata.json (pins, hashes, artifact paths...). */
