@@ -155,6 +155,28 @@ describe('verdicts', () => {
     expect(doc.cases.filter((c) => c.status === 'pass').length).toBeGreaterThanOrEqual(13);
   });
 
+  // The W=1 compile runs in a build directory of its own (the Image's keeps
+  // its flags between patches); a warning only W=1 shows must still count.
+  it('patches check kernel counts a warning that only W=1 shows, in a file the patch touches', async () => {
+    const root = await seriesWithExtraPatch('w1-warning', (src) =>
+      replaceIn(
+        join(src, 'drivers/gpu/drm/panthor/panthor_drv.c'),
+        'static int panthor_probe(struct platform_device *pdev)\n',
+        'static const int panthor_w1_unused = 1;\n\nstatic int panthor_probe(struct platform_device *pdev)\n',
+      ),
+    );
+    const series = readFileSync(join(root, 'kernel-patches', 'series'), 'utf8')
+      .trim()
+      .split('\n');
+    const r = await protm(['patches', 'check', 'kernel', '--from', String(series.length), '--json'], { PROTM_PATCHES_ROOT: root });
+    expect(r.exitCode, r.stderr.slice(-3000)).toBe(1);
+    const verdicts = lastJson(r.stdout).patches as { patch: string; builds: boolean; warnings: number; detail?: string; unchecked?: boolean }[];
+    expect(verdicts.filter((v) => !v.unchecked).map((v) => v.patch)).toEqual([series.at(-1)]);
+    const added = verdicts.at(-1)!;
+    expect(added).toMatchObject({ builds: true, warnings: 1 });
+    expect(added.detail).toMatch(/panthor_drv\.c:\d+:\d+: warning: .panthor_w1_unused. defined but not used \[-Wunused-const-variable=\]/);
+  });
+
   it("builds for tests use exactly the checkout's series: an unexported edit in the developer's tree is not built, and metadata says what was", async () => {
     const devSrc = join(treeDir('kernel'), 'src');
     const file = join(devSrc, 'drivers/gpu/drm/panthor/panthor_drv.c');
