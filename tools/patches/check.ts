@@ -3,10 +3,10 @@
 // component's style checker and an incremental build, so a series that is not
 // bisectable is caught. What differs per component (the tree, the checker,
 // the build and how it reports warnings) is a Checker; the loop is shared.
-import { existsSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { delimiter, dirname, join, relative, resolve } from 'node:path';
 import { execa } from 'execa';
-import { buildKernelAt, kernelMakeArgs, kernelOutDir } from '../build/kernel.js';
+import { buildKernelAt, configureKernel, kernelFragments, kernelMakeArgs, kernelOutDir } from '../build/kernel.js';
 import { buildMesaAt, MESA_BUILD_ROOT, MESA_CHECK_OPTIONS, overlayUapi } from '../build/mesa.js';
 import { panthorUapiHeader } from '../build/panthor-uapi.js';
 import { buildQemuAt, QEMU_BINARY } from '../build/qemu.js';
@@ -56,6 +56,12 @@ interface Checker {
   /** Host programs the check runs, and what for (a missing one is named up front). */
   tools: Record<string, string>;
   warningsLabel: string;
+  /**
+   * The style check reads only the patch and files the build leaves alone,
+   * so it runs beside the build. Not Mesa's: its build writes the uAPI
+   * header into the tree whose diff clang-format reads.
+   */
+  styleBesideBuild?: true;
   /** The check's own work tree (tagged protm-base) and build directory. */
   tree(record: RunRecord): Promise<CheckTree>;
   checkpatch(src: string, patchPath: string, record: RunRecord): Promise<{ clean: boolean; detail: string }>;
@@ -106,16 +112,47 @@ async function kernelCheckpatch(src: string, patchPath: string): Promise<{ clean
     : { clean: false, detail: `new file(s) not covered by MAINTAINERS: ${unowned.join(', ')}` };
 }
 
-/** Build the Image, then recompile the touched objects with W=1 and collect its warnings. */
+/**
+ * Build the Image and, beside it, compile the touched objects with W=1 in a
+ * second build directory of the same configuration. Not in the Image's own:
+ * a W=1 make prepares with W=1 flags too (modpost, asm-offsets, the vDSO),
+ * so it could not run beside the Image's build, and the next patch's build
+ * compiled those again only to undo the flags.
+ */
 async function kernelBuild(record: RunRecord, { src, out }: CheckTree, stage: string, touched: string[]): Promise<string[]> {
-  await buildKernelAt(record, src, out, {}, stage);
   const objects = touched.filter((f) => f.endsWith('.c')).map((f) => f.replace(/\.c$/, '.o'));
-  if (objects.length === 0) return [];
-  const { args, env } = kernelMakeArgs(src, out);
-  const r = await execa('make', [...args, 'W=1', ...objects], { env: { ...process.env, ...env }, reject: false, all: true });
-  const output = String(r.all ?? '');
+  if (objects.length === 0) {
+    await buildKernelAt(record, src, out, {}, stage);
+    return [];
+  }
+  await configureKernel(record, src, out, kernelFragments({}, out));
+  const { args, env } = kernelMakeArgs(src, w1OutDir(out));
+  // Both end before either's outcome counts: a failed Image build must not
+  // leave a W=1 make running into the next patch's.
+  const [w1, image] = await Promise.allSettled([
+    execa('make', [...args, 'W=1', ...objects], { env: { ...process.env, ...env }, reject: false, all: true }),
+    buildKernelAt(record, src, out, {}, stage),
+  ]);
+  if (image.status === 'rejected') throw image.reason;
+  if (w1.status === 'rejected') throw w1.reason;
+  const output = String(w1.value.all ?? '');
   record.log(`\n## W=1 ${stage}: ${objects.join(' ')}\n${output}`);
   return output.split('\n').filter((l) => /\bwarning:/.test(l));
+}
+
+/**
+ * The W=1 build directory beside `out` (inside the source tree too, so its
+ * command lines match across trees and ccache shares its objects), holding
+ * the Image build's configuration: copied when it differs, and make's
+ * syncconfig takes it from there.
+ */
+function w1OutDir(out: string): string {
+  const w1 = `${out}-w1`;
+  mkdirSync(w1, { recursive: true });
+  const config = readFileSync(join(out, '.config'), 'utf8');
+  const copy = join(w1, '.config');
+  if (!existsSync(copy) || readFileSync(copy, 'utf8') !== config) writeFileSync(copy, config);
+  return w1;
 }
 
 /**
@@ -211,6 +248,7 @@ const CHECKERS: Partial<Record<Component, Checker>> = {
   kernel: {
     tools: { perl: 'checkpatch.pl', make: 'the kernel build', 'aarch64-linux-gnu-gcc': 'the kernel build', ccache: 'the kernel build' },
     warningsLabel: 'W=1 warnings',
+    styleBesideBuild: true,
     tree: kernelCheckTree,
     checkpatch: kernelCheckpatch,
     build: kernelBuild,
@@ -303,21 +341,38 @@ async function checkSeriesLocked(component: Component, checker: Checker, record:
       if (i === first - 1) await buildBefore(checker, record, tree, series.patches[first]!);
       continue;
     }
-    const style = await checker.checkpatch(src, path, record);
+    const touched = (await git(src, ['diff', '--name-only', 'HEAD~1', 'HEAD'])).split('\n').filter((f) => f && existsSync(join(src, f)));
+    const checkStyle = () => checker.checkpatch(src, path, record);
+    const build = () => checker.build(record, tree, `build after ${patch}`, touched);
+    const [style, built] = await styleAndBuild(checker.styleBesideBuild === true, checkStyle, build);
     verdict.style = style.clean ? 'clean' : 'issues';
     verdict.styleDetail = style.detail;
-    const touched = (await git(src, ['diff', '--name-only', 'HEAD~1', 'HEAD'])).split('\n').filter((f) => f && existsSync(join(src, f)));
-    try {
-      const warnings = await checker.build(record, tree, `build after ${patch}`, touched);
+    if (built.status === 'fulfilled') {
       verdict.builds = true;
-      verdict.warnings = warnings.length;
-      if (warnings.length > 0) verdict.detail = warnings.slice(0, 8).join('\n');
-    } catch (err) {
+      verdict.warnings = built.value.length;
+      if (built.value.length > 0) verdict.detail = built.value.slice(0, 8).join('\n');
+    } else {
       verdict.builds = false;
-      verdict.detail = (err as Error).message.split('\n').slice(0, 20).join('\n');
+      verdict.detail = (built.reason as Error).message.split('\n').slice(0, 20).join('\n');
     }
   }
   return check;
+}
+
+/**
+ * One patch's style check and build: side by side when the checker allows,
+ * else the style check first. A style check that cannot run stops the
+ * whole check; a failed build is the patch's verdict.
+ */
+async function styleAndBuild<S, B>(beside: boolean, checkStyle: () => Promise<S>, build: () => Promise<B>): Promise<[S, PromiseSettledResult<B>]> {
+  if (beside) {
+    const [style, built] = await Promise.allSettled([checkStyle(), build()]);
+    if (style.status === 'rejected') throw style.reason;
+    return [style.value, built];
+  }
+  const style = await checkStyle();
+  const [built] = await Promise.allSettled([build()]);
+  return [style, built];
 }
 
 /**
