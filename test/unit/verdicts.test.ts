@@ -36,13 +36,14 @@ function results(stdout: string): { summary: Record<string, unknown>; doc: Resul
  * The tree's lock is held meanwhile: another test file may be building from
  * that tree at the same time, and must never compile the edit.
  */
-async function seriesWithExtraPatch(name: string, edit: (src: string) => void): Promise<string> {
+async function seriesWithExtraPatch(name: string, ...edits: ((src: string) => void)[]): Promise<string> {
   const built = await protm(['build', 'kernel']);
   expect(built.exitCode, built.stderr).toBe(0);
-  return withKernelTree(async () => patchOnTop(name, edit));
+  return withKernelTree(async () => patchesOnTop(name, edits));
 }
 
-function patchOnTop(name: string, edit: (src: string) => void): string {
+/** One patch per edit, numbered from 99 on, after the checkout's series. */
+function patchesOnTop(name: string, edits: ((src: string) => void)[]): string {
   const src = join(treeDir(buildTreeName('kernel')), 'src');
   const root = join(scratch, name);
   cpSync(join(repoRoot, 'kernel-patches'), join(root, 'kernel-patches'), { recursive: true });
@@ -59,11 +60,17 @@ function patchOnTop(name: string, edit: (src: string) => void): string {
         GIT_COMMITTER_EMAIL: 'test@protm.invalid',
       },
     });
-  edit(src);
-  git(['commit', '-qam', `test: ${name}`]);
-  const patch = git(['format-patch', '-1', '--zero-commit', '-o', join(root, 'kernel-patches'), '--start-number', '99']).trim();
-  git(['reset', '-q', '--hard', 'HEAD~1']);
-  writeFileSync(join(root, 'kernel-patches', 'series'), `${readFileSync(join(root, 'kernel-patches', 'series'), 'utf8')}${patch.split('/').pop()}\n`);
+  for (const [i, edit] of edits.entries()) {
+    edit(src);
+    git(['commit', '-qam', `test: ${name} (${i + 1})`]);
+  }
+  const n = String(edits.length);
+  const patches = git(['format-patch', `-${n}`, '--zero-commit', '-o', join(root, 'kernel-patches'), '--start-number', '99'])
+    .trim()
+    .split('\n');
+  git(['reset', '-q', '--hard', `HEAD~${n}`]);
+  const series = join(root, 'kernel-patches', 'series');
+  writeFileSync(series, `${readFileSync(series, 'utf8')}${patches.map((p) => `${p.split('/').pop()}\n`).join('')}`);
   return root;
 }
 
@@ -155,26 +162,29 @@ describe('verdicts', () => {
     expect(doc.cases.filter((c) => c.status === 'pass').length).toBeGreaterThanOrEqual(13);
   });
 
-  // The W=1 compile runs in a build directory of its own (the Image's keeps
-  // its flags between patches); a warning only W=1 shows must still count.
-  it('patches check kernel counts a warning that only W=1 shows, in a file the patch touches', async () => {
-    const root = await seriesWithExtraPatch('w1-warning', (src) =>
-      replaceIn(
-        join(src, 'drivers/gpu/drm/panthor/panthor_drv.c'),
-        'static int panthor_probe(struct platform_device *pdev)\n',
-        'static const int panthor_w1_unused = 1;\n\nstatic int panthor_probe(struct platform_device *pdev)\n',
-      ),
+  // The W=1 compile runs in a build directory of its own, beside the
+  // Image's build: a warning only W=1 shows must still count, and a patch
+  // that does not build must say so.
+  it('patches check kernel counts a warning that only W=1 shows, and fails a patch that does not build', async () => {
+    const drv = (src: string) => join(src, 'drivers/gpu/drm/panthor/panthor_drv.c');
+    const probe = 'static int panthor_probe(struct platform_device *pdev)\n';
+    const root = await seriesWithExtraPatch(
+      'w1-warning-then-no-build',
+      (src) => replaceIn(drv(src), probe, `static const int panthor_w1_unused = 1;\n\n${probe}`),
+      (src) => replaceIn(drv(src), probe, `#error this patch does not build\n\n${probe}`),
     );
     const series = readFileSync(join(root, 'kernel-patches', 'series'), 'utf8')
       .trim()
       .split('\n');
-    const r = await protm(['patches', 'check', 'kernel', '--from', String(series.length), '--json'], { PROTM_PATCHES_ROOT: root });
+    const r = await protm(['patches', 'check', 'kernel', '--from', String(series.length - 1), '--json'], { PROTM_PATCHES_ROOT: root });
     expect(r.exitCode, r.stderr.slice(-3000)).toBe(1);
-    const verdicts = lastJson(r.stdout).patches as { patch: string; builds: boolean; warnings: number; detail?: string; unchecked?: boolean }[];
-    expect(verdicts.filter((v) => !v.unchecked).map((v) => v.patch)).toEqual([series.at(-1)]);
-    const added = verdicts.at(-1)!;
-    expect(added).toMatchObject({ builds: true, warnings: 1 });
-    expect(added.detail).toMatch(/panthor_drv\.c:\d+:\d+: warning: .panthor_w1_unused. defined but not used \[-Wunused-const-variable=\]/);
+    const verdicts = lastJson(r.stdout).patches as { patch: string; builds: boolean; warnings: number | null; detail?: string; unchecked?: boolean }[];
+    expect(verdicts.filter((v) => !v.unchecked).map((v) => v.patch)).toEqual(series.slice(-2));
+    const [warns, breaks] = verdicts.slice(-2);
+    expect(warns).toMatchObject({ builds: true, warnings: 1 });
+    expect(warns?.detail).toMatch(/panthor_drv\.c:\d+:\d+: warning: .panthor_w1_unused. defined but not used \[-Wunused-const-variable=\]/);
+    expect(breaks).toMatchObject({ builds: false, warnings: null });
+    expect(breaks?.detail).toMatch(/panthor_drv\.c:\d+:\d+: error: #error this patch does not build/);
   });
 
   it("builds for tests use exactly the checkout's series: an unexported edit in the developer's tree is not built, and metadata says what was", async () => {
