@@ -30,6 +30,12 @@ function results(stdout: string): { summary: Record<string, unknown>; doc: Resul
   return { summary, doc: JSON.parse(readFileSync(summary.results as string, 'utf8')) as ResultsDoc };
 }
 
+/** The kernel tree a command's run record says it built (`tree:kernel` in its metadata.json). */
+function kernelTreeOf(stdout: string): { src: string; head: string; exactSeries: boolean; editsHash: string } {
+  const meta = JSON.parse(readFileSync(lastJson(stdout).metadata as string, 'utf8')) as Record<string, unknown>;
+  return meta['tree:kernel'] as { src: string; head: string; exactSeries: boolean; editsHash: string };
+}
+
 /**
  * A patches root holding the checkout's kernel series plus one patch made by
  * `edit` on top of it (in protm's exact-series tree, which is reset after).
@@ -199,11 +205,7 @@ describe('verdicts', () => {
       writeFileSync(file, `${original}\n#error an edit that was never exported\n`);
       const r = await protm(['build', 'kernel', '--json']);
       expect(r.exitCode, r.stderr.slice(-3000)).toBe(0);
-      const meta = JSON.parse(readFileSync(lastJson(r.stdout).metadata as string, 'utf8')) as Record<
-        string,
-        { src: string; head: string; exactSeries: boolean; editsHash: string }
-      >;
-      const tree = meta['tree:kernel']!;
+      const tree = kernelTreeOf(r.stdout);
       expect(tree.src).toBe(join(treeDir('kernel-exact'), 'src'));
       expect(tree.exactSeries).toBe(true);
       expect(tree.head).toMatch(/^[0-9a-f]{40}$/);
@@ -211,11 +213,8 @@ describe('verdicts', () => {
       // The same tree as the build before the edit. Not the same Image: the
       // initramfs list is the kernel tree's too, and a test file running
       // beside this one (target-run's suites) may rewrite it in between.
-      const beforeMeta = JSON.parse(readFileSync(lastJson(before.stdout).metadata as string, 'utf8')) as typeof meta;
-      expect({ head: tree.head, editsHash: tree.editsHash }).toEqual({
-        head: beforeMeta['tree:kernel']!.head,
-        editsHash: beforeMeta['tree:kernel']!.editsHash,
-      });
+      const built = kernelTreeOf(before.stdout);
+      expect({ head: tree.head, editsHash: tree.editsHash }).toEqual({ head: built.head, editsHash: built.editsHash });
     } finally {
       copyFileSync(saved, file);
     }
