@@ -8,8 +8,8 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { PROTM_BENCH_SUITE, renderProtmBench, summarizeProtmBench } from '../bench/protm.js';
 import { benchRuns } from '../bench/runs.js';
 import { secureProfileNames } from '../build/secure-world.js';
-import { leaf } from '../lib/command.js';
 import { publishResults } from '../results/report.js';
+import { leaf } from './leaf.js';
 
 const MAX_RUNS = 20;
 

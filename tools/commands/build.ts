@@ -6,7 +6,7 @@ import { buildRootfs } from '../build/rootfs.js';
 import { buildOptee, buildSecureWorld, buildTfa, loadSecureProfile, secureProfileNames } from '../build/secure-world.js';
 import { buildTargetChecks } from '../build/target-checks.js';
 import { ensureHost } from '../host/setup.js';
-import { leaf } from '../lib/command.js';
+import { leaf } from './leaf.js';
 
 export function buildCommand(): Command {
   const cmd = new Command('build').description('build components of the chain (cached by content)');

@@ -1,6 +1,6 @@
 import { Command, Option } from 'commander';
-import { leaf } from '../lib/command.js';
 import { pruneArtifacts, pruneLeftovers, pruneRuns, type Removed } from '../lib/gc.js';
+import { leaf } from './leaf.js';
 
 function mib(bytes: number): string {
   return `${(bytes / 2 ** 20).toFixed(1)} MiB`;

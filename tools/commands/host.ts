@@ -3,8 +3,8 @@ import { Command, Option } from 'commander';
 import { buildRootNames, ensureBuildRoot } from '../host/buildroot.js';
 import { HOST_PACKAGES } from '../host/requirements.js';
 import { ensureHost, missingPackages } from '../host/setup.js';
-import { leaf } from '../lib/command.js';
 import { cacheDir } from '../lib/paths.js';
+import { leaf } from './leaf.js';
 
 export function setupCommand(): Command {
   return leaf(

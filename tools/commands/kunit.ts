@@ -1,10 +1,10 @@
 import { Command } from 'commander';
 import { runKunit } from '../build/kunit.js';
 import { ensureHost } from '../host/setup.js';
-import { leaf } from '../lib/command.js';
 import { aboutRun } from '../results/about.js';
 import { parseKtap } from '../results/ktap.js';
 import { flattenCases, publishResults, resultFilesText } from '../results/report.js';
+import { leaf } from './leaf.js';
 
 export function kunitCommand(): Command {
   return leaf(new Command('kunit').description("run the kernel series' KUnit tests (arm64, under QEMU) and report"), 'kunit', async ({ record }) => {

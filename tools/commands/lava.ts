@@ -5,9 +5,9 @@ import { Command, Option } from 'commander';
 import { secureProfileNames } from '../build/secure-world.js';
 import { buildQemuJob, buildRock5bJob, followJob, localServer, reportJob, submitLocal } from '../lava/flow.js';
 import { serverStatus, startServer, stopServer } from '../lava/server.js';
-import { leaf } from '../lib/command.js';
 import { ProtmError, USAGE_ERROR } from '../lib/errors.js';
 import { resultFilesText } from '../results/report.js';
+import { leaf } from './leaf.js';
 
 function serverCommand(): Command {
   const cmd = new Command('server').description('a local LAVA instance (PostgreSQL, lava-server, scheduler, worker) on 127.0.0.1');

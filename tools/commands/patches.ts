@@ -1,12 +1,12 @@
 import { Command } from 'commander';
 import { ensureHost } from '../host/setup.js';
-import { leaf } from '../lib/command.js';
 import { checkSeries, renderVerdicts, verdictCases } from '../patches/check.js';
 import { asComponent } from '../patches/components.js';
 import { exportSeries } from '../patches/export.js';
 import { readSeries } from '../patches/series.js';
 import { applySeries, ensureBase, markApplied } from '../patches/worktree.js';
 import { publishResults, resultFilesText } from '../results/report.js';
+import { leaf } from './leaf.js';
 
 export function patchesCommand(): Command {
   const cmd = new Command('patches').description('patch series (kernel, mesa, qemu): apply, export, check');

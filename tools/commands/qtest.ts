@@ -1,10 +1,10 @@
 import { Command } from 'commander';
 import { runQtests } from '../build/qemu.js';
 import { ensureHost } from '../host/setup.js';
-import { leaf } from '../lib/command.js';
 import { aboutRun } from '../results/about.js';
 import { parseKtap } from '../results/ktap.js';
 import { flattenCases, publishResults, resultFilesText } from '../results/report.js';
+import { leaf } from './leaf.js';
 
 export function qtestCommand(): Command {
   return leaf(new Command('qtest').description("run the QEMU series' qtests (the Mali CSF model) and report"), 'qtest', async ({ record }) => {

@@ -1,9 +1,9 @@
 import { Command, Option } from 'commander';
 import { secureProfileNames } from '../build/secure-world.js';
-import { leaf } from '../lib/command.js';
 import { countCases, resultFilesText } from '../results/report.js';
 import { runHostChecks, SHIM_MODES, type ShimMode } from '../run/host-checks.js';
 import { runTarget, shellTarget } from '../run/target-run.js';
+import { leaf } from './leaf.js';
 
 const profileOption = () => new Option('--profile <name>', 'secure-world profile (images/secure)').choices(secureProfileNames()).default('dynamic');
 // The default shows protected mode end to end: a protected job on the Mali

@@ -1,11 +1,11 @@
 import { Command } from 'commander';
-import { leaf } from '../lib/command.js';
 import { requireFreeSpace } from '../lib/disk.js';
 import { ProtmError } from '../lib/errors.js';
 import { PrivateApt } from '../sources/apt.js';
 import { fetchPin, verifyPin } from '../sources/fetch.js';
 import { findPin, loadPins, pinVersion } from '../sources/pins.js';
 import { updatePin } from '../sources/update.js';
+import { leaf } from './leaf.js';
 
 export function sourcesCommand(): Command {
   const cmd = new Command('sources').description('pinned upstream inputs: fetch, verify, update');

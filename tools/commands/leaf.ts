@@ -1,13 +1,13 @@
 // Glue shared by every command: a run record, --json output, and turning
 // failures into one clear message and a non-zero exit.
 import type { Command } from 'commander';
+import { interruptExitCode, interruptedBy, stopChildrenOnExit } from '../lib/children.js';
+import { diskFullError } from '../lib/disk.js';
+import { ProtmError } from '../lib/errors.js';
+import { progress } from '../lib/progress.js';
+import { RunRecord } from '../lib/run-record.js';
 import { pinHash } from '../sources/fetch.js';
 import { loadPins, pinVersion } from '../sources/pins.js';
-import { interruptExitCode, interruptedBy, stopChildrenOnExit } from './children.js';
-import { diskFullError } from './disk.js';
-import { ProtmError } from './errors.js';
-import { progress } from './progress.js';
-import { RunRecord } from './run-record.js';
 
 export interface Context {
   record: RunRecord;
