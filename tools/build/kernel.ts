@@ -6,7 +6,6 @@
 // rebuild; a fragment change re-merges the configuration and make rebuilds
 // only what it affects.
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { hostCcacheEnv } from '../host/ccache.js';
 import { ProtmError } from '../lib/errors.js';
@@ -90,19 +89,10 @@ export function kernelFragments(opts: KernelOptions, out: string, dir = repoPath
   return [...names.map((n) => readFragment(join(dir, n))), { name: 'initramfs.config', text: initramfs }];
 }
 
-/** Environment and make arguments shared by every kernel make invocation. */
+/** Environment and make arguments shared by every kernel make invocation (no -j: run it with `jobserver: 'make'`). */
 export function kernelMakeArgs(src: string, out: string): { args: string[]; env: Record<string, string> } {
   return {
-    args: [
-      '-C',
-      src,
-      `O=${out}`,
-      'ARCH=arm64',
-      'CROSS_COMPILE=aarch64-linux-gnu-',
-      'CC=ccache aarch64-linux-gnu-gcc',
-      'HOSTCC=ccache gcc',
-      `-j${cpus().length}`,
-    ],
+    args: ['-C', src, `O=${out}`, 'ARCH=arm64', 'CROSS_COMPILE=aarch64-linux-gnu-', 'CC=ccache aarch64-linux-gnu-gcc', 'HOSTCC=ccache gcc'],
     env: {
       // `ccache` in CC resolves to our launcher (tools/host/ccache.ts).
       ...hostCcacheEnv(),
@@ -162,7 +152,7 @@ export async function buildKernelAt(record: RunRecord, src: string, out: string,
   } else {
     rmSync(fingerprintFile, { force: true });
     const { args, env } = kernelMakeArgs(src, out);
-    await runStep(record, stage, 'make', [...args, 'Image'], { env });
+    await runStep(record, stage, 'make', [...args, 'Image'], { env, jobserver: 'make' });
     writeFileSync(fingerprintFile, fingerprint);
   }
   return { src, out, image, config: join(out, '.config'), configHash, imageSha256: await sha256File(image) };

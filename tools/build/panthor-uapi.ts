@@ -3,7 +3,7 @@
 // artifact (keyed by the kernel tree's source header). Mesa is built against
 // this file, never against a copy kept by hand.
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cachedArtifact } from '../lib/artifact.js';
 import { ProtmError } from '../lib/errors.js';
@@ -54,15 +54,13 @@ export async function panthorUapiHeader(record: RunRecord): Promise<UapiHeader> 
     // kernel builds' configuration, nor write into the source tree.
     const scratch = mkdtempSync(join(tmpdir(), 'protm-headers-'));
     try {
-      await runStep(record, 'kernel headers_install (Panthor uAPI for Mesa)', 'make', [
-        '-C',
-        src,
-        `O=${scratch}`,
-        'ARCH=arm64',
-        `INSTALL_HDR_PATH=${join(dir, 'usr')}`,
-        `-j${cpus().length}`,
-        'headers_install',
-      ]);
+      await runStep(
+        record,
+        'kernel headers_install (Panthor uAPI for Mesa)',
+        'make',
+        ['-C', src, `O=${scratch}`, 'ARCH=arm64', `INSTALL_HDR_PATH=${join(dir, 'usr')}`, 'headers_install'],
+        { jobserver: 'make' },
+      );
     } finally {
       rmSync(scratch, { recursive: true, force: true });
     }

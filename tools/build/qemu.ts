@@ -20,6 +20,7 @@ import { requireRoot } from '../host/root.js';
 import { cachedArtifact } from '../lib/artifact.js';
 import { ProtmError } from '../lib/errors.js';
 import { sha256 } from '../lib/hash.js';
+import { jobserverDir } from '../lib/jobserver.js';
 import { withLock } from '../lib/lock.js';
 import { cacheDir, cachePaths, repoRoot } from '../lib/paths.js';
 import { runStep } from '../lib/process.js';
@@ -155,8 +156,9 @@ export async function buildQemuAt(
     await runStep(record, 'qemu configure', c.file, c.args, { env: c.env });
     writeFileSync(marker, configureHash);
   }
-  const n = inBuildRoot(root, binds, `cd ${shellQuote(out)} && ninja -j${cpus().length} ${targets.map(shellQuote).join(' ')}`);
-  await runStep(record, stage, n.file, n.args, { env: n.env });
+  // ninja 1.13 shares protm's pool of cores (no -j): it opens the pool's FIFO by name, so the build root sees its directory.
+  const n = inBuildRoot(root, [...binds, jobserverDir()], `cd ${shellQuote(out)} && ninja ${targets.map(shellQuote).join(' ')}`);
+  await runStep(record, stage, n.file, n.args, { env: n.env, jobserver: 'ninja' });
 }
 
 export async function buildQemu(record: RunRecord): Promise<QemuBuild> {

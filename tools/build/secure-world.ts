@@ -34,7 +34,6 @@
 // misdescribes devices. With the patch the boot needs no -dtb and no kernel
 // command line.
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { cpus } from 'node:os';
 import { basename, join } from 'node:path';
 import { hostCcacheEnv } from '../host/ccache.js';
 import { cachedArtifact } from '../lib/artifact.js';
@@ -49,8 +48,6 @@ import { findPin, loadPins } from '../sources/pins.js';
 /** Bumped when this file changes how an artifact is built. */
 const RECIPE = 1;
 const CROSS_COMPILE = 'aarch64-linux-gnu-';
-/** One job per core, as the kernel build does (2 on the machines this runs on). */
-const JOBS = `-j${cpus().length}`;
 
 export interface SecureProfile {
   name: string;
@@ -207,8 +204,8 @@ export async function buildTfa(record: RunRecord, profile: SecureProfile): Promi
       record,
       'tfa: build bl1 bl2 bl31',
       'make',
-      [JOBS, `CROSS_COMPILE=${CROSS_COMPILE}`, `BUILD_BASE=${buildBase}`, ...makeAssignments(make), 'bl1', 'bl2', 'bl31'],
-      { cwd: tree, env: buildEnv(), timeoutSeconds: 1800 },
+      [`CROSS_COMPILE=${CROSS_COMPILE}`, `BUILD_BASE=${buildBase}`, ...makeAssignments(make), 'bl1', 'bl2', 'bl31'],
+      { cwd: tree, env: buildEnv(), timeoutSeconds: 1800, jobserver: 'make' },
     );
     const plat = make.PLAT ?? 'qemu';
     const release = join(buildBase, plat, make.DEBUG === '1' ? 'debug' : 'release');
@@ -252,8 +249,8 @@ export async function buildOptee(
       record,
       `optee-os: build (${profile.name})`,
       'make',
-      [JOBS, `O=${out}`, `CROSS_COMPILE=${CROSS_COMPILE}`, `CROSS_COMPILE64=${CROSS_COMPILE}`, ...makeAssignments(make), 'all'],
-      { cwd: tree, env: buildEnv(), timeoutSeconds: 3600 },
+      [`O=${out}`, `CROSS_COMPILE=${CROSS_COMPILE}`, `CROSS_COMPILE64=${CROSS_COMPILE}`, ...makeAssignments(make), 'all'],
+      { cwd: tree, env: buildEnv(), timeoutSeconds: 3600, jobserver: 'make' },
     );
     for (const f of ['tee-header_v2.bin', 'tee-pager_v2.bin', 'tee-pageable_v2.bin', 'tee.elf']) cpSync(join(out, 'core', f), join(outDir, f));
     cpSync(join(out, 'conf.mk'), join(outDir, 'conf.mk'));

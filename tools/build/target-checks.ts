@@ -18,7 +18,6 @@
 // must be installed where tee-supplicant looks (TA_INSTALL_DIR), with
 // tee-supplicant running, before the checks start.
 import { cpSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { cachedArtifact } from '../lib/artifact.js';
 import { ProtmError } from '../lib/errors.js';
@@ -80,16 +79,11 @@ export async function linuxUapiHeaders(record: RunRecord): Promise<string> {
     mkdirSync(work, { recursive: true });
     // O= keeps the pristine tree untouched; headers_install needs no .config.
     // Some thousand small sed/unifdef runs: a first run waits for them.
-    await runStep(
-      record,
-      'linux: headers_install (arm64)',
-      'make',
-      ['-C', src, `O=${work}`, 'ARCH=arm64', `INSTALL_HDR_PATH=${outDir}`, `-j${cpus().length}`, 'headers_install'],
-      {
-        env: { LC_ALL: 'C' },
-        timeoutSeconds: 600,
-      },
-    );
+    await runStep(record, 'linux: headers_install (arm64)', 'make', ['-C', src, `O=${work}`, 'ARCH=arm64', `INSTALL_HDR_PATH=${outDir}`, 'headers_install'], {
+      env: { LC_ALL: 'C' },
+      timeoutSeconds: 600,
+      jobserver: 'make',
+    });
     rmSync(work, { recursive: true, force: true });
   });
   return join(artifact.dir, 'include');

@@ -36,7 +36,7 @@ export async function buildRock5bKernel(record: RunRecord): Promise<Rock5bKernel
     await buildRootfs(record, checks);
     const kernel = await buildKernel(record);
     const { args, env } = kernelMakeArgs(kernel.src, kernel.out);
-    await runStep(record, `rock-5b ${ROCK5B_DTB}`, 'make', [...args, ROCK5B_DTB], { env });
+    await runStep(record, `rock-5b ${ROCK5B_DTB}`, 'make', [...args, ROCK5B_DTB], { env, jobserver: 'make' });
     const built = join(kernel.out, 'arch/arm64/boot/dts', ROCK5B_DTB);
     if (!existsSync(built)) throw new ProtmError(`make finished but ${built} is missing`);
     const dir = join(record.dir, 'boot');

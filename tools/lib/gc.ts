@@ -112,7 +112,14 @@ export function pruneLeftovers(): Removed[] {
       else if (depth > 0 && statSync(path).isDirectory()) pruneTemps(path, depth - 1);
     }
   };
-  for (const area of [cachePaths.artifacts(), cachePaths.downloads(), cachePaths.sources(), cachePaths.trees(), cachePaths.buildRoots()]) {
+  for (const area of [
+    cachePaths.artifacts(),
+    cachePaths.downloads(),
+    cachePaths.sources(),
+    cachePaths.trees(),
+    cachePaths.buildRoots(),
+    cachePaths.jobserver(),
+  ]) {
     if (existsSync(area)) pruneTemps(area, 1);
   }
   const locks = cachePaths.locks();

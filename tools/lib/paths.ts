@@ -37,6 +37,8 @@ export const cachePaths = {
   runs: () => join(cacheDir(), 'runs'),
   ccache: () => join(sharedCacheDir() ?? cacheDir(), 'ccache'),
   buildRoots: () => join(cacheDir(), 'buildroots'),
+  /** The FIFOs of the processes' pools of cores (tools/lib/jobserver.ts). */
+  jobserver: () => join(cacheDir(), 'jobserver'),
   /** Inter-process locks (one file per locked resource, naming its holder). */
   locks: () => join(cacheDir(), 'locks'),
 };

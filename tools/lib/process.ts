@@ -3,10 +3,11 @@
 // the last lines plus the log's path.
 
 import { appendFileSync } from 'node:fs';
-import { execa } from 'execa';
+import { execa, type Options } from 'execa';
 import { killGroupOnExit, laneStopped } from './children.js';
 import { diskFullError } from './disk.js';
 import { ProtmError } from './errors.js';
+import { type JobserverClient, takeSlot } from './jobserver.js';
 import { progress } from './progress.js';
 import type { RunRecord } from './run-record.js';
 
@@ -17,6 +18,12 @@ export interface StepOptions {
   timeoutSeconds?: number;
   /** A non-zero exit is a result, not an error (the caller reads the verdict elsewhere). */
   allowFailure?: boolean;
+  /**
+   * A parallel build that shares protm's pool of cores (tools/lib/jobserver.ts):
+   * `make` (inherits the pool's descriptors) or `ninja` (1.13, opens it by
+   * name). Give it no -jN.
+   */
+  jobserver?: JobserverClient;
 }
 
 const TAIL_LINES = 30;
@@ -32,14 +39,16 @@ export async function runStep(record: RunRecord, stage: string, file: string, ar
   record.log(`\n## ${stage}: ${[file, ...args].join(' ')}${opts.cwd ? ` (in ${opts.cwd})` : ''}`);
   const tail: string[] = [];
   const ticker = progress.start(stage);
+  if (opts.jobserver) ticker.update('waiting for a free core');
+  const slot = opts.jobserver ? await takeSlot(opts.jobserver) : undefined;
   const child = execa(file, args, {
     cwd: opts.cwd,
-    env: opts.env,
+    env: { ...opts.env, ...slot?.env },
     extendEnv: true,
     all: true,
     buffer: false,
     reject: false,
-    stdin: 'ignore',
+    stdio: ['ignore', 'pipe', 'pipe', ...(slot?.fds ?? [])] as Options['stdio'],
     timeout: opts.timeoutSeconds ? opts.timeoutSeconds * 1000 : undefined,
     // Its own process group, so that an interrupted protm stops the whole
     // tree under the step (make's compilers, ninja inside a build root).
@@ -66,6 +75,7 @@ export async function runStep(record: RunRecord, stage: string, file: string, ar
   });
   const result = await child.finally(() => {
     release();
+    slot?.release();
     if (partial) logLines([partial]);
     runningSteps -= 1;
   });

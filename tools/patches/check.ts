@@ -5,13 +5,14 @@
 // the build and how it reports warnings) is a Checker; the loop is shared.
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { delimiter, dirname, join, relative, resolve } from 'node:path';
-import { execa } from 'execa';
+import { execa, type Options } from 'execa';
 import { buildKernelAt, configureKernel, kernelFragments, kernelMakeArgs, kernelOutDir } from '../build/kernel.js';
 import { buildMesaAt, MESA_BUILD_ROOT, MESA_CHECK_OPTIONS, overlayUapi } from '../build/mesa.js';
 import { panthorUapiHeader } from '../build/panthor-uapi.js';
 import { buildQemuAt, QEMU_BINARY } from '../build/qemu.js';
 import { ensureBuildRoot, inBuildRoot } from '../host/buildroot.js';
 import { ProtmError, USAGE_ERROR } from '../lib/errors.js';
+import { takeSlot } from '../lib/jobserver.js';
 import { withLock } from '../lib/lock.js';
 import { progress } from '../lib/progress.js';
 import type { RunRecord } from '../lib/run-record.js';
@@ -129,10 +130,20 @@ async function kernelBuild(record: RunRecord, { src, out }: CheckTree, stage: st
   const { args, env } = kernelMakeArgs(src, w1OutDir(out));
   // Both end before either's outcome counts: a failed Image build must not
   // leave a W=1 make running into the next patch's.
-  const [w1, image] = await Promise.allSettled([
-    execa('make', [...args, 'W=1', ...objects], { env: { ...process.env, ...env }, reject: false, all: true }),
-    buildKernelAt(record, src, out, {}, stage),
-  ]);
+  const w1Make = async () => {
+    const slot = await takeSlot('make');
+    try {
+      return await execa('make', [...args, 'W=1', ...objects], {
+        env: { ...process.env, ...env, ...slot.env },
+        reject: false,
+        all: true,
+        stdio: ['ignore', 'pipe', 'pipe', ...slot.fds] as Options['stdio'],
+      });
+    } finally {
+      slot.release();
+    }
+  };
+  const [w1, image] = await Promise.allSettled([w1Make(), buildKernelAt(record, src, out, {}, stage)]);
   if (image.status === 'rejected') throw image.reason;
   if (w1.status === 'rejected') throw w1.reason;
   const output = String(w1.value.all ?? '');

@@ -1,0 +1,89 @@
+// Builds side by side share protm's pool of cores (tools/lib/jobserver.ts):
+// one build alone runs a job per core, two together never run more, and a
+// build killed while its make held extra cores does not keep them.
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { runStep } from '../../tools/lib/process.js';
+import { RunRecord } from '../../tools/lib/run-record.js';
+
+const cache = mkdtempSync(join(tmpdir(), 'protm-jobserver-'));
+const saved = process.env.PROTM_CACHE;
+process.env.PROTM_CACHE = cache;
+afterAll(async () => {
+  if (saved === undefined) delete process.env.PROTM_CACHE;
+  else process.env.PROTM_CACHE = saved;
+  await rm(cache, { recursive: true, force: true });
+});
+
+const cores = cpus().length;
+const JOBS = 2 * cores + 2;
+
+/**
+ * A makefile of JOBS independent jobs, each logging its start and end (ns)
+ * into its own file under `logs`; with `killMake`, the first job SIGKILLs
+ * make after a second, while the others still run.
+ */
+function makefile(dir: string, seconds: number, killMake = false): string {
+  const targets = Array.from({ length: JOBS }, (_, i) => `j${i}`);
+  const text = [
+    `all: ${targets.join(' ')}`,
+    ...(killMake ? ['j0:', '\t@sleep 1; kill -9 $$PPID'] : []),
+    `${targets.slice(killMake ? 1 : 0).join(' ')}:`,
+    `\t@s=$$(date +%s%N); sleep ${seconds}; echo "$$s $$(date +%s%N)" > $(LOGS)/$@-$$$$`,
+    '.PHONY: all',
+    '',
+  ].join('\n');
+  const path = join(dir, 'Makefile');
+  writeFileSync(path, text);
+  return path;
+}
+
+/** The most jobs that ran at once, over every log in `logs`. */
+function peak(logs: string): number {
+  const events: [bigint, number][] = [];
+  for (const f of readdirSync(logs)) {
+    const [start, end] = readFileSync(join(logs, f), 'utf8').trim().split(' ').map(BigInt);
+    events.push([start!, 1], [end!, -1]);
+  }
+  events.sort((a, b) => (a[0] === b[0] ? a[1] - b[1] : a[0] < b[0] ? -1 : 1));
+  let now = 0;
+  let most = 0;
+  for (const [, d] of events) {
+    now += d;
+    most = Math.max(most, now);
+  }
+  return most;
+}
+
+function build(record: RunRecord, name: string, logs: string, seconds: number, killMake = false): Promise<number> {
+  const dir = mkdtempSync(join(cache, `${name}-`));
+  return runStep(record, name, 'make', ['-f', makefile(dir, seconds, killMake), `LOGS=${logs}`], { jobserver: 'make' });
+}
+
+describe('the pool of cores', () => {
+  it('gives a build alone a job per core, and two builds side by side no more in all', async () => {
+    const record = new RunRecord('test jobserver');
+    const alone = mkdtempSync(join(cache, 'alone-'));
+    await build(record, 'alone', alone, 0.4);
+    expect(readdirSync(alone)).toHaveLength(JOBS);
+    expect(peak(alone)).toBe(cores);
+
+    const both = mkdtempSync(join(cache, 'both-'));
+    await Promise.all([build(record, 'first', both, 0.4), build(record, 'second', both, 0.4)]);
+    expect(readdirSync(both)).toHaveLength(2 * JOBS);
+    expect(peak(both)).toBe(cores);
+  });
+
+  it('takes back the cores a killed make held', async () => {
+    const record = new RunRecord('test jobserver kill');
+    const killed = mkdtempSync(join(cache, 'killed-'));
+    // SIGKILLed, make cannot give back the cores its running jobs hold.
+    await expect(build(record, 'killed', killed, 3, true)).rejects.toThrow(/killed|signal|status/i);
+    const after = mkdtempSync(join(cache, 'after-'));
+    await build(record, 'after', after, 0.4);
+    expect(peak(after)).toBe(cores);
+  });
+});
