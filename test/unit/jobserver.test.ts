@@ -1,11 +1,12 @@
 // Builds side by side share protm's pool of cores (tools/lib/jobserver.ts):
 // one build alone runs a job per core, two together never run more, and a
 // build killed while its make held extra cores does not keep them.
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { sideBySide } from '../../tools/lib/children.js';
 import { runStep } from '../../tools/lib/process.js';
 import { RunRecord } from '../../tools/lib/run-record.js';
 
@@ -85,5 +86,28 @@ describe('the pool of cores', () => {
     const after = mkdtempSync(join(cache, 'after-'));
     await build(record, 'after', after, 0.4);
     expect(peak(after)).toBe(cores);
+  });
+
+  it('does not start a build that waited for a core while the work beside it failed', async () => {
+    const record = new RunRecord('test jobserver lane');
+    const dir = mkdtempSync(join(cache, 'lane-'));
+    const busy = join(dir, 'busy.mk');
+    const jobs = Array.from({ length: cores }, (_, i) => `b${i}`);
+    writeFileSync(busy, `all: ${jobs.join(' ')}\n${jobs.join(' ')}:\n\t@sleep 30\n.PHONY: all ${jobs.join(' ')}\n`);
+    const mark = join(dir, 'started');
+    const run = sideBySide(
+      async () => {
+        // Every core taken, then this side fails.
+        void runStep(record, 'busy', 'make', ['-f', busy], { jobserver: 'make' }).catch(() => 0);
+        await new Promise((r) => setTimeout(r, 1500));
+        throw new Error('side a failed');
+      },
+      async () => {
+        await new Promise((r) => setTimeout(r, 500));
+        await runStep(record, 'waiting', 'sh', ['-c', `touch ${mark}`], { jobserver: 'make' });
+      },
+    );
+    await expect(run).rejects.toThrow('side a failed');
+    expect(existsSync(mark)).toBe(false);
   });
 });

@@ -31,9 +31,13 @@ const TAIL_LINES = 30;
 /** Steps running now in this process (the main job builds QEMU beside the kernel). */
 let runningSteps = 0;
 
+function notStarted(stage: string): ProtmError {
+  return new ProtmError(`${stage}: not started, because work beside it failed`);
+}
+
 /** Run one command as a named step of `record`; throws ProtmError on failure. */
 export async function runStep(record: RunRecord, stage: string, file: string, args: string[], opts: StepOptions = {}): Promise<number> {
-  if (laneStopped()) throw new ProtmError(`${stage}: not started, because work beside it failed`);
+  if (laneStopped()) throw notStarted(stage);
   const started = Date.now();
   const startedAt = record.secondsSinceStart(started);
   record.log(`\n## ${stage}: ${[file, ...args].join(' ')}${opts.cwd ? ` (in ${opts.cwd})` : ''}`);
@@ -41,6 +45,12 @@ export async function runStep(record: RunRecord, stage: string, file: string, ar
   const ticker = progress.start(stage);
   if (opts.jobserver) ticker.update('waiting for a free core');
   const slot = opts.jobserver ? await takeSlot(opts.jobserver) : undefined;
+  // The work beside it may have failed while this step waited for a core.
+  if (slot && laneStopped()) {
+    slot.release();
+    ticker.stop(false);
+    throw notStarted(stage);
+  }
   const child = execa(file, args, {
     cwd: opts.cwd,
     env: { ...opts.env, ...slot?.env },
