@@ -2,22 +2,15 @@
 // one build alone runs a job per core, two together never run more, and a
 // build killed while its make held extra cores does not keep them.
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
-import { cpus, tmpdir } from 'node:os';
+import { cpus } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { sideBySide } from '../../tools/lib/children.js';
 import { runStep } from '../../tools/lib/process.js';
 import { RunRecord } from '../../tools/lib/run-record.js';
+import { usePrivateCache } from '../helpers/private-cache.js';
 
-const cache = mkdtempSync(join(tmpdir(), 'protm-jobserver-'));
-const saved = process.env.PROTM_CACHE;
-process.env.PROTM_CACHE = cache;
-afterAll(async () => {
-  if (saved === undefined) delete process.env.PROTM_CACHE;
-  else process.env.PROTM_CACHE = saved;
-  await rm(cache, { recursive: true, force: true });
-});
+const cache = usePrivateCache('jobserver');
 
 const cores = cpus().length;
 const JOBS = 2 * cores + 2;

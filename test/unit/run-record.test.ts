@@ -1,22 +1,13 @@
 // A run's metadata.json is its timeline: every step says when it started,
 // also the steps recorded after they finished (git imports, series
 // applications), which never went through runStep.
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { RunRecord, type StepRecord } from '../../tools/lib/run-record.js';
+import { usePrivateCache } from '../helpers/private-cache.js';
 
-const cache = mkdtempSync(join(tmpdir(), 'protm-run-record-'));
-const saved = process.env.PROTM_CACHE;
-process.env.PROTM_CACHE = cache;
-afterAll(async () => {
-  if (saved === undefined) delete process.env.PROTM_CACHE;
-  else process.env.PROTM_CACHE = saved;
-  await rm(cache, { recursive: true, force: true });
-});
+usePrivateCache('run-record');
 
 describe('run records', () => {
   it('give a step recorded when it finished the time it started, and keep a start that was given', async () => {
