@@ -18,6 +18,7 @@ import { execFileSync } from 'node:child_process';
 import { constants, mkdirSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
+import type { Options } from 'execa';
 import { cachePaths } from './paths.js';
 import { removeStaleTemps, tempPath } from './temp.js';
 
@@ -104,8 +105,8 @@ export function jobserverDir(): string {
 export interface Slot {
   /** What the client reads: MAKEFLAGS naming the pool. */
   env: Record<string, string>;
-  /** Descriptors the client inherits as 3 and 4 (make's read and write ends). */
-  fds: number[];
+  /** The client's stdio for execa: no stdin, piped output, and for make the pool's descriptor as 3 and 4. */
+  stdio: Options['stdio'];
   release(): void;
 }
 
@@ -122,7 +123,8 @@ export async function takeSlot(client: JobserverClient): Promise<Slot> {
   const auth = client === 'make' ? '--jobserver-auth=3,4' : `--jobserver-auth=fifo:${p.fifo}`;
   return {
     env: { MAKEFLAGS: ` -j ${auth}` },
-    fds: client === 'make' ? [p.fd, p.fd] : [],
+    // execa's types take no descriptor number past stderr; Node's spawn does.
+    stdio: ['ignore', 'pipe', 'pipe', ...(client === 'make' ? [p.fd, p.fd] : [])] as Options['stdio'],
     release() {
       if (!held) return;
       held = false;

@@ -3,7 +3,7 @@
 // the last lines plus the log's path.
 
 import { appendFileSync } from 'node:fs';
-import { execa, type Options } from 'execa';
+import { execa } from 'execa';
 import { killGroupOnExit, laneStopped } from './children.js';
 import { diskFullError } from './disk.js';
 import { ProtmError } from './errors.js';
@@ -58,7 +58,7 @@ export async function runStep(record: RunRecord, stage: string, file: string, ar
     all: true,
     buffer: false,
     reject: false,
-    stdio: ['ignore', 'pipe', 'pipe', ...(slot?.fds ?? [])] as Options['stdio'],
+    stdio: slot?.stdio ?? ['ignore', 'pipe', 'pipe'],
     timeout: opts.timeoutSeconds ? opts.timeoutSeconds * 1000 : undefined,
     // Its own process group, so that an interrupted protm stops the whole
     // tree under the step (make's compilers, ninja inside a build root).

@@ -5,7 +5,7 @@
 // the build and how it reports warnings) is a Checker; the loop is shared.
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { delimiter, dirname, join, relative, resolve } from 'node:path';
-import { execa, type Options } from 'execa';
+import { execa } from 'execa';
 import { buildKernelAt, configureKernel, kernelFragments, kernelMakeArgs, kernelOutDir } from '../build/kernel.js';
 import { buildMesaAt, MESA_BUILD_ROOT, MESA_CHECK_OPTIONS, overlayUapi } from '../build/mesa.js';
 import { panthorUapiHeader } from '../build/panthor-uapi.js';
@@ -137,7 +137,7 @@ async function kernelBuild(record: RunRecord, { src, out }: CheckTree, stage: st
         env: { ...process.env, ...env, ...slot.env },
         reject: false,
         all: true,
-        stdio: ['ignore', 'pipe', 'pipe', ...slot.fds] as Options['stdio'],
+        stdio: slot.stdio,
       });
     } finally {
       slot.release();
