@@ -9,9 +9,10 @@ import { BaseSequencer, type TestSpecification } from 'vitest/node';
 /** These files first, in this order; every other file after them, longest known first. */
 const FIRST_FILES = [
   // Builds the main job's products (kernel, QEMU, OP-TEE, root filesystem),
-  // then the debug kernel and the arm64 Mesa: the longest file.
+  // then the debug kernel, and boots them: the longest file.
   'test/unit/target-run.test.ts',
-  // Beside it, a compile that shares nothing with it: the native Mesa.
+  // Beside it, a compile it needs later and does not build first: the arm64
+  // Mesa, for the host checks here and target-run's mesa suite.
   'test/unit/mesa-host.test.ts',
   // The KUnit kernel; its first case waits for target-run's kernel tree.
   'test/unit/verdicts.test.ts',

@@ -1,7 +1,8 @@
-// Mesa's protected paths on the host, on drm-shim (no GPU): the native build
-// of exactly the checked-in mesa-patches, vulkaninfo and the programs of
-// test/target/mesa/, with the shim playing a kernel whose protected mode is
-// ready, one where it is not set up yet, and one without the series.
+// Mesa's protected paths on the host, on drm-shim (no GPU): the target's
+// arm64 build of exactly the checked-in mesa-patches, vulkaninfo and the
+// programs of test/target/mesa/, run under QEMU's user-mode emulator, with
+// the shim playing a kernel whose protected mode is ready, one where it is
+// not set up yet, and one without the series.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { lastJson, protm } from '../helpers/cli.js';

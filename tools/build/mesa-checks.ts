@@ -1,7 +1,7 @@
 // The check programs that drive Mesa (test/target/mesa/, C, KTAP v1 on
-// stdout), built inside the trixie build root against a Mesa build of the
-// same flavour: for the target (arm64, run in the guest) and for the host
-// (native, run on Mesa's drm-shim). Unlike the static checks of
+// stdout), built for arm64 inside the trixie build root against our Mesa
+// build: they run in the guest, and on this machine on Mesa's drm-shim under
+// QEMU's user-mode emulator (the host checks). Unlike the static checks of
 // target-checks.ts they link dynamically: the Vulkan loader finds panvk
 // through its ICD manifest, and EGL loads the Gallium driver at run time.
 //
@@ -23,7 +23,7 @@ import { repoRoot } from '../lib/paths.js';
 import { runStep } from '../lib/process.js';
 import type { RunRecord } from '../lib/run-record.js';
 import { shellQuote } from '../lib/shell.js';
-import { MESA_BUILD_ROOT, type MesaBuild, type MesaFlavour, TRIPLET } from './mesa.js';
+import { MESA_BUILD_ROOT, type MesaBuild, TRIPLET } from './mesa.js';
 import { panthorUapiHeader } from './panthor-uapi.js';
 
 const RECIPE = 1;
@@ -34,7 +34,7 @@ const TARGET_LIB = ['ktap.c', 'sha256.c', 'sys.c', 'tee_client.c', 'verify_ta.c'
 /** Our TA's interface (UUID, commands, pattern), shared with its client. */
 const TA_INCLUDE = join(repoRoot, 'test/ta/protm_verify/include');
 
-const CC: Record<MesaFlavour, string> = { arm64: 'aarch64-linux-gnu-gcc', native: 'gcc' };
+const CC = 'aarch64-linux-gnu-gcc';
 const CFLAGS = ['-O2', '-g', '-std=gnu11', '-Wall', '-Wextra', '-Werror'];
 const LIBS = ['-Wl,--as-needed', '-lvulkan', '-lEGL', '-lGLESv2', '-ldrm', '-lm'];
 
@@ -66,12 +66,11 @@ export async function buildMesaChecks(record: RunRecord, mesa: MesaBuild): Promi
     taInclude: sha256Dir(TA_INCLUDE),
     tee: sha256(readFileSync(teeHeader)),
     mesa: mesa.key,
-    flavour: mesa.flavour,
     cflags: CFLAGS,
     libs: LIBS,
     recipe: RECIPE,
   };
-  const artifact = await cachedArtifact(record, `mesa-checks-${mesa.flavour}`, key, async (dir) => {
+  const artifact = await cachedArtifact(record, 'mesa-checks-arm64', key, async (dir) => {
     // The build root sees the cache (bind-mounted), not the checkout: copy the sources in.
     const src = join(dir, 'src');
     cpSync(SOURCES, join(src, 'mesa'), { recursive: true });
@@ -80,7 +79,7 @@ export async function buildMesaChecks(record: RunRecord, mesa: MesaBuild): Promi
     mkdirSync(join(src, 'uapi/linux'), { recursive: true });
     cpSync(teeHeader, join(src, 'uapi/linux/tee.h'));
     mkdirSync(join(dir, 'bin'));
-    const libDir = join(mesa.root, 'usr/lib', TRIPLET[mesa.flavour]);
+    const libDir = join(mesa.root, 'usr/lib', TRIPLET.arm64);
     const cFiles = (sub: string) =>
       existsSync(join(src, sub))
         ? readdirSync(join(src, sub))
@@ -92,7 +91,7 @@ export async function buildMesaChecks(record: RunRecord, mesa: MesaBuild): Promi
     const vulkanOnly = cFiles('mesa/lib/vulkan');
     const commands = names.map((name) =>
       [
-        CC[mesa.flavour],
+        CC,
         ...CFLAGS,
         `-I${join(mesa.root, 'usr/include')}`,
         `-I${join(src, 'uapi')}`,
@@ -112,7 +111,7 @@ export async function buildMesaChecks(record: RunRecord, mesa: MesaBuild): Promi
         .join(' '),
     );
     const s = inBuildRoot(root, [dir, mesa.dir], commands.join(' && '));
-    await runStep(record, `mesa checks (${mesa.flavour}): ${names.join(', ')}`, s.file, s.args, { env: s.env });
+    await runStep(record, `mesa checks: ${names.join(', ')}`, s.file, s.args, { env: s.env });
   });
   return { dir: artifact.dir, binaries: names.map((n) => join(artifact.dir, 'bin', `protm-${n.replace(/_/g, '-')}`)) };
 }

@@ -1,13 +1,15 @@
 // Mesa (panfrost Gallium driver with EGL/GBM/GLES2, panvk) with the
 // mesa-patches series, built inside the trixie build root: Mesa 25.0.7 does
 // not compile against sid's glibc, so it is built in the Debian release it
-// came from. Two flavours of the same work tree, each with its own build
-// directory next to it (<tree>/out-<flavour>) and ccache:
+// came from.
 //
-//   arm64   cross-compiled release build installed into the target (see
-//           mesa-overlay.ts);
-//   native  x86-64 debug build with Mesa's drm-shim, so the protected
-//           paths run on the host with no GPU (host checks).
+// One build serves both uses: an arm64 cross-compiled release build, with
+// its build directory next to the work tree (<tree>/out-arm64) and ccache,
+// installed into the target (tools/run/target-run.ts) and, with the Panthor
+// drm-shim it also builds, run on this machine under QEMU's user-mode
+// emulator for the host checks (tools/run/host-checks.ts). A native build of
+// its own for the host checks was a sixth of a cold CI's compiles.
+// `protm patches check mesa` still builds natively (MESA_CHECK_OPTIONS).
 //
 // The Panthor uAPI header Mesa compiles against is not the one in Mesa's
 // tree nor a copy in ours: it is what `make headers_install` makes of our
@@ -34,8 +36,8 @@ import { findPin, loadPins } from '../sources/pins.js';
 import { panthorUapiHeader } from './panthor-uapi.js';
 
 export const MESA_BUILD_ROOT = 'trixie-mesa';
-export const MESA_FLAVOURS = ['arm64', 'native'] as const;
-export type MesaFlavour = (typeof MESA_FLAVOURS)[number];
+/** The machines Mesa is built for: the target, and this host (the patch check only). */
+export type MesaFlavour = 'arm64' | 'native';
 
 /** Bump when the recipe changes in a way the key cannot see. */
 const RECIPE = 1;
@@ -70,22 +72,15 @@ const COMMON_OPTIONS = [
   '-Dsysconfdir=/etc',
 ];
 
-const NATIVE_OPTIONS = [...COMMON_OPTIONS, `-Dlibdir=lib/${TRIPLET.native}`, '-Dtools=drm-shim'];
-
-export const MESA_OPTIONS: Record<MesaFlavour, string[]> = {
-  arm64: [...COMMON_OPTIONS, `-Dlibdir=lib/${TRIPLET.arm64}`, '-Dbuildtype=release', '-Db_ndebug=true', '-Dstrip=true'],
-  // Unoptimized: the host checks run a few small programs on the shim, so
-  // what counts is the compile (cold, in every CI on a new machine), not
-  // the speed of the code; a debug build also keeps Mesa's debug checks.
-  native: [...NATIVE_OPTIONS, '-Dbuildtype=debug'],
-};
+/** The target's build; drm-shim is a few small files, installed beside the drivers. */
+export const MESA_OPTIONS = [...COMMON_OPTIONS, `-Dlibdir=lib/${TRIPLET.arm64}`, '-Dtools=drm-shim', '-Dbuildtype=release', '-Db_ndebug=true', '-Dstrip=true'];
 
 /**
  * The native build of `protm patches check mesa`, which counts each patch's
  * new warnings: optimized, because GCC's flow warnings (maybe-uninitialized,
  * array-bounds, stringop-*) need the optimizer.
  */
-export const MESA_CHECK_OPTIONS = [...NATIVE_OPTIONS, '-Dbuildtype=debugoptimized'];
+export const MESA_CHECK_OPTIONS = [...COMMON_OPTIONS, `-Dlibdir=lib/${TRIPLET.native}`, '-Dtools=drm-shim', '-Dbuildtype=debugoptimized'];
 
 /** Meson machine files: compilers through ccache (the cache lives under ours). */
 const MACHINE_FILE: Record<MesaFlavour, string> = {
@@ -109,20 +104,19 @@ cpp = ['ccache', 'g++']
 };
 
 export interface MesaBuild {
-  flavour: MesaFlavour;
   /** Content-keyed artifact directory; `root/` holds the installed files (prefix /usr). */
   dir: string;
   root: string;
   /** The ICD manifest of panvk inside `root`, naming the library by its path on the target (/usr/...). */
   icd: string;
-  /** native only: Mesa's Panthor drm-shim (LD_PRELOAD it). */
-  drmShim?: string;
+  /** Mesa's Panthor drm-shim inside `root` (LD_PRELOAD it to play a kernel). */
+  drmShim: string;
   key: string;
   cached: boolean;
 }
 
-export function mesaOutDir(flavour: MesaFlavour): string {
-  return join(treeDir(buildTreeName('mesa')), `out-${flavour}`);
+function mesaOutDir(): string {
+  return join(treeDir(buildTreeName('mesa')), 'out-arm64');
 }
 
 /** The directories a Mesa build needs inside the build root. */
@@ -148,9 +142,9 @@ export async function buildMesaAt(
   flavour: MesaFlavour,
   src: string,
   out: string,
-  installTo?: string,
-  label = `mesa ${flavour} ninja`,
-  options = MESA_OPTIONS[flavour],
+  installTo: string | undefined,
+  label: string,
+  options: string[],
 ): Promise<void> {
   requireRoot('building Mesa');
   const root = await ensureBuildRoot(record, MESA_BUILD_ROOT);
@@ -182,11 +176,9 @@ export async function buildMesaAt(
 
 /**
  * The work tree is locked while it is brought up to date and its identity
- * taken; the build itself holds only its flavour's build directory, so the
- * two flavours of one tree can build at the same time (they read the same
- * sources and write different directories).
+ * taken; the build itself holds only the build directory.
  */
-export async function buildMesa(record: RunRecord, flavour: MesaFlavour): Promise<MesaBuild> {
+export async function buildMesa(record: RunRecord): Promise<MesaBuild> {
   const header = await panthorUapiHeader(record);
   const root = await ensureBuildRoot(record, MESA_BUILD_ROOT);
   const { wt, keyParts } = await withLock(`tree-${buildTreeName('mesa')}`, async () => {
@@ -197,39 +189,32 @@ export async function buildMesa(record: RunRecord, flavour: MesaFlavour): Promis
       tree: await treeContent(wt.src, wt.series.hash),
       uapi: header.sha256,
       buildRoot: basename(dirname(root)),
-      options: MESA_OPTIONS[flavour],
-      machine: MACHINE_FILE[flavour],
+      options: MESA_OPTIONS,
+      machine: MACHINE_FILE.arm64,
       recipe: RECIPE,
     };
     return { wt, keyParts };
   });
-  const out = mesaOutDir(flavour);
-  const artifact = await withLock(`build-${buildTreeName('mesa')}-${flavour}`, () =>
-    cachedArtifact(record, `mesa-${flavour}`, keyParts, async (dir) => {
-      await buildMesaAt(record, flavour, wt.src, out, join(dir, 'root'));
-      if (flavour === 'native') {
-        const shim = join(out, 'src/panfrost/drm-shim/libpanfrost_noop_drm_shim.so');
-        if (!existsSync(shim)) throw new ProtmError(`the native Mesa build has no drm-shim (${shim})`);
-        writeFileSync(join(dir, basename(shim)), readFileSync(shim));
-      }
-    }),
+  const out = mesaOutDir();
+  const artifact = await withLock(`build-${buildTreeName('mesa')}-arm64`, () =>
+    cachedArtifact(record, 'mesa-arm64', keyParts, (dir) => buildMesaAt(record, 'arm64', wt.src, out, join(dir, 'root'), 'mesa arm64 ninja', MESA_OPTIONS)),
   );
-  const build = describe(flavour, artifact.dir, artifact.key, artifact.cached);
-  record.set(`mesa-${flavour}`, { ...build, series: { patches: wt.series.patches.length, hash: wt.series.hash }, uapiSha256: header.sha256 });
+  const build = describe(artifact.dir, artifact.key, artifact.cached);
+  record.set('mesa-arm64', { ...build, series: { patches: wt.series.patches.length, hash: wt.series.hash }, uapiSha256: header.sha256 });
   return build;
 }
 
-function describe(flavour: MesaFlavour, dir: string, key: string, cached: boolean): MesaBuild {
+function describe(dir: string, key: string, cached: boolean): MesaBuild {
   const root = join(dir, 'root');
-  // Mesa names the manifest after the host CPU meson knows (x86_64; for the
-  // cross build the machine file's cpu, armv8-a).
+  // Mesa names the manifest after the CPU of the machine file (armv8-a).
   const icdDir = join(root, 'usr/share/vulkan/icd.d');
   const manifests = existsSync(icdDir) ? readdirSync(icdDir).filter((f) => /^panfrost_icd\..*\.json$/.test(f)) : [];
-  if (manifests.length !== 1) throw new ProtmError(`the ${flavour} Mesa build installed ${manifests.length} panvk ICD manifests in ${icdDir}, expected one`);
+  if (manifests.length !== 1) throw new ProtmError(`the Mesa build installed ${manifests.length} panvk ICD manifests in ${icdDir}, expected one`);
   const icd = join(icdDir, manifests[0]!);
-  for (const f of [join(root, 'usr/lib', TRIPLET[flavour], 'libvulkan_panfrost.so'), join(root, 'usr/lib', TRIPLET[flavour], 'libEGL.so.1')]) {
-    if (!existsSync(f)) throw new ProtmError(`the ${flavour} Mesa build did not install ${f}`, 'check the meson options in tools/build/mesa.ts');
+  const lib = join(root, 'usr/lib', TRIPLET.arm64);
+  const drmShim = join(lib, 'libpanfrost_noop_drm_shim.so');
+  for (const f of [join(lib, 'libvulkan_panfrost.so'), join(lib, 'libEGL.so.1'), drmShim]) {
+    if (!existsSync(f)) throw new ProtmError(`the Mesa build did not install ${f}`, 'check the meson options in tools/build/mesa.ts');
   }
-  const drmShim = flavour === 'native' ? join(dir, 'libpanfrost_noop_drm_shim.so') : undefined;
-  return { flavour, dir, root, icd, drmShim, key, cached };
+  return { dir, root, icd, drmShim, key, cached };
 }

@@ -61,19 +61,32 @@ function runtimeOnly(path: string): boolean {
   return !/\/usr\/include(\/|$)|\.a$|\.la$|\/pkgconfig(\/|$)/.test(path);
 }
 
-async function stage(record: RunRecord, root: string, programs: TargetPrograms, additions: RootfsAddition[]): Promise<void> {
+/**
+ * The pinned Debian packages' files merged at `root`, as an arm64 userland:
+ * merged /usr, as the Debian binaries expect (/lib/ld-linux-aarch64.so.1).
+ */
+export async function stageDebianPins(record: RunRecord, root: string, names: string[]): Promise<void> {
   const pins = loadPins();
-  for (const name of [...DEB_PINS, ...additions.flatMap((a) => a.pins)]) {
+  for (const name of names) {
     const dir = await fetchPin(findPin(pins, name), record);
     cpSync(dir, root, { recursive: true, filter: (src) => wanted(src), verbatimSymlinks: true });
   }
+  symlinkSync('usr/lib', join(root, 'lib'));
+}
+
+/** An installed tree (a Mesa build's root) merged at `root`, without what is only for building. */
+export function stageInstalledTree(tree: string, root: string): void {
+  // Installed trees keep usr/share (Vulkan's ICD manifests live there).
+  cpSync(tree, root, { recursive: true, filter: runtimeOnly, verbatimSymlinks: true });
+}
+
+async function stage(record: RunRecord, root: string, programs: TargetPrograms, additions: RootfsAddition[]): Promise<void> {
+  await stageDebianPins(record, root, [...DEB_PINS, ...additions.flatMap((a) => a.pins)]);
   // Arm's Mali CSF firmware for Panthor (only the G610's arch10.8 image).
-  const firmware = join(await fetchPin(findPin(pins, 'firmware'), record), MALI_FIRMWARE);
+  const firmware = join(await fetchPin(findPin(loadPins(), 'firmware'), record), MALI_FIRMWARE);
   mkdirSync(join(root, dirname(MALI_FIRMWARE)), { recursive: true });
   // The Debian package makes arch10.8 a symlink (to arch10.10): copy the file, not the link.
   copyFileSync(firmware, join(root, MALI_FIRMWARE));
-  // Merged /usr, as the Debian binaries expect (/lib/ld-linux-aarch64.so.1).
-  symlinkSync('usr/lib', join(root, 'lib'));
   mkdirSync(join(root, 'bin'), { recursive: true });
   cpSync(join(root, 'usr/bin/busybox'), join(root, 'bin/busybox'));
   // /init is a shell script: /bin/sh must exist before busybox installs its applets.
@@ -87,8 +100,7 @@ async function stage(record: RunRecord, root: string, programs: TargetPrograms, 
   mkdirSync(join(root, 'usr/lib/optee_armtz'), { recursive: true });
   for (const ta of programs.tas) cpSync(ta, join(root, 'usr/lib/optee_armtz', basename(ta)));
   for (const a of additions) {
-    // Installed trees keep usr/share (Vulkan's ICD manifests live there).
-    for (const tree of a.trees) cpSync(tree, root, { recursive: true, filter: runtimeOnly, verbatimSymlinks: true });
+    for (const tree of a.trees) stageInstalledTree(tree, root);
     for (const bin of a.binaries) cpSync(bin, join(root, 'protm/bin', basename(bin)));
   }
   for (const exe of ['init', 'protm/run-suite']) chmodSync(join(root, exe), 0o755);

@@ -1,6 +1,6 @@
 import { Command, Option } from 'commander';
 import { buildKernel } from '../build/kernel.js';
-import { buildMesa, MESA_FLAVOURS, type MesaFlavour } from '../build/mesa.js';
+import { buildMesa } from '../build/mesa.js';
 import { buildQemu } from '../build/qemu.js';
 import { buildRootfs } from '../build/rootfs.js';
 import { buildOptee, buildSecureWorld, buildTfa, loadSecureProfile, secureProfileNames } from '../build/secure-world.js';
@@ -75,17 +75,12 @@ initramfs list: ${rootfs.list}`,
   leaf(
     cmd
       .command('mesa')
-      .description("build Mesa (panfrost, panvk) with mesa-patches in the trixie build root, against our kernel series' Panthor uAPI")
-      .addOption(
-        new Option('--flavour <flavour>', 'arm64: cross build for the target; native: x86-64 build with drm-shim for host checks')
-          .choices([...MESA_FLAVOURS])
-          .default('arm64'),
-      ),
+      .description("build Mesa (panfrost, panvk, drm-shim) for the target with mesa-patches in the trixie build root, against our kernel series' Panthor uAPI"),
     'build mesa',
-    async ({ record }, opts: { flavour: MesaFlavour }) => {
+    async ({ record }) => {
       await ensureHost(record);
-      const m = await buildMesa(record, opts.flavour);
-      return { text: `mesa (${m.flavour}): ${m.root}\nICD: ${m.icd}${m.drmShim ? `\ndrm-shim: ${m.drmShim}` : ''}`, summary: { ...m } };
+      const m = await buildMesa(record);
+      return { text: `mesa: ${m.root}\nICD: ${m.icd}\ndrm-shim: ${m.drmShim}`, summary: { ...m } };
     },
   );
   return cmd;

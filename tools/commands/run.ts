@@ -69,7 +69,9 @@ export function bootCommand(): Command {
 export function hostChecksCommand(): Command {
   return leaf(
     new Command('host-checks')
-      .description("Mesa's protected paths on this machine, no GPU: the native Mesa build on its drm-shim, with protected mode ready, not set up, and absent")
+      .description(
+        "Mesa's protected paths on this machine, no GPU: the target's Mesa build on its drm-shim under qemu-user, with protected mode ready, not set up, and absent",
+      )
       .addOption(
         new Option('--shim <mode>', 'the kernel the shim plays: ready (protected mode set up), available (not set up), none (no series), or all')
           .choices([...SHIM_MODES, 'all'])

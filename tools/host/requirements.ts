@@ -23,6 +23,7 @@ export const HOST_PACKAGES: HostPackage[] = [
   { name: 'python3-pyelftools', why: 'OP-TEE build (Debian python)' },
   { name: 'python3-cryptography', why: 'OP-TEE TA signing (Debian python)' },
   { name: 'qemu-system-arm', why: 'booting the arm64 target (qemu-system-aarch64) and KUnit' },
+  { name: 'qemu-user-static', why: "the host checks: the target's Mesa on drm-shim (qemu-aarch64-static)" },
   { name: 'mmdebstrap', why: 'build roots for components newer than the host (Mesa, QEMU)' },
   { name: 'git', why: 'patch series work trees' },
   { name: 'perl', why: 'checkpatch.pl' },

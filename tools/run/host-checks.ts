@@ -1,23 +1,27 @@
 // Host checks: Mesa's protected paths on this machine, with no GPU. The
-// native Mesa build runs on its Panthor drm-shim (which the series teaches
-// protected mode), inside the trixie build root (the build's libraries are
-// trixie's). Each program of test/target/mesa/ runs once per kernel the shim
-// plays (SHIM_MODES): the feature must be there when protected mode is
-// ready, and absent otherwise with nothing else regressing; trixie's
-// vulkaninfo is checked the same way.
+// target's arm64 Mesa build and check programs run on Mesa's Panthor
+// drm-shim (which the series teaches protected mode), under QEMU's user-mode
+// emulator with an arm64 sysroot of the target's libraries
+// (tools/build/mesa-sysroot.ts). Each program of test/target/mesa/ runs once
+// per kernel the shim plays (SHIM_MODES): the feature must be there when
+// protected mode is ready, and absent otherwise with nothing else
+// regressing; the target's vulkaninfo is checked the same way.
 import { writeFileSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { basename, join, relative } from 'node:path';
 import { execa } from 'execa';
-import { buildMesa, MESA_BUILD_ROOT, type MesaBuild, TRIPLET } from '../build/mesa.js';
+import { buildMesa, type MesaBuild, TRIPLET } from '../build/mesa.js';
 import { buildMesaChecks } from '../build/mesa-checks.js';
-import { ensureBuildRoot, inBuildRoot } from '../host/buildroot.js';
+import { mesaSysroot } from '../build/mesa-sysroot.js';
 import { requireRoot } from '../host/root.js';
 import { ensureHost } from '../host/setup.js';
+import { ProtmError } from '../lib/errors.js';
 import type { RunRecord } from '../lib/run-record.js';
-import { shellQuote } from '../lib/shell.js';
 import { aboutRun } from '../results/about.js';
 import { parseKtap } from '../results/ktap.js';
 import { type Case, flattenCases, publishResults, summaryLine } from '../results/report.js';
+
+/** Debian's qemu-user-static (a host package, see tools/host/requirements.ts). */
+const QEMU_USER = 'qemu-aarch64-static';
 
 /**
  * The kernel the shim plays (PAN_SHIM_PROTM): "ready", the series with
@@ -28,8 +32,8 @@ import { type Case, flattenCases, publishResults, summaryLine } from '../results
 export const SHIM_MODES = ['ready', 'available', 'none'] as const;
 export type ShimMode = (typeof SHIM_MODES)[number];
 
-/** One program's run must not take longer than this (the shim executes nothing). */
-const PROGRAM_TIMEOUT_S = 120;
+/** One program's run must not take longer than this (the shim executes nothing; the CPU is emulated). */
+const PROGRAM_TIMEOUT_S = 300;
 
 export interface HostVerdict {
   cases: Case[];
@@ -40,18 +44,18 @@ export interface HostVerdict {
   report: string;
 }
 
-/** The ICD manifest of panvk as built, naming the library where it lies in the artifact. */
-function writeIcd(mesa: MesaBuild, dir: string): string {
+/** The ICD manifest of panvk, naming the library by its path in the sysroot (as on the target). */
+function writeIcd(dir: string): string {
   const path = join(dir, 'panfrost_icd.host.json');
-  const library = join(mesa.root, 'usr/lib', TRIPLET.native, 'libvulkan_panfrost.so');
+  const library = join('/usr/lib', TRIPLET.arm64, 'libvulkan_panfrost.so');
   writeFileSync(path, `${JSON.stringify({ file_format_version: '1.0.1', ICD: { library_path: library, api_version: '1.4' } }, null, 2)}\n`);
   return path;
 }
 
+/** The emulated program's environment (QEMU's own stays clean: an arm64 LD_PRELOAD means nothing to it). */
 function shimEnv(mesa: MesaBuild, icd: string, mode: ShimMode): Record<string, string> {
   return {
-    LD_PRELOAD: mesa.drmShim ?? '',
-    LD_LIBRARY_PATH: join(mesa.root, 'usr/lib', TRIPLET.native),
+    LD_PRELOAD: join('/', relative(mesa.root, mesa.drmShim)),
     VK_ICD_FILENAMES: icd,
     // Mesa 25.0 marks panvk on v10 GPUs experimental.
     PAN_I_WANT_A_BROKEN_VULKAN_DRIVER: '1',
@@ -65,14 +69,24 @@ function shimEnv(mesa: MesaBuild, icd: string, mode: ShimMode): Record<string, s
   };
 }
 
-/** Run `argv` in the build root with `env`; KTAP (or any output) and the exit status. */
-async function runInRoot(root: string, binds: string[], env: Record<string, string>, argv: string[]): Promise<{ output: string; exitCode: number }> {
-  const exports = Object.entries(env)
-    .map(([k, v]) => `${k}=${shellQuote(v)}`)
-    .join(' ');
-  const s = inBuildRoot(root, binds, `export ${exports}; exec ${argv.map(shellQuote).join(' ')}`);
-  const r = await execa(s.file, s.args, { env: { ...process.env, ...s.env }, reject: false, all: true, timeout: PROGRAM_TIMEOUT_S * 1000 });
+/**
+ * Run the arm64 program `argv` (its path on this machine) with `sysroot` as
+ * its root for libraries and absolute paths (QEMU falls back to this
+ * machine's for what the sysroot lacks, such as `argv[0]` and the ICD file).
+ */
+async function runEmulated(sysroot: string, env: Record<string, string>, argv: string[]): Promise<{ output: string; exitCode: number }> {
+  const setEnv = Object.entries(env).flatMap(([k, v]) => {
+    // QEMU splits -E at commas.
+    if (v.includes(',')) throw new ProtmError(`host checks: ${k}=${v} has a comma, which QEMU's -E cannot pass`);
+    return ['-E', `${k}=${v}`];
+  });
+  const r = await execa(QEMU_USER, ['-L', sysroot, ...setEnv, ...argv], { reject: false, all: true, timeout: PROGRAM_TIMEOUT_S * 1000 });
   const output = String(r.all ?? '');
+  // A spawn failure has neither an exit status nor a signal; a program that crashed has a signal, and fails its case.
+  if (r.exitCode === undefined && r.signal === undefined && !r.timedOut) {
+    throw new ProtmError(`host checks: ${QEMU_USER} did not start: ${r.shortMessage}`, 'run `protm setup`');
+  }
+  if (r.signal !== undefined && !r.timedOut) return { output: `${output}\n# killed by ${r.signal}`, exitCode: 128 };
   return { output: r.timedOut ? `${output}\n# timed out after ${PROGRAM_TIMEOUT_S} s` : output, exitCode: r.exitCode ?? 1 };
 }
 
@@ -116,22 +130,21 @@ export function programCases(name: string, mode: ShimMode, output: string, exitC
 
 export async function runHostChecks(record: RunRecord, modes: ShimMode[]): Promise<HostVerdict> {
   await ensureHost(record);
-  requireRoot('the host checks (they run in the trixie build root)');
-  const mesa = await buildMesa(record, 'native');
+  requireRoot('the host checks (Mesa builds in the trixie build root)');
+  const mesa = await buildMesa(record);
   const checks = await buildMesaChecks(record, mesa);
-  const root = await ensureBuildRoot(record, MESA_BUILD_ROOT);
-  const icd = writeIcd(mesa, record.dir);
-  const binds = [mesa.dir, checks.dir, record.dir];
+  const sysroot = await mesaSysroot(record, mesa);
+  const icd = writeIcd(record.dir);
   const cases: Case[] = [];
   for (const mode of modes) {
     const env = shimEnv(mesa, icd, mode);
     // protectedMemory is a Vulkan 1.1 feature: vulkaninfo lists it in
     // VkPhysicalDeviceProtectedMemoryFeatures only with promoted structs shown.
-    const vk = await runInRoot(root, binds, env, ['vulkaninfo', '--show-promoted-structs']);
+    const vk = await runEmulated(sysroot, env, [join(sysroot, 'usr/bin/vulkaninfo'), '--show-promoted-structs']);
     record.log(`\n## vulkaninfo (shim ${mode})\n${vk.output}`);
     cases.push(...vulkaninfoCases(vk.output, mode, vk.exitCode));
     for (const bin of checks.binaries) {
-      const r = await runInRoot(root, binds, env, [bin, '--expect-protected', mode === 'ready' ? 'yes' : 'no']);
+      const r = await runEmulated(sysroot, env, [bin, '--expect-protected', mode === 'ready' ? 'yes' : 'no']);
       record.log(`\n## ${basename(bin)} (shim ${mode})\n${r.output}`);
       cases.push(...programCases(basename(bin), mode, r.output, r.exitCode));
     }

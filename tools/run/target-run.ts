@@ -110,7 +110,7 @@ export type SuiteNeed = (typeof SUITE_NEEDS)[number];
  */
 async function suiteAdditions(record: RunRecord, needs: SuiteNeed[]): Promise<RootfsAddition[]> {
   if (!needs.includes('mesa')) return [];
-  const mesa = await buildMesa(record, 'arm64');
+  const mesa = await buildMesa(record);
   const checks = await buildMesaChecks(record, mesa);
   return [{ key: `${mesa.key}/${basename(checks.dir)}`, trees: [mesa.root], binaries: checks.binaries, pins: ['mesa-runtime'] }];
 }
