@@ -72,8 +72,21 @@ const COMMON_OPTIONS = [
   '-Dsysconfdir=/etc',
 ];
 
-/** The target's build; drm-shim is a few small files, installed beside the drivers. */
-export const MESA_OPTIONS = [...COMMON_OPTIONS, `-Dlibdir=lib/${TRIPLET.arm64}`, '-Dtools=drm-shim', '-Dbuildtype=release', '-Db_ndebug=true', '-Dstrip=true'];
+/**
+ * The target's build; drm-shim is a few small files, installed beside the
+ * drivers. -O2, as Debian builds Mesa, rather than the release type's -O3:
+ * a sample of 81 of its 1203 compiles took 11% less CPU time (81.7 s
+ * against 91.8 s, two runs each).
+ */
+export const MESA_OPTIONS = [
+  ...COMMON_OPTIONS,
+  `-Dlibdir=lib/${TRIPLET.arm64}`,
+  '-Dtools=drm-shim',
+  '-Dbuildtype=release',
+  '-Doptimization=2',
+  '-Db_ndebug=true',
+  '-Dstrip=true',
+];
 
 /**
  * The native build of `protm patches check mesa`, which counts each patch's
