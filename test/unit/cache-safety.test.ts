@@ -171,6 +171,13 @@ describe('run records', () => {
     writeFileSync(join(obsolete, 'vmlinux'), 'old');
     const kept = join(cache, 'trees', 'kernel', 'src', '.protm-out');
     mkdirSync(kept, { recursive: true });
+    // The host checks' native Mesa build, which they no longer make; the
+    // patch check's native build in its own tree is still used.
+    const oldNative = join(cache, 'trees', 'mesa-exact', 'out-native');
+    mkdirSync(oldNative, { recursive: true });
+    writeFileSync(join(oldNative, 'build.ninja'), 'old');
+    const checkNative = join(cache, 'trees', 'mesa-check', 'out-native');
+    mkdirSync(checkNative, { recursive: true });
     const r = await protm(['gc', '--keep-runs', '1'], env);
     expect(r.exitCode, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/removed \S+tfa-0123456789abcdef\.tmp-999999/);
@@ -178,6 +185,9 @@ describe('run records', () => {
     expect(existsSync(leftover)).toBe(false);
     expect(existsSync(obsolete)).toBe(false);
     expect(existsSync(kept)).toBe(true);
+    expect(r.stdout).toMatch(/removed \S+\/trees\/mesa-exact\/out-native/);
+    expect(existsSync(oldNative)).toBe(false);
+    expect(existsSync(checkNative)).toBe(true);
     expect(readdirSync(join(cache, 'runs'))).toHaveLength(1);
     // A finished record no longer says it is running.
     expect(readdirSync(join(cache, 'runs', readdirSync(join(cache, 'runs'))[0]!))).not.toContain('running.pid');

@@ -84,11 +84,14 @@ export function pruneArtifacts(days: number): Removed[] {
 }
 
 /**
- * Build directories inside work trees that no current protm writes: the
+ * Build directories that no current protm writes, relative to a work tree's
+ * directory (trees/<name>/), except in the trees named by `keepIn`: the
  * ROCK 5B's own kernel build (some 400 MB a tree) from before one kernel
- * configuration served both targets.
+ * configuration served both targets, and the host checks' native Mesa builds
+ * (some 300 MB a tree) from before they ran the target's arm64 build; only
+ * `patches check mesa` still builds natively, in trees/mesa-check.
  */
-const OBSOLETE_BUILD_DIRS = ['.protm-out-rock5b'];
+const OBSOLETE_BUILD_DIRS: { path: string; keepIn?: string[] }[] = [{ path: join('src', '.protm-out-rock5b') }, { path: 'out-native', keepIn: ['mesa-check'] }];
 
 /**
  * Temporaries ("*.tmp-<pid>") and lock files whose process is gone, in the
@@ -99,9 +102,9 @@ export function pruneLeftovers(): Removed[] {
   const trees = cachePaths.trees();
   if (existsSync(trees)) {
     for (const tree of readdirSync(trees)) {
-      for (const name of OBSOLETE_BUILD_DIRS) {
-        const path = join(trees, tree, 'src', name);
-        if (existsSync(path)) remove(path, removed);
+      for (const { path, keepIn } of OBSOLETE_BUILD_DIRS) {
+        const full = join(trees, tree, path);
+        if (!keepIn?.includes(tree) && existsSync(full)) remove(full, removed);
       }
     }
   }
