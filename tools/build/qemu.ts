@@ -52,9 +52,9 @@ export const QEMU_CONFIGURE_ARGS = [
   // the target needs; no debug information (about a fifth of the compile
   // time); no QOM cast checks (a cost on every cast at run time, which the
   // model does not rely on). A cold build went from 458 s to 323 s here
-  // (README, "QEMU's build"), and the guests run as fast. -O1 as well would
-  // have made it 269 s, but the guests ran about a fifth slower, and boots
-  // are what every warm run pays.
+  // (docs/measurements.md, "QEMU's build"), and the guests run as fast.
+  // -O1 as well would have made it 269 s, but the guests ran about a fifth
+  // slower, and boots are what every warm run pays.
   '--without-default-features',
   '--enable-fdt=system',
   '--disable-debug-info',

@@ -3,7 +3,7 @@
 // kernel, OP-TEE and QEMU; the patch check's Image and W=1 builds). Each
 // used to take every core (-jN), so two builds ran 2N compilers on N cores,
 // which is slower than N: two OP-TEE builds side by side took 205-221 s with
-// -j2 each and 183-193 s sharing a pool of two (README, "Measured times").
+// -j2 each and 183-193 s sharing a pool of two (docs/measurements.md).
 //
 // The pool is a named FIFO holding one byte per core. A build's own first
 // job is backed by a byte protm takes before starting it; make and ninja
