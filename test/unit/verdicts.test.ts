@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { withKernelTree } from '../../tools/build/kernel.js';
+import { withLock } from '../../tools/lib/lock.js';
 import { repoRoot } from '../../tools/lib/paths.js';
 import { treeDir } from '../../tools/patches/components.js';
 import { buildTreeName } from '../../tools/patches/worktree.js';
@@ -45,15 +46,25 @@ function kernelTreeOf(stdout: string): { src: string; head: string; exactSeries:
 async function seriesWithExtraPatch(name: string, ...edits: ((src: string) => void)[]): Promise<string> {
   const built = await protm(['build', 'kernel']);
   expect(built.exitCode, built.stderr).toBe(0);
-  return withKernelTree(async () => patchesOnTop(name, edits));
+  return withKernelTree(async () => patchesOnTop('kernel', name, edits));
 }
 
-/** One patch per edit, numbered from 99 on, after the checkout's series. */
-function patchesOnTop(name: string, edits: ((src: string) => void)[]): string {
-  const src = join(treeDir(buildTreeName('kernel')), 'src');
+/** The same for the QEMU series. */
+async function qemuSeriesWithExtraPatch(name: string, ...edits: ((src: string) => void)[]): Promise<string> {
+  const built = await protm(['build', 'qemu']);
+  expect(built.exitCode, built.stderr).toBe(0);
+  return withLock(`tree-${buildTreeName('qemu')}`, async () => patchesOnTop('qemu', name, edits));
+}
+
+/** One patch per edit, numbered from 99 on, after the checkout's series of `component`. */
+function patchesOnTop(component: 'kernel' | 'qemu', name: string, edits: ((src: string) => void)[]): string {
+  const src = join(treeDir(buildTreeName(component)), 'src');
   const root = join(scratch, name);
-  cpSync(join(repoRoot, 'kernel-patches'), join(root, 'kernel-patches'), { recursive: true });
-  for (const c of ['qemu', 'mesa']) if (existsSync(join(repoRoot, `${c}-patches`))) symlinkSync(join(repoRoot, `${c}-patches`), join(root, `${c}-patches`));
+  const dir = `${component}-patches`;
+  cpSync(join(repoRoot, dir), join(root, dir), { recursive: true });
+  for (const c of ['kernel', 'qemu', 'mesa']) {
+    if (c !== component && existsSync(join(repoRoot, `${c}-patches`))) symlinkSync(join(repoRoot, `${c}-patches`), join(root, `${c}-patches`));
+  }
   const git = (args: string[]) =>
     execFileSync('git', args, {
       cwd: src,
@@ -71,11 +82,11 @@ function patchesOnTop(name: string, edits: ((src: string) => void)[]): string {
     git(['commit', '-qam', `test: ${name} (${i + 1})`]);
   }
   const n = String(edits.length);
-  const patches = git(['format-patch', `-${n}`, '--zero-commit', '-o', join(root, 'kernel-patches'), '--start-number', '99'])
+  const patches = git(['format-patch', `-${n}`, '--zero-commit', '-o', join(root, dir), '--start-number', '99'])
     .trim()
     .split('\n');
   git(['reset', '-q', '--hard', `HEAD~${n}`]);
-  const series = join(root, 'kernel-patches', 'series');
+  const series = join(root, dir, 'series');
   writeFileSync(series, `${readFileSync(series, 'utf8')}${patches.map((p) => `${p.split('/').pop()}\n`).join('')}`);
   return root;
 }
@@ -126,6 +137,21 @@ describe('verdicts', () => {
       ),
     });
     expect(r.stdout).not.toMatch(/\d+ passed, 0 failed/);
+  });
+
+  it('protm qtest on a series whose qtests do not build fails, and runs no old qtest binary', async () => {
+    const root = await qemuSeriesWithExtraPatch('qtest-breaks', (src) => {
+      const test = join(src, 'tests/qtest/mali-csf-test.c');
+      writeFileSync(test, `${readFileSync(test, 'utf8')}\nthis line is not C;\n`);
+    });
+    const r = await protm(['qtest', '--json'], { PROTM_PATCHES_ROOT: root });
+    expect(r.exitCode).toBe(1);
+    expect(lastJson(r.stdout)).toMatchObject({
+      status: 'failed',
+      error: expect.stringMatching(/^qemu qtests failed: exited with status \d+\n[\s\S]*mali-csf-test\.c:\d+:\d+: error: [\s\S]*--- full log: /),
+    });
+    // The compute qtests' binary from the last build must not have run.
+    expect(r.stdout).not.toMatch(/\d+ passed/);
   });
 
   // Each edit breaks a check of the series' KUnit suite in code only the

@@ -216,14 +216,27 @@ async function runQtestsLocked(record: RunRecord): Promise<string> {
   // The compute qtests' shaders are assembled at build time by Mesa's own
   // Valhall assembler, from the pinned Mesa source (without it they skip).
   const mesa = await fetchPin(findPin(loadPins(), 'mesa'), record);
-  const tap = join(build.out, 'protm-qtest.tap');
-  rmSync(tap, { force: true });
   const targets = QTESTS.map((t) => `tests/qtest/${t}`);
-  const runs = targets.map((t) => `QTEST_QEMU_BINARY=./${QEMU_BINARY} ${shellQuote(`./${t}`)} --tap -k >> ${shellQuote(tap)} 2>&1 || true`);
-  const script = [`cd ${shellQuote(build.out)}`, `ninja -j${cpus().length} ${targets.map(shellQuote).join(' ')}`, ...runs].join(' && ');
+  const taps = QTESTS.map((t) => join(build.out, `protm-${t}.tap`));
+  for (const tap of taps) rmSync(tap, { force: true });
+  // One command a line, under `sh -e`: qtests that do not build stop the
+  // run there, before any binary runs (an old binary of the other qtests
+  // would report on code that is not the tree's). A qtest that fails is a
+  // result, in its TAP.
+  const runs = targets.map((t, i) => `QTEST_QEMU_BINARY=./${QEMU_BINARY} ${shellQuote(`./${t}`)} --tap -k > ${shellQuote(taps[i]!)} 2>&1 || true`);
+  const script = [`cd ${shellQuote(build.out)}`, `ninja -j${cpus().length} ${targets.map(shellQuote).join(' ')}`, ...runs].join('\n');
   const s = inBuildRoot(root, qemuBinds(build.src, build.out), script);
   const env = { ...s.env, MESA_VALHALL_DIR: join(mesa, 'src', 'panfrost', 'compiler', 'valhall') };
   await runStep(record, 'qemu qtests', s.file, s.args, { env, timeoutSeconds: 900 });
-  if (!existsSync(tap)) throw new ProtmError(`the qtests wrote no output (${tap})`);
-  return readFileSync(tap, 'utf8');
+  return taps
+    .map((tap, i) => {
+      const text = existsSync(tap) ? readFileSync(tap, 'utf8') : '';
+      // glib's TAP states its plan first; a qtest that crashed later leaves
+      // the rest of its plan without results, which the parser fails.
+      if (!/^1\.\.\d+/m.test(text)) {
+        throw new ProtmError(`the qtest ${QTESTS[i]} printed no TAP plan: it did not start`, `its output (${tap}):\n${text.slice(-2000)}`);
+      }
+      return text;
+    })
+    .join('\n');
 }
