@@ -62,7 +62,7 @@ describe('QEMU with the Mali CSF model', () => {
       cases: { name: string; status: string }[];
     };
     expect(doc.counts.failed).toBe(0);
-    expect(doc.counts.passed).toBeGreaterThanOrEqual(57);
+    expect(doc.counts.passed).toBeGreaterThanOrEqual(59);
     const cases = [
       ...['job', 'invalid-instruction', 'mmu-fault', 'endless', 'suspend-resume', 'doorbell', 'resume-keeps-fatal', 'mmio-refused'].map((n) => `/cs/${n}`),
       ...['exception-handler', 'exception-handler-unknown'].map((n) => `/cs/${n}`),
@@ -74,6 +74,8 @@ describe('QEMU with the Mali CSF model', () => {
       ...['idle', 'idle-hysteresis'].map((n) => `/glb/${n}`),
       // every step of the protected-mode protocol
       ...['pending', 'enter-refused', 'enter-run-exit', 'ping-exit-reset', 'suspend', 'fault'].map((n) => `/protm/${n}`),
+      // entering and leaving take time, and normal groups wait from the start of an entry
+      ...['transition-time', 'entry-holds-normal-groups'].map((n) => `/protm/${n}`),
       // isolation through the TZC-400 (virt,tzc=on)
       ...['cpu', 'gpu-normal', 'gpu-protected', 'protected-write-out', 'protected-suspend-buffer'].map((n) => `/isolation/${n}`),
       // compute on the Valhall interpreter, shaders from Mesa's assembler (a
