@@ -91,6 +91,11 @@ function patchesOnTop(component: 'kernel' | 'qemu', name: string, edits: ((src: 
   return root;
 }
 
+/** An edit that breaks the build of a C file. */
+function appendNotC(path: string): void {
+  writeFileSync(path, `${readFileSync(path, 'utf8')}\nthis line is not C;\n`);
+}
+
 function replaceIn(path: string, from: string, to: string): void {
   const text = readFileSync(path, 'utf8');
   expect(text).toContain(from);
@@ -124,10 +129,7 @@ describe('verdicts', () => {
   it('protm kunit on a series that does not build fails; it never reports an earlier run', async () => {
     const good = await protm(['kunit', '--json']);
     expect(good.exitCode, good.stderr.slice(-3000)).toBe(0);
-    const root = await seriesWithExtraPatch('kunit-breaks', (src) => {
-      const drv = join(src, 'drivers/gpu/drm/panthor/panthor_drv.c');
-      writeFileSync(drv, `${readFileSync(drv, 'utf8')}\nthis line is not C;\n`);
-    });
+    const root = await seriesWithExtraPatch('kunit-breaks', (src) => appendNotC(join(src, 'drivers/gpu/drm/panthor/panthor_drv.c')));
     const r = await protm(['kunit', '--json'], { PROTM_PATCHES_ROOT: root });
     expect(r.exitCode).toBe(1);
     expect(lastJson(r.stdout)).toMatchObject({
@@ -140,10 +142,7 @@ describe('verdicts', () => {
   });
 
   it('protm qtest on a series whose qtests do not build fails, and runs no old qtest binary', async () => {
-    const root = await qemuSeriesWithExtraPatch('qtest-breaks', (src) => {
-      const test = join(src, 'tests/qtest/mali-csf-test.c');
-      writeFileSync(test, `${readFileSync(test, 'utf8')}\nthis line is not C;\n`);
-    });
+    const root = await qemuSeriesWithExtraPatch('qtest-breaks', (src) => appendNotC(join(src, 'tests/qtest/mali-csf-test.c')));
     const r = await protm(['qtest', '--json'], { PROTM_PATCHES_ROOT: root });
     expect(r.exitCode).toBe(1);
     expect(lastJson(r.stdout)).toMatchObject({
