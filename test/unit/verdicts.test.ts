@@ -8,7 +8,6 @@ import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { withKernelTree } from '../../tools/build/kernel.js';
 import { withLock } from '../../tools/lib/lock.js';
 import { repoRoot } from '../../tools/lib/paths.js';
 import { treeDir } from '../../tools/patches/components.js';
@@ -38,22 +37,15 @@ function kernelTreeOf(stdout: string): { src: string; head: string; exactSeries:
 }
 
 /**
- * A patches root holding the checkout's kernel series plus one patch made by
- * `edit` on top of it (in protm's exact-series tree, which is reset after).
- * The tree's lock is held meanwhile: another test file may be building from
- * that tree at the same time, and must never compile the edit.
+ * A patches root holding the checkout's series of `component` plus one patch
+ * made by each edit on top of it (in protm's exact-series tree, which is
+ * reset after). The tree's lock is held meanwhile: another test file may be
+ * building from that tree at the same time, and must never compile the edit.
  */
-async function seriesWithExtraPatch(name: string, ...edits: ((src: string) => void)[]): Promise<string> {
-  const built = await protm(['build', 'kernel']);
+async function seriesWithExtraPatch(component: 'kernel' | 'qemu', name: string, ...edits: ((src: string) => void)[]): Promise<string> {
+  const built = await protm(['build', component]);
   expect(built.exitCode, built.stderr).toBe(0);
-  return withKernelTree(async () => patchesOnTop('kernel', name, edits));
-}
-
-/** The same for the QEMU series. */
-async function qemuSeriesWithExtraPatch(name: string, ...edits: ((src: string) => void)[]): Promise<string> {
-  const built = await protm(['build', 'qemu']);
-  expect(built.exitCode, built.stderr).toBe(0);
-  return withLock(`tree-${buildTreeName('qemu')}`, async () => patchesOnTop('qemu', name, edits));
+  return withLock(`tree-${buildTreeName(component)}`, async () => patchesOnTop(component, name, edits));
 }
 
 /** One patch per edit, numbered from 99 on, after the checkout's series of `component`. */
@@ -114,7 +106,7 @@ describe('verdicts', () => {
   });
 
   it('a kernel whose Panthor probe fails makes the GPU suite fail, even though its checks would skip', async () => {
-    const root = await seriesWithExtraPatch('probe-fails', (src) =>
+    const root = await seriesWithExtraPatch('kernel', 'probe-fails', (src) =>
       replaceIn(join(src, 'drivers/gpu/drm/panthor/panthor_drv.c'), '\treturn panthor_device_init(ptdev);\n}', '\treturn -ENODEV;\n}'),
     );
     const r = await protm(['run', '--suite', 'gpu-basic', '--json'], { PROTM_PATCHES_ROOT: root });
@@ -129,7 +121,7 @@ describe('verdicts', () => {
   it('protm kunit on a series that does not build fails; it never reports an earlier run', async () => {
     const good = await protm(['kunit', '--json']);
     expect(good.exitCode, good.stderr.slice(-3000)).toBe(0);
-    const root = await seriesWithExtraPatch('kunit-breaks', (src) => appendNotC(join(src, 'drivers/gpu/drm/panthor/panthor_drv.c')));
+    const root = await seriesWithExtraPatch('kernel', 'kunit-breaks', (src) => appendNotC(join(src, 'drivers/gpu/drm/panthor/panthor_drv.c')));
     const r = await protm(['kunit', '--json'], { PROTM_PATCHES_ROOT: root });
     expect(r.exitCode).toBe(1);
     expect(lastJson(r.stdout)).toMatchObject({
@@ -142,7 +134,7 @@ describe('verdicts', () => {
   });
 
   it('protm qtest on a series whose qtests do not build fails, and runs no old qtest binary', async () => {
-    const root = await qemuSeriesWithExtraPatch('qtest-breaks', (src) => appendNotC(join(src, 'tests/qtest/mali-csf-test.c')));
+    const root = await seriesWithExtraPatch('qemu', 'qtest-breaks', (src) => appendNotC(join(src, 'tests/qtest/mali-csf-test.c')));
     const r = await protm(['qtest', '--json'], { PROTM_PATCHES_ROOT: root });
     expect(r.exitCode).toBe(1);
     expect(lastJson(r.stdout)).toMatchObject({
@@ -183,7 +175,7 @@ describe('verdicts', () => {
   ])('protm kunit after an edit of $file alone rebuilds the modules that read it alone, and runs the edited code', async ({ file, from, to, dirs, check }) => {
     const good = await protm(['kunit', '--json']);
     expect(good.exitCode, good.stderr.slice(-3000)).toBe(0);
-    const root = await seriesWithExtraPatch(`kunit-${check}-fails`, (src) => replaceIn(join(src, file), from, to));
+    const root = await seriesWithExtraPatch('kernel', `kunit-${check}-fails`, (src) => replaceIn(join(src, file), from, to));
     const r = await protm(['kunit', '--json'], { PROTM_PATCHES_ROOT: root });
     expect(r.exitCode, r.stderr.slice(-3000)).toBe(1);
     const { summary, doc } = results(r.stdout);
@@ -200,6 +192,7 @@ describe('verdicts', () => {
     const drv = (src: string) => join(src, 'drivers/gpu/drm/panthor/panthor_drv.c');
     const probe = 'static int panthor_probe(struct platform_device *pdev)\n';
     const root = await seriesWithExtraPatch(
+      'kernel',
       'w1-warning-then-no-build',
       (src) => replaceIn(drv(src), probe, `static const int panthor_w1_unused = 1;\n\n${probe}`),
       (src) => replaceIn(drv(src), probe, `#error this patch does not build\n\n${probe}`),
