@@ -187,14 +187,23 @@ describe('verdicts', () => {
 
   // The W=1 compile runs in a build directory of its own, beside the
   // Image's build: a warning only W=1 shows must still count, and a patch
-  // that does not build must say so.
-  it('patches check kernel counts a warning that only W=1 shows, and fails a patch that does not build', async () => {
+  // that does not build must say so. W=1 also runs kernel-doc on the C files
+  // it compiles, whose "Warning:" lines are not the compiler's; the check
+  // runs kernel-doc on touched headers too, and counts only what the patch
+  // adds (panthor_fw.c and others have kernel-doc warnings upstream).
+  it('patches check kernel counts the warnings only W=1 shows (compiler and kernel-doc), and fails a patch that does not build', async () => {
     const drv = (src: string) => join(src, 'drivers/gpu/drm/panthor/panthor_drv.c');
     const probe = 'static int panthor_probe(struct platform_device *pdev)\n';
+    const misdocumented = (name: string) =>
+      `/**\n * struct ${name} - kernel-doc that names a member the struct does not have\n * @absent: Not a member.\n */\nstruct ${name} {\n\tint present;\n};\n\n`;
     const root = await seriesWithExtraPatch(
       'kernel',
       'w1-warning-then-no-build',
-      (src) => replaceIn(drv(src), probe, `static const int panthor_w1_unused = 1;\n\n${probe}`),
+      (src) => {
+        replaceIn(drv(src), probe, `static const int panthor_w1_unused = 1;\n\n${misdocumented('panthor_w1_doc')}${probe}`);
+        const heapH = join(src, 'drivers/gpu/drm/panthor/panthor_heap.h');
+        replaceIn(heapH, '\n#endif\n', `\n${misdocumented('panthor_w1_header_doc')}#endif\n`);
+      },
       (src) => replaceIn(drv(src), probe, `#error this patch does not build\n\n${probe}`),
     );
     const series = readFileSync(join(root, 'kernel-patches', 'series'), 'utf8')
@@ -205,8 +214,11 @@ describe('verdicts', () => {
     const verdicts = lastJson(r.stdout).patches as { patch: string; builds: boolean; warnings: number | null; detail?: string; unchecked?: boolean }[];
     expect(verdicts.filter((v) => !v.unchecked).map((v) => v.patch)).toEqual(series.slice(-2));
     const [warns, breaks] = verdicts.slice(-2);
-    expect(warns).toMatchObject({ builds: true, warnings: 1 });
+    // One compiler warning, and two kernel-doc warnings in each file.
+    expect(warns).toMatchObject({ builds: true, warnings: 5 });
     expect(warns?.detail).toMatch(/panthor_drv\.c:\d+:\d+: warning: .panthor_w1_unused. defined but not used \[-Wunused-const-variable=\]/);
+    expect(warns?.detail).toMatch(/panthor_drv\.c:\d+: kernel-doc: Excess struct member 'absent' description in 'panthor_w1_doc'/);
+    expect(warns?.detail).toMatch(/panthor_heap\.h:\d+: kernel-doc: struct member 'present' not described in 'panthor_w1_header_doc'/);
     expect(breaks).toMatchObject({ builds: false, warnings: null });
     expect(breaks?.detail).toMatch(/panthor_drv\.c:\d+:\d+: error: #error this patch does not build/);
   });

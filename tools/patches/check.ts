@@ -20,6 +20,7 @@ import { shellQuote } from '../lib/shell.js';
 import type { Case } from '../results/report.js';
 import { type Component, patchDir, treeDir } from './components.js';
 import { git, gitTry } from './git.js';
+import { kernelDocAdded } from './kernel-doc.js';
 import { readSeries, type Series } from './series.js';
 import { applyPatch, BASE_TAG, ownedTree } from './worktree.js';
 
@@ -118,9 +119,19 @@ async function kernelCheckpatch(src: string, patchPath: string): Promise<{ clean
  * second build directory of the same configuration. Not in the Image's own:
  * a W=1 make prepares with W=1 flags too (modpost, asm-offsets, the vDSO),
  * so it could not run beside the Image's build, and the next patch's build
- * compiled those again only to undo the flags.
+ * compiled those again only to undo the flags. The warnings are the W=1
+ * compiler's in the touched files, and the kernel-doc warnings the patch
+ * adds to its C files and headers (kernel-doc.ts).
  */
-async function kernelBuild(record: RunRecord, { src, out }: CheckTree, stage: string, touched: string[]): Promise<string[]> {
+async function kernelBuild(record: RunRecord, tree: CheckTree, stage: string, touched: string[]): Promise<string[]> {
+  const [compiler, kernelDoc] = await Promise.allSettled([kernelW1Build(record, tree, stage, touched), kernelDocAdded(tree.src, touched)]);
+  if (compiler.status === 'rejected') throw compiler.reason;
+  if (kernelDoc.status === 'rejected') throw kernelDoc.reason;
+  if (kernelDoc.value.length > 0) record.log(`\n## kernel-doc warnings ${stage} adds\n${kernelDoc.value.join('\n')}\n`);
+  return [...compiler.value, ...kernelDoc.value];
+}
+
+async function kernelW1Build(record: RunRecord, { src, out }: CheckTree, stage: string, touched: string[]): Promise<string[]> {
   const objects = touched.filter((f) => f.endsWith('.c')).map((f) => f.replace(/\.c$/, '.o'));
   if (objects.length === 0) {
     await buildKernelAt(record, src, out, {}, stage);
@@ -148,7 +159,9 @@ async function kernelBuild(record: RunRecord, { src, out }: CheckTree, stage: st
   if (w1.status === 'rejected') throw w1.reason;
   const output = String(w1.value.all ?? '');
   record.log(`\n## W=1 ${stage}: ${objects.join(' ')}\n${output}`);
-  return output.split('\n').filter((l) => /\bwarning:/.test(l));
+  // kernel-doc's own lines ("Warning: <file>:<line> ...") are left to
+  // kernelDocAdded, which tells the patch's from upstream's.
+  return output.split('\n').filter((l) => /\bwarning:/.test(l) && !/^(Warning|warning): /.test(l));
 }
 
 /**
