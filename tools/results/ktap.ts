@@ -316,6 +316,13 @@ export class KtapParser {
       this.addChild(parent, this.finishLevel(top, parent, undefined));
     }
     const top = this.top();
+    if (result.number <= top.children.length) {
+      // A number already taken (a result printed twice) must not stand in
+      // for a planned test that never reported.
+      const reason = `result number ${result.number} again, after ${top.children.length}: a test reported twice`;
+      this.addChild(top, { name: result.name, status: 'fail', reason, diagnostics: top.pending.splice(0), children: [] }, top.lastAt);
+      return;
+    }
     // A gap in the numbering is a test that never reported.
     for (let n = top.children.length + 1; n < result.number; n++) this.addChild(top, missing(n, NO_RESULT));
     const node: KtapNode = { name: result.name, status: result.status, diagnostics: top.pending.splice(0), children: [] };
@@ -360,6 +367,12 @@ export class KtapParser {
     };
     const reason = result ? (result.reason ?? (result.status === 'skip' ? level.skipAll : undefined)) : missingReason;
     if (reason) node.reason = reason;
+    // A suite that planned nothing ran nothing, whatever its own line says:
+    // "1..0 # SKIP why" is a skip, a bare "1..0" a failure.
+    if (node.status === 'pass' && level.plan === 0 && children.length === 0) {
+      node.status = level.skipAll ? 'skip' : 'fail';
+      node.reason = level.skipAll ?? 'planned no tests (1..0): nothing ran';
+    }
     // KTAP: a suite fails if any subtest fails, whatever its own line says.
     if (node.status !== 'fail' && children.some((c) => c.status === 'fail')) {
       node.status = 'fail';

@@ -66,7 +66,12 @@ export function flattenCases(tree: KtapNode): Case[] {
     }
     return failed;
   };
-  for (const child of tree.children) visit(child, []);
+  let failed = false;
+  for (const child of tree.children) failed = visit(child, []) || failed;
+  // The document itself failed with nothing under it to say so: no KTAP at
+  // all, or a plan of 0. Dropping it would let other cases (the GPU probe)
+  // pass the run.
+  if (tree.status === 'fail' && !failed) cases.push(toCase(tree, []));
   return cases;
 }
 
@@ -209,8 +214,22 @@ export interface JUnitOptions {
   timing?: Timing;
 }
 
+/**
+ * A run with no failed case still fails when nothing passed (all skipped, or
+ * no case at all). A CI that reads only junit.xml must see that too, so the
+ * XML gets a failed case that says why.
+ */
+function withRunVerdict(cases: Case[]): Case[] {
+  const counts = countCases(cases);
+  const v = verdict(counts);
+  if (v === 'passed' || v === 'failed') return cases;
+  const reason = v === 'no results' ? 'no check reported anything' : `all ${counts.total} cases were skipped, so nothing was tested`;
+  return [...cases, { suite: [], name: `run verdict: ${v}`, status: 'fail', reason, diagnostics: [] }];
+}
+
 /** JUnit XML: one <testsuite> per suite path, classname = the path joined by dots. */
-export function junitXml(cases: Case[], opts: JUnitOptions = {}): string {
+export function junitXml(drawn: Case[], opts: JUnitOptions = {}): string {
+  const cases = withRunVerdict(drawn);
   const name = opts.name ?? 'protm';
   // The package's typings declare an ES default export, but it is CommonJS
   // (module.exports = builder), which is what a default import yields at run time.
