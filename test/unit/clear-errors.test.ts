@@ -22,7 +22,7 @@ chmodSync(scratch, 0o777);
 // worker long enough for vitest's RPC to time out on a loaded machine.
 afterAll(() => rm(scratch, { recursive: true, force: true }));
 
-function resultsOf(stdout: string): { cases: { suite: string[]; name: string; status: string; reason?: string }[] } {
+function resultsOf(stdout: string): { cases: { suite: string[]; name: string; status: string; reason?: string; diagnostics: string[] }[] } {
   return JSON.parse(readFileSync(lastJson(stdout).results as string, 'utf8'));
 }
 
@@ -96,6 +96,32 @@ exit 1
     expect(r.stderr).toContain(`the full console is in ${join(dirname(summary.metadata as string), 'boot', 'console.log')}`);
     const consoleLog = readFileSync(join(dirname(summary.metadata as string), 'boot', 'console.log'), 'utf8');
     expect(consoleLog).toMatch(/\[qemu stderr\] late output/);
+  });
+
+  // The model under test may crash or trip an assertion while it shuts down:
+  // the checks all passed, but the instrument did not.
+  it('QEMU that dies of a signal after the power-off fails the run, with its last words', async () => {
+    const fake = join(scratch, 'qemu-crashes-at-exit');
+    writeFileSync(
+      fake,
+      `#!/bin/sh
+echo '[    0.000000] Booting Linux on physical CPU 0x0'
+echo '[    1.000000] Run /init as init process'
+echo '[    2.000000] protm-ktap: KTAP version 1'
+echo '[    2.000000] protm-ktap: 1..1'
+echo '[    2.100000] protm-ktap: ok 1 fake-check'
+echo '[    3.000000] reboot: Power down'
+echo 'qemu-system-aarch64: ../hw/misc/mali_csf.c:123: mali_csf_reset: Assertion failed.' >&2
+kill -SEGV $$
+`,
+    );
+    chmodSync(fake, 0o755);
+    const r = await protm(['run', '--no-gpu', '--json'], { PROTM_QEMU: fake });
+    expect(r.exitCode).toBe(1);
+    const boot = resultsOf(r.stdout).cases.find((c) => c.suite[0] === 'boot');
+    expect(boot).toMatchObject({ name: 'QEMU exited cleanly after the power-off', status: 'fail', reason: 'QEMU was killed by SIGSEGV after the power-off' });
+    expect(boot?.diagnostics.join('\n')).toMatch(/mali_csf_reset: Assertion failed/);
+    expect(resultsOf(r.stdout).cases.find((c) => c.name === 'fake-check')?.status).toBe('pass');
   });
 
   it('QEMU that does not exit after the power-off is killed and fails the run', async () => {

@@ -116,6 +116,18 @@ export class QemuStuckError extends ProtmError {
   }
 }
 
+/**
+ * QEMU powered the guest off, then exited with an error status or died of a
+ * signal: e.g. the GPU model's assertion or a crash while it shuts down,
+ * which the checks' own results cannot show.
+ */
+export class QemuExitError extends ProtmError {
+  constructor(how: string, stderr: string) {
+    super([`QEMU ${how} after the power-off`, ...stderr.trim().split('\n').slice(-10)].join('\n'));
+    this.name = 'QemuExitError';
+  }
+}
+
 /** Resolves when `child` exits; rejects with a clear error if it could not be started. */
 function exited(child: ChildProcess, qemu: string): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -171,6 +183,11 @@ export async function bootAndWatch(record: RunRecord, spec: BootSpec): Promise<B
     // The power-off stage ends on the kernel's message; QEMU then exits by itself, or is stuck.
     const inTime = await Promise.race([exit.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), EXIT_GRACE_MS).unref())]);
     if (!inTime) throw new QemuStuckError();
+    if (child.signalCode !== null || child.exitCode !== 0) {
+      // Its last words may still be in the pipe.
+      await Promise.race([closed, new Promise((r) => setTimeout(r, 2000).unref())]);
+      throw new QemuExitError(child.signalCode !== null ? `was killed by ${child.signalCode}` : `exited with status ${child.exitCode}`, stderr);
+    }
     ticker.stop(true);
     return { dir, consoleLog, secureLog: join(dir, 'secure.log'), timings, seconds: (Date.now() - started) / 1000, command: [qemu, ...args] };
   } catch (err) {

@@ -4,7 +4,7 @@
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { type ConsoleFinding, scanConsole } from '../boot/console-scan.js';
-import { type BootResult, bootAndWatch, bootInteractive, QemuStuckError } from '../boot/qemu.js';
+import { type BootResult, bootAndWatch, bootInteractive, QemuExitError, QemuStuckError } from '../boot/qemu.js';
 import { StageExitError, StageTimeoutError } from '../boot/stages.js';
 import { buildKernel, compileKernelBeforeRootfs, type KernelBuild, withKernelTree } from '../build/kernel.js';
 import { buildMesa } from '../build/mesa.js';
@@ -208,14 +208,16 @@ export async function runTarget(record: RunRecord, opts: TargetOptions): Promise
       gpu: opts.gpu,
     });
   } catch (err) {
-    if (!(err instanceof StageTimeoutError || err instanceof StageExitError || err instanceof QemuStuckError)) throw err;
+    if (!(err instanceof StageTimeoutError || err instanceof StageExitError || err instanceof QemuStuckError || err instanceof QemuExitError)) throw err;
     // Keep what the checks printed before the hang, and fail the run on it.
     const name =
       err instanceof StageTimeoutError
         ? `stage ${err.stage} finished in time`
         : err instanceof QemuStuckError
           ? 'QEMU exited after the power-off'
-          : 'QEMU kept running to the end';
+          : err instanceof QemuExitError
+            ? 'QEMU exited cleanly after the power-off'
+            : 'QEMU kept running to the end';
     extra.push({
       suite: ['boot'],
       name,
