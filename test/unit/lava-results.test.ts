@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import type { LavaTestCase } from '../../tools/lava/api.js';
 import { failureReason, targetConsole } from '../../tools/lava/api.js';
-import { KTAP_FIXUP, suiteMonitors } from '../../tools/lava/job.js';
+import { KTAP_FIXUP, monitorNames, suiteMonitors } from '../../tools/lava/job.js';
 import { casesFromLava, comparable, NO_LAVA_RESULT } from '../../tools/lava/results.js';
 import { parseKtap } from '../../tools/results/ktap.js';
 import { flattenCases } from '../../tools/results/report.js';
@@ -59,6 +59,22 @@ describe('LAVA results as protm cases', () => {
       ['', 'a-check', 'fail', NO_LAVA_RESULT],
       ['', 'b-check', 'pass', undefined],
     ]);
+  });
+
+  // The checks come from the job's own monitors, not today's suite file; a
+  // LAVA suite that none of them names still counts.
+  it('fails on results of a LAVA suite that no check names, and reads the checks from the job', () => {
+    const lava = [lc('lava', 'job', 'pass'), lc('0_tee-heap', 'tee_heap', 'pass'), lc('1_xtest-quick', 'xtest_quick', 'fail')];
+    const cases = casesFromLava(['tee-heap'], lava);
+    expect(cases.map((c) => [c.name, c.status])).toEqual([
+      ['tee-heap', 'pass'],
+      ['xtest-quick', 'fail'],
+    ]);
+    expect(cases[1]?.reason).toBe('LAVA has results for "xtest-quick", which is not one of the checks read');
+    expect(cases[1]?.diagnostics).toEqual(['xtest_quick: fail']);
+    const definition = JSON.stringify({ actions: [{ deploy: {} }, { boot: {} }, { test: { monitors: suiteMonitors('tee-heap') } }] });
+    expect(monitorNames(definition)).toEqual(['tee-heap', 'xtest-quick']);
+    expect(monitorNames('actions:\n- test: {}\n')).toBeUndefined();
   });
 
   it('reads the device output and the reason out of a LAVA job log', () => {

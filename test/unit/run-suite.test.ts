@@ -10,6 +10,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { repoRoot } from '../../tools/lib/paths.js';
 import { ktapChannel, parseKtap } from '../../tools/results/ktap.js';
 import { type Case, flattenCases, junitXml, resultsExitCode } from '../../tools/results/report.js';
+import { programCases } from '../../tools/run/host-checks.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'protm-run-suite-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
@@ -53,6 +54,12 @@ describe('run-suite and the verdict', () => {
     // As a GPU run has it: its probe case passes beside the suite's cases.
     const withProbe: Case[] = [...cases, { suite: ['gpu'], name: 'panthor probed', status: 'pass', diagnostics: [] }];
     expect(resultsExitCode(withProbe)).toBe(1);
+  });
+
+  it('a host-check program that printed no KTAP fails, whatever its exit status', () => {
+    expect(programCases('protm-egl-protected', 'ready', 'Segmentation fault?\n', 0)).toEqual([
+      expect.objectContaining({ suite: ['shim-ready', 'protm-egl-protected'], status: 'fail', reason: 'no KTAP output found' }),
+    ]);
   });
 
   it('a result number printed twice does not stand in for a test that never reported', () => {

@@ -9,7 +9,7 @@ import type { RunRecord } from '../lib/run-record.js';
 import { type Published, publishResults } from '../results/report.js';
 import { prepareTarget } from '../run/target-run.js';
 import { failureReason, getJob, jobLog, jobTestCases, type LavaJob, type LavaServer, submitJob, targetConsole } from './api.js';
-import { type JobDefinition, type JobFile, jobText, qemuJob, stageFile, suiteChecks } from './job.js';
+import { type JobDefinition, type JobFile, jobText, monitorNames, qemuJob, stageFile, suiteChecks } from './job.js';
 import { casesFromLava, consoleCases, jobCase } from './results.js';
 import { buildRock5bKernel, rock5bJob } from './rock5b.js';
 import { lavaUrl, linkWorkerQemu, readSecrets } from './server.js';
@@ -126,7 +126,7 @@ export async function reportJob(record: RunRecord, server: LavaServer, id: numbe
   const console = targetConsole(log);
   writeFileSync(join(record.dir, 'console.log'), console);
   const definition = await fetchDefinitionMetadata(server, id);
-  const checks = definition.suite ? suiteChecks(definition.suite).checks : [];
+  const checks = definition.checks ?? (definition.suite ? suiteChecks(definition.suite).checks : []);
   const lava = await jobTestCases(server, id);
   const reason = job.health === 'Complete' ? undefined : failureReason(job, log);
   const cases = [...casesFromLava(checks, lava), ...consoleCases(console, definition.gpu), ...jobCase(job, reason ?? '')];
@@ -135,13 +135,13 @@ export async function reportJob(record: RunRecord, server: LavaServer, id: numbe
   return { ...published, job, reason };
 }
 
-/** Which suite a job ran, and with the Mali model: from the metadata protm put into it. */
-async function fetchDefinitionMetadata(server: LavaServer, id: number): Promise<{ suite?: string; gpu: boolean }> {
+/** Which suite and checks a job ran, and with the Mali model: from the definition protm wrote. */
+async function fetchDefinitionMetadata(server: LavaServer, id: number): Promise<{ suite?: string; checks?: string[]; gpu: boolean }> {
   const res = await fetch(`${server.url}/api/v0.2/jobs/${id}/`, { headers: { Authorization: `Token ${server.token}` } });
   const job = (await res.json()) as { definition?: string };
   const def = job.definition ?? '';
   const suite = /"protm\.suite":\s*"([^"]+)"/.exec(def)?.[1] ?? /protm\.suite:\s*'?([A-Za-z0-9_-]+)/.exec(def)?.[1];
-  return { suite, gpu: /mali=on/.test(def) };
+  return { suite, checks: monitorNames(def), gpu: /mali=on/.test(def) };
 }
 
 /** Submit a built qemu job to the local server, linking the worker to the job's QEMU build first. */

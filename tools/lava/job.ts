@@ -87,6 +87,23 @@ export function suiteMonitors(suite: string): Monitor[] {
 }
 
 /**
+ * The checks a job ran: its test monitors' names (one per check, as
+ * suiteMonitors writes them), if the definition is the JSON protm writes.
+ * Its results are read by these, not by today's suite file, which may have
+ * changed since the job ran.
+ */
+export function monitorNames(definition: string): string[] | undefined {
+  let job: { actions?: { test?: { monitors?: { name?: unknown }[] } }[] };
+  try {
+    job = JSON.parse(definition);
+  } catch {
+    return undefined;
+  }
+  const names = (job.actions ?? []).flatMap((a) => a.test?.monitors ?? []).map((m) => m.name);
+  return names.length > 0 && names.every((n): n is string => typeof n === 'string') ? names : undefined;
+}
+
+/**
  * Copy `path` into the state's content-addressed file store and name it
  * there: file:// on this machine, or under `urlBase` for a farm that serves
  * that directory.

@@ -57,6 +57,20 @@ export function casesFromLava(checks: string[], lava: LavaTestCase[]): Case[] {
       if (orphans.length) top.push({ name: check, status: 'fail', reason: NO_LAVA_RESULT, diagnostics: [], children: orphans });
     }
   }
+  // A LAVA suite no check names (LAVA's own "lava" suite aside): the job ran
+  // something else than these checks. Its results must not vanish.
+  const known = new Set(checks.map(lavaSuiteName));
+  const unnamed = (c: LavaTestCase) => c.suite.replace(/^\d+_/, '');
+  for (const suite of new Set(lava.map(unnamed).filter((s) => s !== 'lava' && !known.has(s)))) {
+    const results = lava.filter((c) => unnamed(c) === suite).map((c) => `${c.name}: ${c.result}`);
+    top.push({
+      name: suite,
+      status: 'fail',
+      reason: `LAVA has results for "${suite}", which is not one of the checks read`,
+      diagnostics: results,
+      children: [],
+    });
+  }
   return flattenCases({ name: 'lava', status: 'pass', diagnostics: [], children: top });
 }
 
