@@ -54,6 +54,10 @@ function shimEnv(mesa: MesaBuild, mode: ShimMode): Record<string, string> {
     // The shim's GPU: a Mali-G610 (arch 10.8), the model's.
     PAN_GPU_ID: 'a867',
     PAN_SHIM_PROTM: mode,
+    // The shim is a device Mesa must find (an EGL display, a Vulkan device):
+    // without one, say EGL fell back to software, the programs fail instead
+    // of skipping. Not PROTM_EXPECT_GPU: the shim runs no work.
+    PROTM_EXPECT_DEVICE: '1',
     // EGL on the render node the shim fakes.
     EGL_PLATFORM: 'surfaceless',
     // vulkaninfo complains without one (it looks for window systems).

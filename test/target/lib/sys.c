@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/dma-heap.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/klog.h>
 #include <sys/ioctl.h>
@@ -69,4 +70,11 @@ int klog_wait_count(const char *needle, int before, int ms)
 		count = klog_count(needle);
 	}
 	return count;
+}
+
+bool env_flag(const char *name)
+{
+	const char *v = getenv(name);
+
+	return v && !strcmp(v, "1");
 }

@@ -3,6 +3,8 @@
 #ifndef PROTM_SYS_H
 #define PROTM_SYS_H
 
+#include <stdbool.h>
+
 /* ioctl() retried on EINTR/EAGAIN; returns 0 or the errno. */
 int xioctl(int fd, unsigned long req, void *arg);
 
@@ -25,5 +27,14 @@ int klog_count(const char *needle);
  * item): one read right after the job races with it.
  */
 int klog_wait_count(const char *needle, int before, int ms);
+
+/*
+ * True when the environment variable `name` is "1". The host says with them
+ * what the target has: PROTM_EXPECT_GPU=1, a GPU that runs work (the Mali
+ * model); PROTM_EXPECT_DEVICE=1, a device Mesa drives that may run nothing
+ * (drm-shim on the host). A check that finds either missing then fails
+ * instead of skipping.
+ */
+bool env_flag(const char *name);
 
 #endif

@@ -40,6 +40,7 @@
 #include <vulkan/vulkan.h>
 
 #include "../lib/ktap.h"
+#include "../lib/sys.h"
 #include "lib/vk_picture_shader.h"
 #include "lib/vk_ssbo_shader.h"
 #include "lib/vk_util.h"
@@ -60,7 +61,10 @@
 #define SSBO_INVOCATIONS 256
 
 struct ctx {
+	/* PROTM_EXPECT_GPU=1: a GPU that runs the work (the Mali model). */
 	bool gpu_expected;
+	/* That, or PROTM_EXPECT_DEVICE=1: a device that may run nothing (drm-shim). */
+	bool device_expected;
 	VkInstance instance;
 	VkPhysicalDevice pdev;
 	VkDevice dev;
@@ -280,12 +284,12 @@ static enum ktap_result case_device(struct ctx *c, char *skip, size_t skip_len)
 	VkResult vr;
 
 	vr = vk_open_first_device("protm-vk-compute", &c->instance, &c->pdev);
-	if (vr == VK_ERROR_INCOMPATIBLE_DRIVER && !c->gpu_expected)
+	if (vr == VK_ERROR_INCOMPATIBLE_DRIVER && !c->device_expected)
 		SKIP("no Vulkan driver");
 	VK_EXPECT(vr);
-	if (!c->pdev && !c->gpu_expected)
+	if (!c->pdev && !c->device_expected)
 		SKIP("no Vulkan device");
-	EXPECT(c->pdev, "no Vulkan device, but PROTM_EXPECT_GPU=1");
+	EXPECT(c->pdev, "no Vulkan device, but PROTM_EXPECT_GPU or PROTM_EXPECT_DEVICE is 1");
 
 	VkPhysicalDeviceProperties props;
 	vkGetPhysicalDeviceProperties(c->pdev, &props);
@@ -786,10 +790,11 @@ int main(int argc, char **argv)
 		{ "copy_buffer_image_linear_round_trip", case_image_linear },
 		{ "copy_image_optimal_to_linear", case_image_to_image },
 	};
-	const char *e = getenv("PROTM_EXPECT_GPU");
-	struct ctx c = { .gpu_expected = e && !strcmp(e, "1") };
+	struct ctx c = { .gpu_expected = env_flag("PROTM_EXPECT_GPU") };
 	char skip[256];
 	int i;
+
+	c.device_expected = c.gpu_expected || env_flag("PROTM_EXPECT_DEVICE");
 
 	/*
 	 * --expect-protected (which the host checks pass every program) says

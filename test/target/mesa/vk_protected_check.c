@@ -55,6 +55,7 @@
 #include <vulkan/vulkan.h>
 
 #include "../lib/ktap.h"
+#include "../lib/sys.h"
 #include "lib/vk_util.h"
 #include "lib/vulkan/vk_device.h"
 
@@ -72,7 +73,10 @@ enum expect { EXPECT_ANY, EXPECT_PROTECTED, EXPECT_ABSENT };
 
 struct ctx {
 	enum expect expect;
+	/* PROTM_EXPECT_GPU=1: a GPU that runs the work (the Mali model). */
 	bool gpu_expected;
+	/* That, or PROTM_EXPECT_DEVICE=1: a device that may run nothing (drm-shim). */
+	bool device_expected;
 
 	VkInstance instance;
 	VkPhysicalDevice pdev;
@@ -136,15 +140,27 @@ static int protm_wait_inactive(struct protm_counts *s, int ms)
 
 /* ---- helpers ---------------------------------------------------------------- */
 
-/* SKIP, or FAIL when a GPU was expected. */
-static enum ktap_result no_gpu(struct ctx *c, char *skip, size_t skip_len, const char *why)
+/* SKIP, or FAIL when `expected` says the host promised it. */
+static enum ktap_result missing(bool expected, const char *var, char *skip, size_t skip_len, const char *why)
 {
-	if (c->gpu_expected) {
-		ktap_diag("%s, but PROTM_EXPECT_GPU=1", why);
+	if (expected) {
+		ktap_diag("%s, but %s", why, var);
 		return KTAP_FAIL;
 	}
 	snprintf(skip, skip_len, "%s", why);
 	return KTAP_SKIP;
+}
+
+/* No Vulkan device: drm-shim gives one too. */
+static enum ktap_result no_device(struct ctx *c, char *skip, size_t skip_len, const char *why)
+{
+	return missing(c->device_expected, "PROTM_EXPECT_GPU or PROTM_EXPECT_DEVICE is 1", skip, skip_len, why);
+}
+
+/* Something only a GPU with Panthor gives (its debugfs). */
+static enum ktap_result no_gpu(struct ctx *c, char *skip, size_t skip_len, const char *why)
+{
+	return missing(c->gpu_expected, "PROTM_EXPECT_GPU=1", skip, skip_len, why);
 }
 
 /*
@@ -286,10 +302,10 @@ static enum ktap_result case_device(struct ctx *c, char *skip, size_t skip_len)
 
 	vr = vk_open_first_device("protm-vk-protected", &c->instance, &c->pdev);
 	if (vr == VK_ERROR_INCOMPATIBLE_DRIVER)
-		return no_gpu(c, skip, skip_len, "no Vulkan driver");
+		return no_device(c, skip, skip_len, "no Vulkan driver");
 	VK_EXPECT(vr);
 	if (!c->pdev)
-		return no_gpu(c, skip, skip_len, "no Vulkan device");
+		return no_device(c, skip, skip_len, "no Vulkan device");
 
 	VkPhysicalDeviceProperties props;
 	vkGetPhysicalDeviceProperties(c->pdev, &props);
@@ -318,7 +334,7 @@ static enum ktap_result case_unprotected(struct ctx *c, char *skip, size_t skip_
 	void *map = NULL;
 
 	if (!c->have_pdev)
-		return no_gpu(c, skip, skip_len, "no Vulkan device");
+		return no_device(c, skip, skip_len, "no Vulkan device");
 	EXPECT(c->host_type >= 0, "no host-visible memory type");
 
 	float prio = 1.0f;
@@ -360,14 +376,14 @@ out:
 static enum ktap_result case_feature(struct ctx *c, char *skip, size_t skip_len)
 {
 	if (!c->have_pdev)
-		return no_gpu(c, skip, skip_len, "no Vulkan device");
+		return no_device(c, skip, skip_len, "no Vulkan device");
 	return judge_presence(c, c->prot_feature, "protectedMemory", skip, skip_len);
 }
 
 static enum ktap_result case_family(struct ctx *c, char *skip, size_t skip_len)
 {
 	if (!c->have_pdev)
-		return no_gpu(c, skip, skip_len, "no Vulkan device");
+		return no_device(c, skip, skip_len, "no Vulkan device");
 	if (c->prot_feature != (c->prot_family >= 0)) {
 		ktap_diag("protectedMemory is %d but a queue family with VK_QUEUE_PROTECTED_BIT %s",
 			  c->prot_feature, c->prot_family >= 0 ? "exists" : "doesn't exist");
@@ -383,7 +399,7 @@ static enum ktap_result case_memory_type(struct ctx *c, char *skip, size_t skip_
 	VkPhysicalDeviceMemoryProperties mp;
 
 	if (!c->have_pdev)
-		return no_gpu(c, skip, skip_len, "no Vulkan device");
+		return no_device(c, skip, skip_len, "no Vulkan device");
 	if (c->prot_feature != (c->prot_type >= 0)) {
 		ktap_diag("protectedMemory is %d but a PROTECTED memory type %s", c->prot_feature,
 			  c->prot_type >= 0 ? "exists" : "doesn't exist");
@@ -420,7 +436,7 @@ static enum ktap_result case_protected_device(struct ctx *c, char *skip, size_t 
 	VkResult vr;
 
 	if (!c->have_pdev)
-		return no_gpu(c, skip, skip_len, "no Vulkan device");
+		return no_device(c, skip, skip_len, "no Vulkan device");
 
 	uint32_t family = c->prot_family >= 0 ? (uint32_t)c->prot_family : 0;
 
@@ -641,7 +657,6 @@ int main(int argc, char **argv)
 		{ "protected_work_then_synchronisation", case_protected_work_then_sync },
 	};
 	struct ctx c = { .expect = EXPECT_PROTECTED, .prot_family = -1, .prot_type = -1, .host_type = -1 };
-	const char *e = getenv("PROTM_EXPECT_GPU");
 	char skip[256];
 	int i;
 
@@ -663,7 +678,8 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
-	c.gpu_expected = e && !strcmp(e, "1");
+	c.gpu_expected = env_flag("PROTM_EXPECT_GPU");
+	c.device_expected = c.gpu_expected || env_flag("PROTM_EXPECT_DEVICE");
 
 	ktap_suite_begin(SUITE, CASES);
 	for (i = 0; i < CASES; i++) {
