@@ -26,6 +26,26 @@ function resultsOf(stdout: string): { cases: { suite: string[]; name: string; st
   return JSON.parse(readFileSync(lastJson(stdout).results as string, 'utf8'));
 }
 
+/**
+ * A fake QEMU (an executable in the scratch directory named `name`) that
+ * boots, reports one passing check and powers off, then runs `after`;
+ * `before` runs first.
+ */
+function poweringOffQemu(name: string, after: string, before = ''): string {
+  const fake = join(scratch, name);
+  const boot = [
+    'Booting Linux on physical CPU 0x0',
+    'Run /init as init process',
+    'protm-ktap: KTAP version 1',
+    'protm-ktap: 1..1',
+    'protm-ktap: ok 1 fake-check',
+    'reboot: Power down',
+  ].map((line, i) => `echo '[    ${i}.000000] ${line}'`);
+  writeFileSync(fake, ['#!/bin/sh', before, ...boot, after, ''].join('\n'));
+  chmodSync(fake, 0o755);
+  return fake;
+}
+
 describe('clear errors', () => {
   it('not root: building QEMU says it needs root and how to proceed', async () => {
     const cache = join(scratch, 'nobody-cache');
@@ -101,21 +121,10 @@ exit 1
   // The model under test may crash or trip an assertion while it shuts down:
   // the checks all passed, but the instrument did not.
   it('QEMU that dies of a signal after the power-off fails the run, with its last words', async () => {
-    const fake = join(scratch, 'qemu-crashes-at-exit');
-    writeFileSync(
-      fake,
-      `#!/bin/sh
-echo '[    0.000000] Booting Linux on physical CPU 0x0'
-echo '[    1.000000] Run /init as init process'
-echo '[    2.000000] protm-ktap: KTAP version 1'
-echo '[    2.000000] protm-ktap: 1..1'
-echo '[    2.100000] protm-ktap: ok 1 fake-check'
-echo '[    3.000000] reboot: Power down'
-echo 'qemu-system-aarch64: ../hw/misc/mali_csf.c:123: mali_csf_reset: Assertion failed.' >&2
-kill -SEGV $$
-`,
+    const fake = poweringOffQemu(
+      'qemu-crashes-at-exit',
+      "echo 'qemu-system-aarch64: ../hw/misc/mali_csf.c:123: mali_csf_reset: Assertion failed.' >&2\nkill -SEGV $$",
     );
-    chmodSync(fake, 0o755);
     const r = await protm(['run', '--no-gpu', '--json'], { PROTM_QEMU: fake });
     expect(r.exitCode).toBe(1);
     const boot = resultsOf(r.stdout).cases.find((c) => c.suite[0] === 'boot');
@@ -126,22 +135,8 @@ kill -SEGV $$
 
   it('QEMU that does not exit after the power-off is killed and fails the run', async () => {
     const marker = `protm-stuck-qemu-${process.pid}`;
-    const fake = join(scratch, marker);
-    writeFileSync(
-      fake,
-      `#!/bin/sh
-# ${marker}: boots, reports one passing check, powers off, then never exits.
-trap '' TERM
-echo '[    0.000000] Booting Linux on physical CPU 0x0'
-echo '[    1.000000] Run /init as init process'
-echo '[    2.000000] protm-ktap: KTAP version 1'
-echo '[    2.000000] protm-ktap: 1..1'
-echo '[    2.100000] protm-ktap: ok 1 fake-check'
-echo '[    3.000000] reboot: Power down'
-while :; do sleep 1; done
-`,
-    );
-    chmodSync(fake, 0o755);
+    // It never exits, and ignores SIGTERM.
+    const fake = poweringOffQemu(marker, 'while :; do sleep 1; done', "trap '' TERM");
     const r = await protm(['run', '--no-gpu', '--json'], { PROTM_QEMU: fake });
     expect(r.exitCode).toBe(1);
     const boot = resultsOf(r.stdout).cases.find((c) => c.suite[0] === 'boot');
