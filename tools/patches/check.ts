@@ -270,7 +270,13 @@ async function mesaBuild(record: RunRecord, { src, out }: CheckTree, stage: stri
 
 const CHECKERS: Partial<Record<Component, Checker>> = {
   kernel: {
-    tools: { perl: 'checkpatch.pl', make: 'the kernel build', 'aarch64-linux-gnu-gcc': 'the kernel build', ccache: 'the kernel build' },
+    tools: {
+      perl: 'checkpatch.pl',
+      python3: 'scripts/kernel-doc',
+      make: 'the kernel build',
+      'aarch64-linux-gnu-gcc': 'the kernel build',
+      ccache: 'the kernel build',
+    },
     warningsLabel: 'W=1 warnings',
     styleBesideBuild: true,
     tree: kernelCheckTree,
