@@ -62,6 +62,29 @@ describe('run-suite and the verdict', () => {
     ]);
   });
 
+  // Seen on a debug-kernel boot: init's echo lost the race with the first
+  // KTAP record, whose tag then came mid-line, and the document's header
+  // with it; the run-suite level's result then looked like a second "ok 1".
+  it('reads a KTAP record that a userspace console write left mid-line', () => {
+    const console = [
+      'Run /init as init process',
+      'protm: userspace up, suite=protected-modeprotm-ktap: KTAP version 1',
+      'protm-ktap: 1..1',
+      '',
+      'protm-ktap:     # Subtest: protected-mode',
+      'protm-ktap:     KTAP version 1',
+      'protm-ktap:     1..1',
+      'protm-ktap:         KTAP version 1',
+      'protm-ktap:         # Subtest: protected-mode',
+      'protm-ktap:         1..1',
+      'protm-ktap:         ok 1 protm_setup_ready',
+      'protm-ktap:     ok 1 protected-mode',
+      'protm-ktap: ok 1 protected-mode',
+    ].join('\n');
+    const cases = flattenCases(parseKtap(ktapChannel(console)));
+    expect(cases).toEqual([expect.objectContaining({ suite: ['protected-mode', 'protected-mode'], name: 'protm_setup_ready', status: 'pass' })]);
+  });
+
   it('a result number printed twice does not stand in for a test that never reported', () => {
     const cases = flattenCases(parseKtap('KTAP version 1\n1..2\nok 1 first\nok 1 first\n'));
     expect(cases.map((c) => c.status)).toEqual(['pass', 'fail']);

@@ -50,10 +50,16 @@ export function stripConsolePrefix(line: string): string {
  * kernel messages and from in-kernel KUnit output on the same console.
  */
 export const KTAP_TAG = 'protm-ktap: ';
-/** A tagged console line's KTAP text (printk timestamp and tag removed), or undefined for any other line. */
+/**
+ * A tagged console line's KTAP text (printk timestamp and tag removed), or
+ * undefined for any other line. The tag may come mid-line: a userspace write
+ * to the console (init's "protm: userspace up, ...") can have its newline
+ * printed after the kernel's next record, which then ends that line.
+ */
 function taggedText(line: string): string | undefined {
   const text = stripConsolePrefix(line);
-  return text.startsWith(KTAP_TAG) ? text.slice(KTAP_TAG.length) : undefined;
+  const at = text.indexOf(KTAP_TAG);
+  return at >= 0 ? text.slice(at + KTAP_TAG.length) : undefined;
 }
 
 /** A console line as the KTAP channel sees it: a tagged line's KTAP text, any other line unchanged. */
