@@ -1,11 +1,12 @@
 // LAVA's per-check test suites back into the suite's shape (as flattenCases
 // makes of the KTAP), and the job definitions' fixed parts. No server needed.
+import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import type { LavaTestCase } from '../../tools/lava/api.js';
 import { failureReason, targetConsole } from '../../tools/lava/api.js';
-import { KTAP_FIXUP, monitorNames, suiteMonitors } from '../../tools/lava/job.js';
+import { KTAP_FIXUP, KTAP_RESULT_PATTERN, monitorNames, suiteMonitors } from '../../tools/lava/job.js';
 import { casesFromLava, comparable, NO_LAVA_RESULT } from '../../tools/lava/results.js';
-import { parseKtap } from '../../tools/results/ktap.js';
+import { type KtapStatus, parseKtap } from '../../tools/results/ktap.js';
 import { flattenCases } from '../../tools/results/report.js';
 
 let id = 0;
@@ -89,6 +90,41 @@ describe('LAVA results as protm cases', () => {
     expect(failureReason({ id: 1, state: 'Finished', health: 'Incomplete', failure_comment: null, description: '' }, log)).toBe(
       'lava test monitoring has timed out (last device output: as LAVA 2026.10 logs: JSON)',
     );
+  });
+
+  // LAVA matches the monitor's pattern with Python's re; run it there, on the
+  // console's shape of each line, and compare with protm's own parser.
+  it("gives each result line the verdict protm's KTAP parser gives it, whatever the directive's case", () => {
+    const lines = [
+      'ok 1 plain',
+      'not ok 2 broken',
+      'ok 3 upper # SKIP no heap',
+      'ok 4 lower # skip no heap',
+      'ok 5 mixed # Skipped: no heap',
+      'ok 6 tight #SKIP',
+      'not ok 7 failed_but_skipped # skip',
+      'ok 8 todo # TODO later',
+      'not ok 9 todo_lower # todo',
+      'ok 10 expected_failure # XFAIL',
+      'not ok 11 timed_out # TIMEOUT',
+      'ok 12 skip_in_the_name',
+      'ok 13 - dashed # okay, SKIP is a word here',
+    ];
+    const script = [
+      'import json, re, sys',
+      'p, fix, lines = json.load(sys.stdin)',
+      'out = []',
+      'for line in lines:',
+      '    m = re.search(p, "[   1.0] protm-ktap: " + line + "\\r\\r\\n", re.DOTALL)',
+      '    out.append(fix.get(m.group("result"), "unmapped " + m.group("result")) if m else None)',
+      'print(json.dumps(out))',
+    ].join('\n');
+    const input = JSON.stringify([KTAP_RESULT_PATTERN, KTAP_FIXUP, lines]);
+    const lava: (string | null)[] = JSON.parse(execFileSync('python3', ['-c', script], { input, encoding: 'utf8' }));
+    const ours = lines.map((l) => parseKtap(`KTAP version 1\n1..1\n${l.replace(/\d+/, '1')}\n`).children[0]?.status);
+    const asLava = (s: KtapStatus | undefined) => (s === 'todo' ? 'skip' : s);
+    expect(lava.map((r, i) => `${lines[i]}: ${r}`)).toEqual(ours.map((s, i) => `${lines[i]}: ${asLava(s)}`));
+    expect(lava.filter((r) => r === 'skip')).toHaveLength(7);
   });
 
   it('has one monitor per check of the suite, the last ending at init\'s "suite finished"', () => {

@@ -42,13 +42,28 @@ function reEscape(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
-/** LAVA's monitor results: the captured text → LAVA's result. */
-export const KTAP_FIXUP = { ok: 'pass', 'not ok': 'fail', SKIP: 'skip', TODO: 'skip' } as const;
+/** `word` in every mix of upper and lower case ("skip", "Skip", ... "SKIP"). */
+function caseVariants(word: string): string[] {
+  return [...word].reduce<string[]>((acc, ch) => acc.flatMap((p) => [p + ch.toLowerCase(), p + ch.toUpperCase()]), ['']);
+}
+
+/**
+ * LAVA's monitor results: the captured text → LAVA's result. The directive is
+ * read in any case, as tools/results/ktap.ts reads it, and LAVA's fixup
+ * matches exactly, hence every spelling.
+ */
+export const KTAP_FIXUP: Readonly<Record<string, 'pass' | 'fail' | 'skip'>> = Object.freeze({
+  ok: 'pass',
+  'not ok': 'fail',
+  ...Object.fromEntries([...caseVariants('skip'), ...caseVariants('todo')].map((v) => [v, 'skip'])),
+});
 
 /**
  * A KTAP result line at any depth, as the console shows it after the
  * kernel's timestamp. The lookahead captures the result first: a
- * "# SKIP"/"# TODO" directive when there is one, else "ok"/"not ok". The
+ * SKIP or TODO directive when there is one (in any case, with or without a
+ * space after the "#", and "SKIPPED" too, as protm's own KTAP parser takes
+ * them: a check's skip must never be a pass on LAVA), else "ok"/"not ok". The
  * indentation (four spaces a level) goes into LAVA's "units" field, the only
  * free-text field a monitor records besides the name: it is how protm puts the
  * cases back into their suites (results.ts). Lines end in "\r\r\n" on the
@@ -56,7 +71,7 @@ export const KTAP_FIXUP = { ok: 'pass', 'not ok': 'fail', SKIP: 'skip', TODO: 's
  * "\r\n" once more.
  */
 export const KTAP_RESULT_PATTERN =
-  'protm-ktap: (?P<units>(?: {4})*)(?=(?:(?:not )?ok \\d+ [^#\\r\\n]*# )?(?P<result>SKIP|TODO|not ok|ok)\\b)(?:not )?ok \\d+ (?:- )?(?P<test_case_id>[^#\\r\\n]*?) *(?:#[^\\r\\n]*)?\\r*\\n';
+  'protm-ktap: (?P<units>(?: {4})*)(?=(?:(?:not )?ok \\d+ [^#\\r\\n]*#[ \\t]*)?(?P<result>(?i:skip|todo)|not ok|ok))(?:not )?ok \\d+ (?:- )?(?P<test_case_id>[^#\\r\\n]*?) *(?:#[^\\r\\n]*)?\\r*\\n';
 
 export interface Monitor {
   name: string;
