@@ -134,3 +134,13 @@ export async function takeSlot(client: JobserverClient): Promise<Slot> {
     },
   };
 }
+
+/** Runs `fn` holding one core of the pool: for CPU-bound helpers that are not make or ninja. */
+export async function onCore<T>(fn: () => Promise<T>): Promise<T> {
+  const slot = await takeSlot('make');
+  try {
+    return await fn();
+  } finally {
+    slot.release();
+  }
+}

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { execa } from 'execa';
 import { ProtmError } from '../lib/errors.js';
+import { onCore } from '../lib/jobserver.js';
 import { gitTry } from './git.js';
 
 export interface KernelDocWarning {
@@ -37,8 +38,9 @@ export function addedWarnings(before: KernelDocWarning[], after: KernelDocWarnin
 }
 
 async function kernelDoc(src: string, file: string): Promise<KernelDocWarning[]> {
-  // As Kbuild runs it ($(PYTHON3) $(KERNELDOC) -none), without -Wall (W=2).
-  const r = await execa('python3', [join(src, 'scripts/kernel-doc'), '-none', file], { cwd: src, reject: false, all: true });
+  // As Kbuild runs it ($(PYTHON3) $(KERNELDOC) -none), without -Wall (W=2),
+  // on a core of the pool that the builds beside it share.
+  const r = await onCore(() => execa('python3', [join(src, 'scripts/kernel-doc'), '-none', file], { cwd: src, reject: false, all: true }));
   const output = String(r.all ?? '');
   if (r.exitCode !== 0) {
     throw new ProtmError(`scripts/kernel-doc failed on ${file} (exit ${r.exitCode}):\n${output.trim().split('\n').slice(-8).join('\n')}`);
