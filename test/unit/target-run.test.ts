@@ -194,7 +194,12 @@ describe('protm run (QEMU target, tee-heap suite)', () => {
     const png = (id: string) => PNG.sync.read(readFileSync(join(doc.dir, pictures.find((p) => p.id === id)!.file)));
     expect(png('gpu-picture').data.equals(png('protected-picture').data)).toBe(true);
     expect([...new Set(png('copy-out').data)]).toEqual([0xa5]);
-    expect(inSuite('egl-protected', 'protected_surfaceless_render_target')).toBe('pass');
+    // EGL on the model: render targets cleared by fragment jobs, read back
+    // by the CPU (unprotected) and by our TA (protected).
+    for (const name of ['unprotected_clear_read_back', 'protected_surfaceless_render_target', 'protected_clear_verified_by_ta']) {
+      expect(inSuite('egl-protected', name), name).toBe('pass');
+    }
+    expect(inSuite('egl-not-ready', 'unprotected_clear_read_back')).toBe('pass');
     expect(inSuite('vk-not-ready', 'vulkan_device')).toBe('pass');
     for (const name of ['initramfs-mtimes', 'vulkaninfo-protected-memory', 'vulkaninfo-protected-queue', 'vulkaninfo-protected-memory-type']) {
       expect(status(doc, name), name).toBe('pass');

@@ -5,7 +5,9 @@
  * drm-shim on a host without a GPU, on the surfaceless platform:
  *
  *   - an unprotected context still works: made current without surfaces,
- *     a framebuffer object with a texture is complete (and is cleared);
+ *     a framebuffer object with a texture is complete and is cleared; where
+ *     a GPU runs the work, glReadPixels reads the clear colour back in every
+ *     pixel;
  *   - EGL_EXT_protected_content is advertised (and EGL_EXT_protected_surface
  *     is not: no window system here allocates protected buffers);
  *   - a context created with EGL_PROTECTED_CONTENT_EXT = EGL_TRUE reports it
@@ -14,26 +16,31 @@
  *   - a surfaceless protected render target: a buffer from the TEE
  *     protected heap, imported with eglCreateImageKHR(EGL_LINUX_DMA_BUF_EXT,
  *     EGL_PROTECTED_CONTENT_EXT = EGL_TRUE), bound to a texture attached to
- *     a framebuffer object of the protected context, which is complete;
- *     without the extension, that image is refused with EGL_BAD_PARAMETER.
+ *     a framebuffer object of the protected context, which is complete and
+ *     is cleared; without the extension, that image is refused with
+ *     EGL_BAD_PARAMETER;
+ *   - where a GPU runs the work, the protected render target holds the
+ *     clear colour in every pixel: the CPU can't read it, so our TA
+ *     (test/ta/protm_verify) hashes it in the secure world, through the
+ *     dma-buf registered with the TEE, and the SHA-256 must be the CPU's.
  *
- * Usage: protm-egl-protected [--expect-protected yes|no|any] [--no-draw]
- *                            [--heap NAME]
+ * Usage: protm-egl-protected [--expect-protected yes|no|any] [--heap NAME]
+ *                            [--tee DEV]
  *
  *   --expect-protected
  *              yes (default): EGL_EXT_protected_content must be there and
  *              work; no: it must be absent, and the attribute refused with
  *              EGL_BAD_ATTRIBUTE, while unprotected contexts still work;
  *              any: without the extension the protected cases SKIP.
- *   --no-draw  don't clear the render targets and glFinish() (for GPUs
- *              that can't run fragment jobs yet, like the QEMU Mali model;
- *              drm-shim runs nothing and is fine with drawing).
  *   --heap     protected heap under /dev/dma_heap (default: the
  *              PAN_PROTECTED_HEAP environment variable, else
  *              protected,secure-video, as Mesa).
+ *   --tee      the TEE device of the TA (default /dev/tee0).
  *
  * PROTM_EXPECT_GPU=1 (the Mali model) or PROTM_EXPECT_DEVICE=1 (drm-shim)
- * makes a missing EGL device a failure, not a skip.
+ * makes a missing EGL device a failure, not a skip. Only PROTM_EXPECT_GPU=1
+ * says the work runs (drm-shim runs none), so the pixels are checked only
+ * then, and a missing TEE is then a failure too.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -54,11 +61,25 @@
 #include <GLES2/gl2ext.h>
 
 #include "../lib/ktap.h"
+#include "../lib/sha256.h"
 #include "../lib/sys.h"
+#include "../lib/tee_client.h"
+#include "../lib/verify_ta.h"
 
 #define SUITE "egl-protected"
-#define CASES 7
+#define CASES 9
 #define RT_SIZE 64
+#define RT_BYTES (RT_SIZE * RT_SIZE * 4)
+/*
+ * The clear colour: each channel a multiple of 1/255 that float arithmetic
+ * keeps on the right side of the rounding, so every driver packs the same
+ * bytes, R G B A in memory (RGBA8).
+ */
+#define CLEAR_R 0.2f
+#define CLEAR_G 0.4f
+#define CLEAR_B 0.6f
+#define CLEAR_A 1.0f
+static const uint8_t clear_pixel[4] = { 51, 102, 153, 255 };
 /* DRM_FORMAT_ABGR8888: RGBA8 in memory */
 #define FOURCC_ABGR8888 0x34324241u
 
@@ -70,14 +91,19 @@ struct ctx {
 	bool gpu_expected;
 	/* That, or PROTM_EXPECT_DEVICE=1: a device that may run nothing (drm-shim). */
 	bool device_expected;
-	bool draw;
 	char heap_path[128];
+	const char *tee;
 
 	EGLDisplay dpy;
 	bool has_protected_content;
 	bool has_protected_surface;
 	bool has_dma_buf_import;
 	EGLContext prot_ctx;
+	/* What the render target cases leave for the cases that check pixels. */
+	bool unprot_read;
+	unsigned unprot_wrong;
+	char unprot_first_wrong[96];
+	int prot_buf;	/* the protected render target's dma-buf, once cleared */
 
 	PFNEGLCREATEIMAGEKHRPROC create_image;
 	PFNEGLDESTROYIMAGEKHRPROC destroy_image;
@@ -134,8 +160,11 @@ static EGLContext create_context(struct ctx *c, bool prot)
 	return eglCreateContext(c->dpy, EGL_NO_CONFIG_KHR, EGL_NO_CONTEXT, attrs);
 }
 
-/* A texture-backed FBO is complete (and, unless --no-draw, clears and finishes). */
-static bool fbo_works(struct ctx *c, GLuint tex, const char *what)
+/*
+ * A texture-backed FBO is complete, is cleared and the clear finishes;
+ * with `pixels`, what glReadPixels reads back (RT_BYTES).
+ */
+static bool fbo_works(GLuint tex, const char *what, uint8_t *pixels)
 {
 	GLuint fbo = 0;
 	GLenum status, err;
@@ -146,10 +175,12 @@ static bool fbo_works(struct ctx *c, GLuint tex, const char *what)
 	status = glCheckFramebufferStatus(GL_FRAMEBUFFER);
 	if (status != GL_FRAMEBUFFER_COMPLETE)
 		ktap_diag("%s: framebuffer status 0x%x", what, status);
-	if (status == GL_FRAMEBUFFER_COMPLETE && c->draw) {
-		glClearColor(0.25f, 0.5f, 0.75f, 1.0f);
+	if (status == GL_FRAMEBUFFER_COMPLETE) {
+		glClearColor(CLEAR_R, CLEAR_G, CLEAR_B, CLEAR_A);
 		glClear(GL_COLOR_BUFFER_BIT);
 		glFinish();
+		if (pixels)
+			glReadPixels(0, 0, RT_SIZE, RT_SIZE, GL_RGBA, GL_UNSIGNED_BYTE, pixels);
 	}
 	err = glGetError();
 	if (err != GL_NO_ERROR)
@@ -198,6 +229,7 @@ static enum ktap_result case_unprotected(struct ctx *c, char *skip, size_t skip_
 {
 	enum ktap_result res = KTAP_PASS;
 	EGLContext ctx;
+	uint8_t *pixels = NULL;
 	GLuint tex = 0;
 
 	if (!c->dpy)
@@ -210,8 +242,25 @@ static enum ktap_result case_unprotected(struct ctx *c, char *skip, size_t skip_
 	glGenTextures(1, &tex);
 	glBindTexture(GL_TEXTURE_2D, tex);
 	glTexImage2D(GL_TEXTURE_2D, 0, GL_RGBA, RT_SIZE, RT_SIZE, 0, GL_RGBA, GL_UNSIGNED_BYTE, NULL);
-	EXPECT(fbo_works(c, tex, "unprotected texture"), "the unprotected render target doesn't work");
+	/* drm-shim runs no work: reading back would read what nothing wrote. */
+	if (c->gpu_expected) {
+		pixels = calloc(1, RT_BYTES);
+		EXPECT(pixels, "out of memory");
+	}
+	EXPECT(fbo_works(tex, "unprotected texture", pixels), "the unprotected render target doesn't work");
+	if (pixels) {
+		for (int i = 0; i < RT_BYTES; i += 4) {
+			if (!memcmp(pixels + i, clear_pixel, 4))
+				continue;
+			if (!c->unprot_wrong++)
+				snprintf(c->unprot_first_wrong, sizeof(c->unprot_first_wrong),
+					 "pixel %d,%d reads %u %u %u %u", i / 4 % RT_SIZE, i / 4 / RT_SIZE, pixels[i],
+					 pixels[i + 1], pixels[i + 2], pixels[i + 3]);
+		}
+		c->unprot_read = true;
+	}
 out:
+	free(pixels);
 	if (tex)
 		glDeleteTextures(1, &tex);
 	eglMakeCurrent(c->dpy, EGL_NO_SURFACE, EGL_NO_SURFACE, EGL_NO_CONTEXT);
@@ -381,7 +430,9 @@ static enum ktap_result case_protected_render_target(struct ctx *c, char *skip, 
 	glBindTexture(GL_TEXTURE_2D, tex);
 	c->image_target_texture(GL_TEXTURE_2D, image);
 	EXPECT(glGetError() == GL_NO_ERROR, "glEGLImageTargetTexture2DOES failed");
-	EXPECT(fbo_works(c, tex, "protected render target"), "the protected render target doesn't work");
+	EXPECT(fbo_works(tex, "protected render target", NULL), "the protected render target doesn't work");
+	c->prot_buf = buf;
+	buf = -1;
 out:
 	if (tex)
 		glDeleteTextures(1, &tex);
@@ -394,9 +445,79 @@ out:
 	return res;
 }
 
+/* Only a GPU that runs the work writes pixels: on drm-shim there is nothing to read. */
+static enum ktap_result need_gpu_work(struct ctx *c, char *skip, size_t skip_len)
+{
+	if (c->gpu_expected)
+		return KTAP_PASS;
+	snprintf(skip, skip_len, "no GPU runs the work here (PROTM_EXPECT_GPU unset): no pixels to check");
+	return KTAP_SKIP;
+}
+
+static enum ktap_result case_unprotected_read_back(struct ctx *c, char *skip, size_t skip_len)
+{
+	enum ktap_result res = need_gpu_work(c, skip, skip_len);
+
+	if (res != KTAP_PASS)
+		return res;
+	EXPECT(c->unprot_read, "the unprotected render target was not read back (see the earlier case)");
+	EXPECT(!c->unprot_wrong, "%u of the %d pixels are not the clear colour %u %u %u %u; the first: %s",
+	       c->unprot_wrong, RT_SIZE * RT_SIZE, clear_pixel[0], clear_pixel[1], clear_pixel[2], clear_pixel[3],
+	       c->unprot_first_wrong);
+	ktap_diag("all %d pixels read back as %u %u %u %u", RT_SIZE * RT_SIZE, clear_pixel[0], clear_pixel[1],
+		  clear_pixel[2], clear_pixel[3]);
+out:
+	return res;
+}
+
+/*
+ * The secure world reads the protected render target for us: our TA's
+ * SHA-256 of its bytes must be that of the clear colour in every pixel.
+ */
+static enum ktap_result case_protected_verified(struct ctx *c, char *skip, size_t skip_len)
+{
+	enum ktap_result res = need_protected(c, skip, skip_len);
+	uint8_t got[SHA256_DIGEST_SIZE], want[SHA256_DIGEST_SIZE];
+	char g[2 * SHA256_DIGEST_SIZE + 1], w[2 * SHA256_DIGEST_SIZE + 1];
+	struct verify_ta ta = { .tee_fd = -1 };
+	uint8_t *expected = NULL;
+	uint64_t size = 0;
+	int shm_fd = -1, id = -1, rc;
+
+	if (res == KTAP_PASS)
+		res = need_gpu_work(c, skip, skip_len);
+	if (res != KTAP_PASS)
+		return res;
+	EXPECT(c->prot_buf >= 0, "the protected render target was not cleared (see the earlier case)");
+	rc = verify_ta_open(&ta, c->tee);
+	EXPECT(rc == 0, "no session with the protm_verify TA on %s", c->tee);
+	rc = tee_shm_register_fd(ta.tee_fd, c->prot_buf, &id, &size);
+	EXPECT(rc >= 0, "TEE_IOC_SHM_REGISTER_FD of the protected render target: %s", strerror(-rc));
+	shm_fd = rc;
+	EXPECT(size >= RT_BYTES, "the TEE sees %llu bytes of the %d-byte render target", (unsigned long long)size,
+	       RT_BYTES);
+	expected = malloc(RT_BYTES);
+	EXPECT(expected, "out of memory");
+	for (int i = 0; i < RT_BYTES; i += 4)
+		memcpy(expected + i, clear_pixel, 4);
+	sha256(expected, RT_BYTES, want);
+	EXPECT(verify_ta_hash(&ta, id, RT_BYTES, got), "the TA could not hash the protected render target");
+	sha256_hex(got, g);
+	sha256_hex(want, w);
+	EXPECT(!memcmp(got, want, sizeof(got)),
+	       "the TA's SHA-256 of the protected render target is %s, the clear colour's is %s", g, w);
+	ktap_diag("the TA's SHA-256 of the %d protected bytes is the clear colour's, %.16s...", RT_BYTES, g);
+out:
+	free(expected);
+	if (shm_fd >= 0)
+		close(shm_fd);
+	verify_ta_close(&ta);
+	return res;
+}
+
 static void usage(const char *argv0)
 {
-	fprintf(stderr, "usage: %s [--expect-protected yes|no|any] [--no-draw] [--heap NAME]\n", argv0);
+	fprintf(stderr, "usage: %s [--expect-protected yes|no|any] [--heap NAME] [--tee DEV]\n", argv0);
 }
 
 int main(int argc, char **argv)
@@ -407,13 +528,15 @@ int main(int argc, char **argv)
 	} cases[CASES] = {
 		{ "egl_display", case_display },
 		{ "unprotected_context_render_target", case_unprotected },
+		{ "unprotected_clear_read_back", case_unprotected_read_back },
 		{ "protected_content_extension", case_extension },
 		{ "protected_surface_not_claimed", case_no_protected_surface },
 		{ "protected_context", case_protected_context },
 		{ "protected_context_query", case_query },
 		{ "protected_surfaceless_render_target", case_protected_render_target },
+		{ "protected_clear_verified_by_ta", case_protected_verified },
 	};
-	struct ctx c = { .expect = EXPECT_PROTECTED, .draw = true };
+	struct ctx c = { .expect = EXPECT_PROTECTED, .tee = "/dev/tee0", .prot_buf = -1 };
 	const char *heap = getenv("PAN_PROTECTED_HEAP");
 	char skip[256];
 	int i;
@@ -430,8 +553,8 @@ int main(int argc, char **argv)
 		} else if (!strcmp(argv[i], "--expect-protected") && i + 1 < argc && !strcmp(argv[i + 1], "any")) {
 			c.expect = EXPECT_ANY;
 			i++;
-		} else if (!strcmp(argv[i], "--no-draw")) {
-			c.draw = false;
+		} else if (!strcmp(argv[i], "--tee") && i + 1 < argc) {
+			c.tee = argv[++i];
 		} else if (!strcmp(argv[i], "--heap") && i + 1 < argc) {
 			heap = argv[++i];
 		} else {
@@ -452,6 +575,8 @@ int main(int argc, char **argv)
 		skip[0] = '\0';
 		ktap_case(cases[i].fn(&c, skip, sizeof(skip)), cases[i].name, skip);
 	}
+	if (c.prot_buf >= 0)
+		close(c.prot_buf);
 	if (c.prot_ctx)
 		eglDestroyContext(c.dpy, c.prot_ctx);
 	if (c.dpy)
