@@ -62,7 +62,7 @@ describe('QEMU with the Mali CSF model', () => {
       cases: { name: string; status: string }[];
     };
     expect(doc.counts.failed).toBe(0);
-    expect(doc.counts.passed).toBeGreaterThanOrEqual(69);
+    expect(doc.counts.passed).toBeGreaterThanOrEqual(71);
     const cases = [
       ...['job', 'invalid-instruction', 'mmu-fault', 'endless', 'suspend-resume', 'doorbell', 'resume-keeps-fatal', 'mmio-refused'].map((n) => `/cs/${n}`),
       ...['exception-handler', 'exception-handler-unknown'].map((n) => `/cs/${n}`),
@@ -86,6 +86,9 @@ describe('QEMU with the Mali CSF model', () => {
         (n) => `/compute/${n}`,
       ),
       ...['suspend-resume', 'migrate'].map((n) => `/compute/${n}`),
+      // work waits for a shader core the group may use (CSG_ALLOW_*)
+      '/compute/no-cores-waits',
+      '/fragment/no-cores-waits',
       // storage buffers through resource tables (LEA_BUFFER), and its faults
       ...['lea-buffer', 'lea-buffer-no-table', 'lea-buffer-no-descriptor', 'lea-buffer-not-a-buffer'].map((n) => `/compute/${n}`),
       // textures and images (panvk's image copies): texel fetches from linear
