@@ -3,9 +3,11 @@
  * protm-gpu-basic: KTAP suite "gpu-basic", Panthor on a Mali CSF GPU (the
  * QEMU model of qemu-patches/ or a board) through the upstream uAPI only:
  * probe and identity, VMs, buffer objects, groups, a command stream that
- * stores values and signals a sync object, an invalid instruction the
- * group survives, an MMU fault that kills its group, an endless stream
- * caught by the job timeout, and the device still working after each.
+ * stores values and signals a sync object, a VA bound to another buffer
+ * object that the GPU then writes (no stale translation), an invalid
+ * instruction the group survives, an MMU fault that kills its group, an
+ * endless stream caught by the job timeout, and the device still working
+ * after each.
  *
  * Usage: protm-gpu-basic [--dri DEV]
  *
@@ -350,6 +352,58 @@ static enum ktap_result case_job_store_sync_add(struct ctx *c, char *skip, size_
 }
 
 /*
+ * A VA the GPU has used is unmapped and bound to another BO: the next job
+ * writes the new BO and leaves the old one alone. The GPU caches
+ * translations (and so does the model), so this holds only if Panthor
+ * invalidates them when it changes the page tables of a VM in use;
+ * otherwise the GPU goes on writing a page the VM no longer maps.
+ */
+static enum ktap_result case_vm_remap(struct ctx *c, char *skip, size_t skip_len)
+{
+	enum ktap_result res = KTAP_PASS;
+	volatile uint32_t *old_data = NULL;
+	uint32_t new_bo = 0;
+	void *new_map = MAP_FAILED;
+	struct job_env e;
+	const char *what;
+	int rc;
+
+	(void)skip, (void)skip_len;
+	rc = env_create(c, &e, &what);
+	EXPECT(rc == 0, "%s: %s", what, strerror(rc));
+	/* The GPU uses DATA_VA: its translation is now cached */
+	res = run_good_job(c, &e);
+	if (res != KTAP_PASS)
+		goto out;
+	rc = panthor_vm_unmap(c->fd, e.vm_id, DATA_VA, BO_SIZE);
+	EXPECT(rc == 0, "VM_BIND unmap: %s", strerror(rc));
+	rc = panthor_bo_create(c->fd, e.vm_id, BO_SIZE, &new_bo);
+	EXPECT(rc == 0, "BO_CREATE: %s", strerror(rc));
+	rc = panthor_bo_mmap(c->fd, new_bo, BO_SIZE, &new_map);
+	EXPECT(rc == 0, "mmap: %s", strerror(rc));
+	rc = panthor_vm_map(c->fd, e.vm_id, new_bo, DATA_VA, BO_SIZE, 0);
+	EXPECT(rc == 0, "VM_BIND map of the new BO: %s", strerror(rc));
+	old_data = e.data;
+	memset((void *)old_data, 0, BO_SIZE);
+	__sync_synchronize();
+	/* The job and its checks, on the new BO */
+	e.data = new_map;
+	res = run_good_job(c, &e);
+	__sync_synchronize();
+	EXPECT(!old_data[0] && !old_data[1] && !old_data[4] && !old_data[5],
+	       "the GPU wrote the unmapped BO: 0x%08x 0x%08x, counter 0x%08x%08x (a stale translation)",
+	       old_data[4], old_data[5], old_data[1], old_data[0]);
+out:
+	if (old_data)
+		e.data = old_data;
+	if (new_map != MAP_FAILED)
+		munmap(new_map, BO_SIZE);
+	panthor_gem_close(c->fd, new_bo);
+	env_destroy(c, &e);
+	return res;
+}
+
+/*
  * A store to an address the VM does not map: Panthor reports the MMU
  * fault, the group is marked faulty and killed, and a new group on a new
  * VM runs a job as before.
@@ -466,6 +520,7 @@ static const struct {
 	{ "bo_create_mmap_vm_bind", case_bo_create_map },
 	{ "group_create_destroy", case_group_create_destroy },
 	{ "job_store_and_sync_add", case_job_store_sync_add },
+	{ "vm_bind_remap_seen_by_gpu", case_vm_remap },
 	{ "invalid_instruction_cs_fault", case_invalid_instruction },
 	{ "mmu_fault_kills_group", case_mmu_fault },
 	{ "job_timeout_recovers", case_job_timeout },

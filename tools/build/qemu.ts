@@ -200,7 +200,7 @@ async function buildQemuLocked(record: RunRecord): Promise<QemuBuild> {
 }
 
 /** Our qtests (TAP from glib's test harness), built and run inside the build root. */
-export const QTESTS = ['mali-csf-test', 'mali-csf-compute-test', 'mali-csf-fragment-test'];
+export const QTESTS = ['mali-csf-test', 'mali-csf-compute-test', 'mali-csf-fragment-test', 'mali-csf-mmu-test'];
 
 export async function runQtests(record: RunRecord): Promise<string> {
   return withLock(`tree-${buildTreeName('qemu')}`, () => runQtestsLocked(record));

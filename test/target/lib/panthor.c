@@ -123,6 +123,18 @@ int panthor_vm_map(int fd, uint32_t vm_id, uint32_t handle, uint64_t va, uint64_
 	return xioctl(fd, DRM_IOCTL_PANTHOR_VM_BIND, &b);
 }
 
+int panthor_vm_unmap(int fd, uint32_t vm_id, uint64_t va, uint64_t size)
+{
+	struct drm_panthor_vm_bind_op op = {
+		.flags = DRM_PANTHOR_VM_BIND_OP_TYPE_UNMAP,
+		.va = va,
+		.size = size,
+	};
+	struct drm_panthor_vm_bind b = { .vm_id = vm_id, .ops = DRM_PANTHOR_OBJ_ARRAY(1, &op) };
+
+	return xioctl(fd, DRM_IOCTL_PANTHOR_VM_BIND, &b);
+}
+
 void panthor_vm_destroy(int fd, uint32_t vm_id)
 {
 	struct drm_panthor_vm_destroy d = { .id = vm_id };

@@ -50,6 +50,8 @@ int panthor_bo_create(int fd, uint32_t vm_id, uint64_t size, uint32_t *handle);
 int panthor_bo_mmap(int fd, uint32_t handle, uint64_t size, void **map);
 /* VM_BIND of one MAP operation at `va`, with extra op `flags`. */
 int panthor_vm_map(int fd, uint32_t vm_id, uint32_t handle, uint64_t va, uint64_t size, uint32_t flags);
+/* VM_BIND of one UNMAP operation. */
+int panthor_vm_unmap(int fd, uint32_t vm_id, uint64_t va, uint64_t size);
 void panthor_vm_destroy(int fd, uint32_t vm_id);
 /* PRIME_FD_TO_HANDLE of a dma-buf. */
 int panthor_import(int fd, int buf_fd, uint32_t *handle);
