@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { repoRoot } from '../../tools/lib/paths.js';
-import { type KtapNode, KtapParser, NO_RESULT, parseKtap, stripConsolePrefix } from '../../tools/results/ktap.js';
+import { type KtapNode, KtapParser, NO_RESULT, numberTapResults, parseKtap, stripConsolePrefix } from '../../tools/results/ktap.js';
 
 const fixture = (name: string) => readFileSync(join(repoRoot, 'test', 'fixtures', 'ktap', name), 'utf8');
 
@@ -240,5 +240,32 @@ describe('KTAP edge cases', () => {
     expect(stripConsolePrefix('[   12.345678][    T1] ok 1 x\r')).toBe('ok 1 x');
     expect(stripConsolePrefix('\x1b[32mok 1 x\x1b[0m')).toBe('ok 1 x');
     expect(stripConsolePrefix('[    0.060000] \t# Subtest: s')).toBe('\t# Subtest: s');
+  });
+
+  it("names a qtest's failure: glib's unnumbered result before its bail-out", () => {
+    // Two glib qtest binaries' TAP, one after the other, as `protm qtest` joins them.
+    const glib = [
+      'TAP version 14',
+      '1..2',
+      'ok 1 /aarch64/mali-csf/ids',
+      'ok 2 /aarch64/mali-csf/cs/job',
+      'TAP version 14',
+      '# random seed: R02S',
+      '1..3',
+      '**',
+      'ERROR:mali-csf-mmu-test.c:67:test_remap: assertion failed (0x11 == 0x22)',
+      'not ok /aarch64/mali-csf/mmu/tlb-remap - ERROR:mali-csf-mmu-test.c:67:test_remap: assertion failed (0x11 == 0x22)',
+      'Bail out!',
+    ].join('\n');
+    const cases = parseKtap(numberTapResults(glib)).children;
+    expect(cases.map((c) => [c.name, c.status, c.reason])).toEqual([
+      ['/aarch64/mali-csf/ids', 'pass', undefined],
+      ['/aarch64/mali-csf/cs/job', 'pass', undefined],
+      ['/aarch64/mali-csf/mmu/tlb-remap - ERROR:mali-csf-mmu-test.c:67:test_remap: assertion failed (0x11 == 0x22)', 'fail', undefined],
+      ['test 2', 'fail', 'no result (bailed out)'],
+      ['test 3', 'fail', 'no result (bailed out)'],
+    ]);
+    // Numbered lines and KTAP are left as they are.
+    expect(numberTapResults('KTAP version 1\n1..1\nok 1 a')).toBe('KTAP version 1\n1..1\nok 1 a');
   });
 });

@@ -413,6 +413,35 @@ export class KtapParser {
   }
 }
 
+const UNNUMBERED_RESULT = /^(\s*)(not ok|ok)(?!\s+\d)(?=\s|$)(.*)$/;
+const NUMBERED_RESULT = /^\s*(?:not ok|ok) (\d+)\b/;
+
+/**
+ * TAP 14 lets a result leave out its number, and glib does so for the
+ * failure it reports before it bails out ("not ok /path - ERROR:...").
+ * The parser needs the number (see RESULT), so give such lines the next
+ * one. For flat TAP documents, one after another (glib's qtests), not for
+ * KTAP's nested suites.
+ */
+export function numberTapResults(tap: string): string {
+  let last = 0;
+  return tap
+    .split('\n')
+    .map((line) => {
+      if (VERSION.test(line.trim())) last = 0;
+      const numbered = NUMBERED_RESULT.exec(line);
+      if (numbered) {
+        last = Number(numbered[1]);
+        return line;
+      }
+      const bare = UNNUMBERED_RESULT.exec(line);
+      if (!bare) return line;
+      last += 1;
+      return `${bare[1]}${bare[2]} ${last}${bare[3]}`;
+    })
+    .join('\n');
+}
+
 /** Parse a whole console log. */
 export function parseKtap(text: string, opts: KtapOptions = {}): KtapNode {
   const parser = new KtapParser(opts);
