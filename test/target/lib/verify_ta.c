@@ -115,6 +115,27 @@ done:
 	return ok;
 }
 
+int verify_ta_digest_is(struct verify_ta *t, int shm_id, uint64_t size, const uint8_t want[SHA256_DIGEST_SIZE],
+			const char *what)
+{
+	uint8_t got[SHA256_DIGEST_SIZE];
+	char g[2 * SHA256_DIGEST_SIZE + 1], w[2 * SHA256_DIGEST_SIZE + 1];
+
+	if (!verify_ta_hash(t, shm_id, size, got)) {
+		ktap_diag("%s: the TA could not hash it", what);
+		return -1;
+	}
+	sha256_hex(got, g);
+	if (!memcmp(got, want, sizeof(got))) {
+		ktap_diag("%s: the TA's SHA-256 of its %" PRIu64 " bytes is the expected %s", what, size, g);
+		return 1;
+	}
+	sha256_hex(want, w);
+	ktap_diag("%s: the TA's SHA-256 of its %" PRIu64 " bytes is %s", what, size, g);
+	ktap_diag("%s: the expected SHA-256 is                %s", what, w);
+	return 0;
+}
+
 bool verify_ta_compare(struct verify_ta *t, int shm_id, uint64_t size, uint32_t seed, bool *match,
 		       uint64_t *offset)
 {

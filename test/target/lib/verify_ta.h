@@ -34,6 +34,15 @@ bool verify_ta_hash(struct verify_ta *t, int shm_id, uint64_t size, uint8_t dige
 bool verify_ta_compare(struct verify_ta *t, int shm_id, uint64_t size, uint32_t seed, bool *match,
 		       uint64_t *offset);
 
+/*
+ * Whether the TA's SHA-256 of the first `size` bytes of the registered
+ * buffer `shm_id` is `want`: 1 if it is, 0 if not, -1 if the TA could not
+ * hash it. Diagnoses the TA's digest, and the expected one on a mismatch;
+ * `what` names the buffer in each line.
+ */
+int verify_ta_digest_is(struct verify_ta *t, int shm_id, uint64_t size, const uint8_t want[SHA256_DIGEST_SIZE],
+			const char *what);
+
 /* SHA-256 of `size` bytes of the pattern for `seed`. */
 void verify_pattern_digest(uint32_t seed, uint64_t size, uint8_t digest[SHA256_DIGEST_SIZE]);
 
