@@ -62,7 +62,7 @@ describe('QEMU with the Mali CSF model', () => {
       cases: { name: string; status: string }[];
     };
     expect(doc.counts.failed).toBe(0);
-    expect(doc.counts.passed).toBeGreaterThanOrEqual(74);
+    expect(doc.counts.passed).toBeGreaterThanOrEqual(76);
     const cases = [
       ...['job', 'invalid-instruction', 'mmu-fault', 'endless', 'suspend-resume', 'doorbell', 'resume-keeps-fatal', 'mmio-refused'].map((n) => `/cs/${n}`),
       ...['exception-handler', 'exception-handler-unknown'].map((n) => `/cs/${n}`),
@@ -88,9 +88,9 @@ describe('QEMU with the Mali CSF model', () => {
       ...['suspend-resume', 'migrate'].map((n) => `/compute/${n}`),
       // translations stay in the TLB until the host invalidates them
       ...['tlb-remap-seen-after-unlock', 'tlb-unlock-elsewhere-then-update', 'tlb-unmap-faults-after-flush'].map((n) => `/mmu/${n}`),
-      // work waits for a shader core the group may use (CSG_ALLOW_*)
-      '/compute/no-cores-waits',
-      '/fragment/no-cores-waits',
+      // work waits for a shader core the group may use (CSG_ALLOW_*) and
+      // for an endpoint it asked for (CSG_EP_REQ)
+      ...['no-cores-waits', 'no-endpoints-waits'].flatMap((n) => [`/compute/${n}`, `/fragment/${n}`]),
       // storage buffers through resource tables (LEA_BUFFER), and its faults
       ...['lea-buffer', 'lea-buffer-no-table', 'lea-buffer-no-descriptor', 'lea-buffer-not-a-buffer'].map((n) => `/compute/${n}`),
       // textures and images (panvk's image copies): texel fetches from linear
