@@ -100,7 +100,14 @@ describe('protm run (QEMU target, tee-heap suite)', () => {
     const doc = await runSuite(['--suite', 'gpu-basic']);
     expect(doc.counts.failed).toBe(0);
     expect(doc.counts.skipped).toBe(0);
-    for (const name of ['dev_query_g610_identity', 'job_store_and_sync_add', 'vm_bind_remap_seen_by_gpu', 'invalid_instruction_cs_fault', 'mmu_fault_kills_group', 'job_timeout_recovers']) {
+    for (const name of [
+      'dev_query_g610_identity',
+      'job_store_and_sync_add',
+      'vm_bind_remap_seen_by_gpu',
+      'invalid_instruction_cs_fault',
+      'mmu_fault_kills_group',
+      'job_timeout_recovers',
+    ]) {
       expect(status(doc, name), name).toBe('pass');
     }
     // Malformed firmware: every image is rejected, then the real one rebinds.
