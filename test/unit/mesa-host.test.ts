@@ -31,7 +31,8 @@ describe('Mesa on drm-shim', () => {
     // our TA (no TEE on the host) and its copy that only a GPU can fault on.
     const noGpuCompare = (c: ResultsDoc['cases'][number]) =>
       ((c.suite[1] === 'protm-vk-compute' && c.name !== 'vulkan_device') ||
-        (c.suite[1] === 'protm-egl-protected' && ['unprotected_clear_read_back', 'protected_clear_verified_by_ta'].includes(c.name))) &&
+        (c.suite[1] === 'protm-egl-protected' &&
+          ['unprotected_clear_read_back', 'protected_clear_verified_by_ta', 'protected_gbm_surface_verified_by_ta'].includes(c.name))) &&
       /no GPU runs the work/.test(c.reason ?? '');
     const taReadings = [
       'tee_buffer_filled_by_ta',

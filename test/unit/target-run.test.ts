@@ -202,8 +202,16 @@ describe('protm run (QEMU target, tee-heap suite)', () => {
     expect(png('gpu-picture').data.equals(png('protected-picture').data)).toBe(true);
     expect([...new Set(png('copy-out').data)]).toEqual([0xa5]);
     // EGL on the model: render targets cleared by fragment jobs, read back
-    // by the CPU (unprotected) and by our TA (protected).
-    for (const name of ['unprotected_clear_read_back', 'protected_surfaceless_render_target', 'protected_clear_verified_by_ta']) {
+    // by the CPU (unprotected) and by our TA (protected); protected surfaces
+    // (a pbuffer, and a GBM window surface whose front buffer our TA reads).
+    for (const name of [
+      'unprotected_clear_read_back',
+      'protected_surfaceless_render_target',
+      'protected_clear_verified_by_ta',
+      'protected_surface_extension',
+      'protected_pbuffer_cleared',
+      'protected_gbm_surface_verified_by_ta',
+    ]) {
       expect(inSuite('egl-protected', name), name).toBe('pass');
     }
     expect(inSuite('egl-not-ready', 'unprotected_clear_read_back')).toBe('pass');

@@ -36,7 +36,7 @@ const TA_INCLUDE = join(repoRoot, 'test/ta/protm_verify/include');
 
 const CC = 'aarch64-linux-gnu-gcc';
 const CFLAGS = ['-O2', '-g', '-std=gnu11', '-Wall', '-Wextra', '-Werror'];
-const LIBS = ['-Wl,--as-needed', '-lvulkan', '-lEGL', '-lGLESv2', '-ldrm', '-lm'];
+const LIBS = ['-Wl,--as-needed', '-lvulkan', '-lEGL', '-lGLESv2', '-lgbm', '-ldrm', '-lm'];
 
 export interface MesaChecks {
   dir: string;

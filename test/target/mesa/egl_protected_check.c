@@ -8,8 +8,8 @@
  *     a framebuffer object with a texture is complete and is cleared; where
  *     a GPU runs the work, glReadPixels reads the clear colour back in every
  *     pixel;
- *   - EGL_EXT_protected_content is advertised (and EGL_EXT_protected_surface
- *     is not: no window system here allocates protected buffers);
+ *   - EGL_EXT_protected_content is advertised, and EGL_EXT_protected_surface
+ *     with it (both need protected mode);
  *   - a context created with EGL_PROTECTED_CONTENT_EXT = EGL_TRUE reports it
  *     through eglQueryContext, an ordinary one reports EGL_FALSE; without
  *     the extension, the attribute is refused with EGL_BAD_ATTRIBUTE;
@@ -22,7 +22,15 @@
  *   - where a GPU runs the work, the protected render target holds the
  *     clear colour in every pixel: the CPU can't read it, so our TA
  *     (test/ta/protm_verify) hashes it in the secure world, through the
- *     dma-buf registered with the TEE, and the SHA-256 must be the CPU's.
+ *     dma-buf registered with the TEE, and the SHA-256 must be the CPU's;
+ *   - a protected pbuffer (EGL_PROTECTED_CONTENT_EXT) reports itself
+ *     protected and is cleared by the protected context; in protected mode
+ *     the GPU can't write normal memory, so where a GPU runs the work the
+ *     clear succeeds only if the pbuffer's memory is protected;
+ *   - where a GPU runs the work, a protected GBM window surface on the
+ *     render node is cleared by a protected context and swapped; its front
+ *     buffer, exported as a dma-buf, holds the clear colour in every pixel,
+ *     as our TA's SHA-256 says.
  *
  * Usage: protm-egl-protected [--expect-protected yes|no|any] [--heap NAME]
  *                            [--tee DEV]
@@ -55,6 +63,8 @@
 
 #include <linux/dma-heap.h>
 
+#include <gbm.h>
+
 #include <EGL/egl.h>
 #include <EGL/eglext.h>
 #include <GLES2/gl2.h>
@@ -67,7 +77,7 @@
 #include "../lib/verify_ta.h"
 
 #define SUITE "egl-protected"
-#define CASES 9
+#define CASES 11
 #define RT_SIZE 64
 #define RT_BYTES (RT_SIZE * RT_SIZE * 4)
 /*
@@ -82,6 +92,8 @@
 static const uint8_t clear_pixel[4] = { 51, 102, 153, 255 };
 /* DRM_FORMAT_ABGR8888: RGBA8 in memory */
 #define FOURCC_ABGR8888 0x34324241u
+#define RENDER_NODE_FIRST 128
+#define RENDER_NODE_LAST 191
 
 enum expect { EXPECT_ANY, EXPECT_PROTECTED, EXPECT_ABSENT };
 
@@ -290,14 +302,24 @@ static enum ktap_result case_extension(struct ctx *c, char *skip, size_t skip_le
 	}
 }
 
-/* Protected window surfaces can't be honoured here: the extension must not be claimed. */
-static enum ktap_result case_no_protected_surface(struct ctx *c, char *skip, size_t skip_len)
+/* EGL_EXT_protected_surface comes and goes with EGL_EXT_protected_content: both need protected mode. */
+static enum ktap_result case_protected_surface_extension(struct ctx *c, char *skip, size_t skip_len)
 {
 	if (!c->dpy)
 		return no_gpu(c, skip, skip_len, "no EGL display");
-	if (c->has_protected_surface) {
-		ktap_diag("EGL_EXT_protected_surface advertised, but no platform here allocates protected buffers");
+	if (c->has_protected_surface != c->has_protected_content) {
+		ktap_diag("EGL_EXT_protected_surface %s but EGL_EXT_protected_content %s",
+			  c->has_protected_surface ? "advertised" : "missing",
+			  c->has_protected_content ? "advertised" : "missing");
 		return KTAP_FAIL;
+	}
+	if (c->expect == EXPECT_PROTECTED && !c->has_protected_surface) {
+		ktap_diag("EGL_EXT_protected_surface missing, it was expected");
+		return KTAP_FAIL;
+	}
+	if (c->expect == EXPECT_ANY && !c->has_protected_surface) {
+		snprintf(skip, skip_len, "EGL_EXT_protected_surface not supported (no protected mode?)");
+		return KTAP_SKIP;
 	}
 	return KTAP_PASS;
 }
@@ -471,42 +493,248 @@ out:
 }
 
 /*
- * The secure world reads the protected render target for us: our TA's
- * SHA-256 of its bytes must be that of the clear colour in every pixel.
+ * The secure world reads a protected buffer for us: our TA's SHA-256 of its
+ * first RT_BYTES must be that of `pixel` in every pixel.
  */
-static enum ktap_result case_protected_verified(struct ctx *c, char *skip, size_t skip_len)
+static enum ktap_result ta_holds_pixel(struct ctx *c, int buf, const uint8_t pixel[4], const char *what)
 {
-	enum ktap_result res = need_protected(c, skip, skip_len);
+	enum ktap_result res = KTAP_PASS;
 	uint8_t want[SHA256_DIGEST_SIZE];
 	struct verify_ta ta = { .tee_fd = -1 };
 	uint8_t *expected = NULL;
 	uint64_t size = 0;
 	int shm_fd = -1, id = -1, rc;
 
-	if (res == KTAP_PASS)
-		res = need_gpu_work(c, skip, skip_len);
-	if (res != KTAP_PASS)
-		return res;
-	EXPECT(c->prot_buf >= 0, "the protected render target was not cleared (see the earlier case)");
 	rc = verify_ta_open(&ta, c->tee);
 	EXPECT(rc == 0, "no session with the protm_verify TA on %s", c->tee);
-	rc = tee_shm_register_fd(ta.tee_fd, c->prot_buf, &id, &size);
-	EXPECT(rc >= 0, "TEE_IOC_SHM_REGISTER_FD of the protected render target: %s", strerror(-rc));
+	rc = tee_shm_register_fd(ta.tee_fd, buf, &id, &size);
+	EXPECT(rc >= 0, "TEE_IOC_SHM_REGISTER_FD of %s: %s", what, strerror(-rc));
 	shm_fd = rc;
-	EXPECT(size >= RT_BYTES, "the TEE sees %llu bytes of the %d-byte render target", (unsigned long long)size,
-	       RT_BYTES);
+	EXPECT(size >= RT_BYTES, "the TEE sees %llu bytes of the %d bytes of %s", (unsigned long long)size, RT_BYTES,
+	       what);
 	expected = malloc(RT_BYTES);
 	EXPECT(expected, "out of memory");
 	for (int i = 0; i < RT_BYTES; i += 4)
-		memcpy(expected + i, clear_pixel, 4);
+		memcpy(expected + i, pixel, 4);
 	sha256(expected, RT_BYTES, want);
-	EXPECT(verify_ta_digest_is(&ta, id, RT_BYTES, want, "the protected render target") == 1,
-	       "the protected render target does not hold the clear colour");
+	EXPECT(verify_ta_digest_is(&ta, id, RT_BYTES, want, what) == 1, "%s does not hold the clear colour", what);
 out:
 	free(expected);
 	if (shm_fd >= 0)
 		close(shm_fd);
 	verify_ta_close(&ta);
+	return res;
+}
+
+static enum ktap_result case_protected_verified(struct ctx *c, char *skip, size_t skip_len)
+{
+	enum ktap_result res = need_protected(c, skip, skip_len);
+
+	if (res == KTAP_PASS)
+		res = need_gpu_work(c, skip, skip_len);
+	if (res != KTAP_PASS)
+		return res;
+	EXPECT(c->prot_buf >= 0, "the protected render target was not cleared (see the earlier case)");
+	res = ta_holds_pixel(c, c->prot_buf, clear_pixel, "the protected render target");
+out:
+	return res;
+}
+
+/* An RGBA8 config for `surface_type`; with `format`, one whose native visual is that GBM format. */
+static EGLConfig choose_config(EGLDisplay dpy, EGLint surface_type, uint32_t format)
+{
+	const EGLint attrs[] = {
+		EGL_SURFACE_TYPE, surface_type,
+		EGL_RED_SIZE, 8,
+		EGL_GREEN_SIZE, 8,
+		EGL_BLUE_SIZE, 8,
+		EGL_ALPHA_SIZE, 8,
+		EGL_RENDERABLE_TYPE, EGL_OPENGL_ES2_BIT,
+		EGL_NONE,
+	};
+	EGLConfig configs[64];
+	EGLint n = 0, visual;
+
+	if (!eglChooseConfig(dpy, attrs, configs, 64, &n))
+		return NULL;
+	for (EGLint i = 0; i < n; i++) {
+		if (!format)
+			return configs[i];
+		if (eglGetConfigAttrib(dpy, configs[i], EGL_NATIVE_VISUAL_ID, &visual) && (uint32_t)visual == format)
+			return configs[i];
+	}
+	return NULL;
+}
+
+/*
+ * A protected pbuffer, cleared by the protected context. The protected
+ * context runs its work in protected mode, where the GPU can't write normal
+ * memory: the clear succeeds only if the pbuffer's memory is protected (with
+ * PAN_MESA_DEBUG=sync, a faulted batch aborts).
+ */
+static enum ktap_result case_protected_pbuffer(struct ctx *c, char *skip, size_t skip_len)
+{
+	enum ktap_result res = need_protected(c, skip, skip_len);
+	const EGLint attrs[] = {
+		EGL_WIDTH, RT_SIZE,
+		EGL_HEIGHT, RT_SIZE,
+		EGL_PROTECTED_CONTENT_EXT, EGL_TRUE,
+		EGL_NONE,
+	};
+	EGLSurface surf = EGL_NO_SURFACE;
+	EGLConfig config;
+	EGLint value = -1;
+	GLenum err;
+
+	if (res != KTAP_PASS)
+		return res;
+	EXPECT(c->prot_ctx, "no protected context (see the earlier cases)");
+	EXPECT(c->has_protected_surface, "no EGL_EXT_protected_surface");
+	config = choose_config(c->dpy, EGL_PBUFFER_BIT, 0);
+	EXPECT(config, "no RGBA8 pbuffer config: 0x%x", eglGetError());
+	surf = eglCreatePbufferSurface(c->dpy, config, attrs);
+	EXPECT(surf != EGL_NO_SURFACE, "protected eglCreatePbufferSurface: 0x%x", eglGetError());
+	EXPECT(eglQuerySurface(c->dpy, surf, EGL_PROTECTED_CONTENT_EXT, &value) && value == EGL_TRUE,
+	       "the protected pbuffer reports EGL_PROTECTED_CONTENT_EXT %d", value);
+	EXPECT(eglMakeCurrent(c->dpy, surf, surf, c->prot_ctx), "eglMakeCurrent(protected pbuffer): 0x%x",
+	       eglGetError());
+	glClearColor(CLEAR_R, CLEAR_G, CLEAR_B, CLEAR_A);
+	glClear(GL_COLOR_BUFFER_BIT);
+	glFinish();
+	err = glGetError();
+	EXPECT(err == GL_NO_ERROR, "clearing the protected pbuffer: GL error 0x%x", err);
+out:
+	if (c->dpy)
+		eglMakeCurrent(c->dpy, EGL_NO_SURFACE, EGL_NO_SURFACE, EGL_NO_CONTEXT);
+	if (surf != EGL_NO_SURFACE)
+		eglDestroySurface(c->dpy, surf);
+	return res;
+}
+
+/* The first render node whose kernel driver is Panthor (as sysfs says), or -1. */
+static int open_panthor_node(char *path, size_t len)
+{
+	for (int n = RENDER_NODE_FIRST; n <= RENDER_NODE_LAST; n++) {
+		char link[64], driver[256];
+		ssize_t got;
+		const char *name;
+
+		snprintf(link, sizeof(link), "/sys/class/drm/renderD%d/device/driver", n);
+		got = readlink(link, driver, sizeof(driver) - 1);
+		if (got < 0)
+			continue;
+		driver[got] = '\0';
+		name = strrchr(driver, '/');
+		if (strcmp(name ? name + 1 : driver, "panthor"))
+			continue;
+		snprintf(path, len, "/dev/dri/renderD%d", n);
+		return open(path, O_RDWR | O_CLOEXEC);
+	}
+	return -1;
+}
+
+/* A GBM window surface, the GBM device and EGL display it lives on. */
+struct gbm_window {
+	int fd;
+	struct gbm_device *gbm;
+	EGLDisplay dpy;
+	struct gbm_surface *surface;
+	EGLSurface egl_surface;
+	EGLContext ctx;
+	struct gbm_bo *front;
+};
+
+static void gbm_window_destroy(struct gbm_window *w)
+{
+	if (w->front)
+		gbm_surface_release_buffer(w->surface, w->front);
+	if (w->dpy != EGL_NO_DISPLAY) {
+		eglMakeCurrent(w->dpy, EGL_NO_SURFACE, EGL_NO_SURFACE, EGL_NO_CONTEXT);
+		if (w->egl_surface != EGL_NO_SURFACE)
+			eglDestroySurface(w->dpy, w->egl_surface);
+		if (w->ctx != EGL_NO_CONTEXT)
+			eglDestroyContext(w->dpy, w->ctx);
+		eglTerminate(w->dpy);
+	}
+	if (w->surface)
+		gbm_surface_destroy(w->surface);
+	if (w->gbm)
+		gbm_device_destroy(w->gbm);
+	if (w->fd >= 0)
+		close(w->fd);
+}
+
+/*
+ * A protected GBM window surface, cleared by a protected context and
+ * swapped: the front buffer, exported as a dma-buf, holds the clear colour
+ * (in the surface's format) in every pixel, as our TA reads it.
+ */
+static enum ktap_result case_protected_gbm_surface(struct ctx *c, char *skip, size_t skip_len)
+{
+	enum ktap_result res = need_protected(c, skip, skip_len);
+	PFNEGLGETPLATFORMDISPLAYEXTPROC get_platform_display;
+	PFNEGLCREATEPLATFORMWINDOWSURFACEEXTPROC create_window_surface;
+	const EGLint surface_attrs[] = { EGL_PROTECTED_CONTENT_EXT, EGL_TRUE, EGL_NONE };
+	const EGLint ctx_attrs[] = { EGL_CONTEXT_CLIENT_VERSION, 2, EGL_PROTECTED_CONTENT_EXT, EGL_TRUE, EGL_NONE };
+	struct gbm_window w = { .fd = -1, .dpy = EGL_NO_DISPLAY, .egl_surface = EGL_NO_SURFACE, .ctx = EGL_NO_CONTEXT };
+	/* ABGR8888 is R G B A in memory, ARGB8888 B G R A */
+	uint32_t format = GBM_FORMAT_ABGR8888;
+	uint8_t pixel[4] = { clear_pixel[0], clear_pixel[1], clear_pixel[2], clear_pixel[3] };
+	char node[32];
+	EGLConfig config;
+	EGLint value = -1;
+	int buf = -1;
+
+	if (res == KTAP_PASS)
+		res = need_gpu_work(c, skip, skip_len);
+	if (res != KTAP_PASS)
+		return res;
+	get_platform_display = (PFNEGLGETPLATFORMDISPLAYEXTPROC)eglGetProcAddress("eglGetPlatformDisplayEXT");
+	create_window_surface =
+		(PFNEGLCREATEPLATFORMWINDOWSURFACEEXTPROC)eglGetProcAddress("eglCreatePlatformWindowSurfaceEXT");
+	EXPECT(get_platform_display && create_window_surface, "no EGL_EXT_platform_base");
+	w.fd = open_panthor_node(node, sizeof(node));
+	EXPECT(w.fd >= 0, "no Panthor render node");
+	w.gbm = gbm_create_device(w.fd);
+	EXPECT(w.gbm, "gbm_create_device(%s) failed", node);
+	w.dpy = get_platform_display(EGL_PLATFORM_GBM_KHR, w.gbm, NULL);
+	EXPECT(w.dpy != EGL_NO_DISPLAY && eglInitialize(w.dpy, NULL, NULL), "no GBM EGL display on %s: 0x%x", node,
+	       eglGetError());
+	EXPECT(has_ext(eglQueryString(w.dpy, EGL_EXTENSIONS), "EGL_EXT_protected_surface"),
+	       "the GBM display has no EGL_EXT_protected_surface");
+	config = choose_config(w.dpy, EGL_WINDOW_BIT, format);
+	if (!config) {
+		format = GBM_FORMAT_ARGB8888;
+		pixel[0] = clear_pixel[2];
+		pixel[2] = clear_pixel[0];
+		config = choose_config(w.dpy, EGL_WINDOW_BIT, format);
+	}
+	EXPECT(config, "no window config for GBM_FORMAT_ABGR8888 or ARGB8888");
+	w.surface = gbm_surface_create(w.gbm, RT_SIZE, RT_SIZE, format, GBM_BO_USE_RENDERING);
+	EXPECT(w.surface, "gbm_surface_create failed");
+	w.egl_surface = create_window_surface(w.dpy, config, w.surface, surface_attrs);
+	EXPECT(w.egl_surface != EGL_NO_SURFACE, "protected eglCreatePlatformWindowSurfaceEXT: 0x%x", eglGetError());
+	EXPECT(eglQuerySurface(w.dpy, w.egl_surface, EGL_PROTECTED_CONTENT_EXT, &value) && value == EGL_TRUE,
+	       "the protected window surface reports EGL_PROTECTED_CONTENT_EXT %d", value);
+	EXPECT(eglBindAPI(EGL_OPENGL_ES_API), "eglBindAPI: 0x%x", eglGetError());
+	w.ctx = eglCreateContext(w.dpy, config, EGL_NO_CONTEXT, ctx_attrs);
+	EXPECT(w.ctx != EGL_NO_CONTEXT, "protected eglCreateContext on the GBM display: 0x%x", eglGetError());
+	EXPECT(eglMakeCurrent(w.dpy, w.egl_surface, w.egl_surface, w.ctx), "eglMakeCurrent: 0x%x", eglGetError());
+	glClearColor(CLEAR_R, CLEAR_G, CLEAR_B, CLEAR_A);
+	glClear(GL_COLOR_BUFFER_BIT);
+	EXPECT(eglSwapBuffers(w.dpy, w.egl_surface), "eglSwapBuffers: 0x%x", eglGetError());
+	w.front = gbm_surface_lock_front_buffer(w.surface);
+	EXPECT(w.front, "gbm_surface_lock_front_buffer failed");
+	ktap_diag("front buffer on %s: %ux%u, format 0x%08x, stride %u, modifier 0x%llx", node,
+		  gbm_bo_get_width(w.front), gbm_bo_get_height(w.front), gbm_bo_get_format(w.front),
+		  gbm_bo_get_stride(w.front), (unsigned long long)gbm_bo_get_modifier(w.front));
+	buf = gbm_bo_get_fd(w.front);
+	EXPECT(buf >= 0, "gbm_bo_get_fd of the front buffer failed");
+	res = ta_holds_pixel(c, buf, pixel, "the protected window surface's front buffer");
+out:
+	if (buf >= 0)
+		close(buf);
+	gbm_window_destroy(&w);
 	return res;
 }
 
@@ -525,11 +753,13 @@ int main(int argc, char **argv)
 		{ "unprotected_context_render_target", case_unprotected },
 		{ "unprotected_clear_read_back", case_unprotected_read_back },
 		{ "protected_content_extension", case_extension },
-		{ "protected_surface_not_claimed", case_no_protected_surface },
+		{ "protected_surface_extension", case_protected_surface_extension },
 		{ "protected_context", case_protected_context },
 		{ "protected_context_query", case_query },
 		{ "protected_surfaceless_render_target", case_protected_render_target },
 		{ "protected_clear_verified_by_ta", case_protected_verified },
+		{ "protected_pbuffer_cleared", case_protected_pbuffer },
+		{ "protected_gbm_surface_verified_by_ta", case_protected_gbm_surface },
 	};
 	struct ctx c = { .expect = EXPECT_PROTECTED, .tee = "/dev/tee0", .prot_buf = -1 };
 	const char *heap = getenv("PAN_PROTECTED_HEAP");
