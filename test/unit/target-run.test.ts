@@ -158,7 +158,8 @@ describe('protm run (QEMU target, tee-heap suite)', () => {
     // Protected GPU work through panvk, verified in the secure world: the
     // memory types a protected and a system dma-buf can be imported as, a TEE
     // heap buffer imported as protected memory, a protected fill, update,
-    // copy, image copy round trip and SSBO dispatch whose bytes our TA
+    // copy, image copy round trip, clearing render pass and SSBO dispatch
+    // whose bytes our TA
     // hashes, and an unprotected queue's copy out of it that faults and
     // leaks nothing.
     for (const name of [
@@ -170,6 +171,7 @@ describe('protm run (QEMU target, tee-heap suite)', () => {
       'protected_update_verified_by_ta',
       'protected_copy_verified_by_ta',
       'protected_image_copies_verified_by_ta',
+      'protected_render_pass_clear_verified_by_ta',
       'protected_compute_shader_verified_by_ta',
       'protected_picture_verified_by_ta',
       'normal_queue_copy_from_protected_faults_leaks_nothing',

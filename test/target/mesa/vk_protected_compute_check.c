@@ -27,7 +27,10 @@
  *     the protected buffer into itself (two regions, one unaligned), with
  *     vkCmdCopyBufferToImage into a protected OPTIMAL image and
  *     vkCmdCopyImageToBuffer back into another range of the buffer, and
- *     with our SSBO compute shader (lib/vk_ssbo_shader.c) writing 1 KiB
+ *     with a render pass that only clears a protected OPTIMAL
+ *     R8G8B8A8_UNORM image (loadOp CLEAR, no draw: a fragment job), copied
+ *     out with vkCmdCopyImageToBuffer, with our SSBO compute shader
+ *     (lib/vk_ssbo_shader.c) writing 1 KiB
  *     inside the buffer, and with our picture shader
  *     (lib/vk_picture_shader.c) drawing a 64x64 picture over all of it (the
  *     report shows the picture the TA's hash matched);
@@ -78,7 +81,7 @@
 #include "protm_verify_ta.h"
 
 #define SUITE "vk-protected-compute"
-#define CASES 11
+#define CASES 12
 /* The model interprets shaders under TCG: generous, a hang still ends. */
 #define FENCE_TIMEOUT_NS (60ull * 1000 * 1000 * 1000)
 /*
@@ -110,6 +113,9 @@
 #define IMG_IN_OFF 0x40
 #define IMG_OUT_OFF 0x2800
 /* What the CPU writes into the copy's destination. */
+#define SEED_CLEAR 0x7e11c1e4u
+#define CLEAR_OFF 0x3000
+
 #define GUARD 0xa5
 /* The picture covers the whole buffer. */
 #define SEED_PICTURE 0x7e11b1c7u
@@ -135,6 +141,12 @@ struct ctx {
 
 	VkImage prot_img; /* OPTIMAL, in protected memory of its own */
 	VkDeviceMemory prot_img_mem;
+	/* A protected R8G8B8A8_UNORM colour attachment, and a render pass that clears it */
+	VkImage clear_img;
+	VkDeviceMemory clear_img_mem;
+	VkImageView clear_view;
+	VkRenderPass clear_pass;
+	VkFramebuffer clear_fb;
 
 	int dmabuf; /* from the protected heap, -1: none */
 	VkBuffer prot_buf;
@@ -691,36 +703,165 @@ static void image_expect(struct ctx *c)
 	memcpy(c->want + IMG_OUT_OFF, c->want + IMG_IN_OFF, IMG_W * IMG_H * 4);
 }
 
+/*
+ * A protected OPTIMAL IMG_W x IMG_H image of `format`, in protected memory of
+ * its own, with `usage` beyond the transfers.
+ */
+static enum ktap_result protected_image(struct ctx *c, VkFormat format, VkImageUsageFlags usage, VkImage *img,
+					VkDeviceMemory *mem)
+{
+	enum ktap_result res = KTAP_PASS;
+	VkImageCreateInfo ici =
+		vk_image_transfer_info(format, IMG_W, IMG_H, VK_IMAGE_TILING_OPTIMAL, VK_IMAGE_CREATE_PROTECTED_BIT);
+	VkMemoryRequirements req;
+
+	if (*img)
+		return KTAP_PASS;
+	ici.usage |= usage;
+	VK_EXPECT(vkCreateImage(c->dev, &ici, NULL, img));
+	vkGetImageMemoryRequirements(c->dev, *img, &req);
+	EXPECT(req.memoryTypeBits & (1u << c->prot_type), "the protected image can't use the protected type (0x%x)",
+	       req.memoryTypeBits);
+	VkMemoryAllocateInfo mai = {
+		.sType = VK_STRUCTURE_TYPE_MEMORY_ALLOCATE_INFO,
+		.allocationSize = req.size,
+		.memoryTypeIndex = (uint32_t)c->prot_type,
+	};
+	VK_EXPECT(vkAllocateMemory(c->dev, &mai, NULL, mem));
+	VK_EXPECT(vkBindImageMemory(c->dev, *img, *mem, 0));
+	ktap_diag("a protected %ux%u OPTIMAL image (format %d) in %llu bytes of protected memory", IMG_W, IMG_H,
+		  (int)format, (unsigned long long)req.size);
+out:
+	return res;
+}
+
 static enum ktap_result case_image(struct ctx *c, char *skip, size_t skip_len)
 {
 	enum ktap_result res = need_buffer(c, skip, skip_len);
-	VkMemoryRequirements req;
 
+	if (res == KTAP_PASS)
+		res = protected_image(c, VK_FORMAT_R8G8B8A8_UINT, 0, &c->prot_img, &c->prot_img_mem);
 	if (res != KTAP_PASS)
 		return res;
-	VkImageCreateInfo ici = vk_image_transfer_info(VK_FORMAT_R8G8B8A8_UINT, IMG_W, IMG_H, VK_IMAGE_TILING_OPTIMAL,
-						       VK_IMAGE_CREATE_PROTECTED_BIT);
+	return protected_transfer(c, skip, skip_len, SEED_IMAGE,
+				  "vkCmdCopyBufferToImage then vkCmdCopyImageToBuffer (protected 40x24 image)",
+				  image_record, image_expect);
+}
 
-	if (!c->prot_img) {
-		VK_EXPECT(vkCreateImage(c->dev, &ici, NULL, &c->prot_img));
-		vkGetImageMemoryRequirements(c->dev, c->prot_img, &req);
-		EXPECT(req.memoryTypeBits & (1u << c->prot_type),
-		       "the protected image can't use the protected type (0x%x)", req.memoryTypeBits);
-		VkMemoryAllocateInfo mai = {
-			.sType = VK_STRUCTURE_TYPE_MEMORY_ALLOCATE_INFO,
-			.allocationSize = req.size,
-			.memoryTypeIndex = (uint32_t)c->prot_type,
-		};
-		VK_EXPECT(vkAllocateMemory(c->dev, &mai, NULL, &c->prot_img_mem));
-		VK_EXPECT(vkBindImageMemory(c->dev, c->prot_img, c->prot_img_mem, 0));
-		ktap_diag("a protected %ux%u R8G8B8A8_UINT OPTIMAL image in %llu bytes of protected memory", IMG_W,
-			  IMG_H, (unsigned long long)req.size);
-	}
-	res = protected_transfer(c, skip, skip_len, SEED_IMAGE,
-				 "vkCmdCopyBufferToImage then vkCmdCopyImageToBuffer (protected 40x24 image)",
-				 image_record, image_expect);
+/*
+ * A render pass that draws nothing in a protected command buffer: its
+ * attachment, a protected image, is cleared on load (a fragment job, run in
+ * protected mode, its bookkeeping in normal mode), then
+ * vkCmdCopyImageToBuffer brings the pixels into the protected buffer, where
+ * the TA's hash must show the clear colour.
+ */
+static const VkClearValue clear_colour = { .color.float32 = { 0.2f, 0.4f, 0.6f, 1.0f } };
+static const uint8_t clear_bytes[4] = { 51, 102, 153, 255 };
+
+static enum ktap_result clear_pass_create(struct ctx *c)
+{
+	enum ktap_result res = KTAP_PASS;
+	const VkAttachmentDescription att = {
+		.format = VK_FORMAT_R8G8B8A8_UNORM,
+		.samples = VK_SAMPLE_COUNT_1_BIT,
+		.loadOp = VK_ATTACHMENT_LOAD_OP_CLEAR,
+		.storeOp = VK_ATTACHMENT_STORE_OP_STORE,
+		.stencilLoadOp = VK_ATTACHMENT_LOAD_OP_DONT_CARE,
+		.stencilStoreOp = VK_ATTACHMENT_STORE_OP_DONT_CARE,
+		.initialLayout = VK_IMAGE_LAYOUT_UNDEFINED,
+		.finalLayout = VK_IMAGE_LAYOUT_TRANSFER_SRC_OPTIMAL,
+	};
+	const VkAttachmentReference ref = { 0, VK_IMAGE_LAYOUT_COLOR_ATTACHMENT_OPTIMAL };
+	const VkSubpassDescription subpass = {
+		.pipelineBindPoint = VK_PIPELINE_BIND_POINT_GRAPHICS,
+		.colorAttachmentCount = 1,
+		.pColorAttachments = &ref,
+	};
+	/* The copy after the pass reads what the clear wrote. */
+	const VkSubpassDependency dep = {
+		.srcSubpass = 0,
+		.dstSubpass = VK_SUBPASS_EXTERNAL,
+		.srcStageMask = VK_PIPELINE_STAGE_COLOR_ATTACHMENT_OUTPUT_BIT,
+		.dstStageMask = VK_PIPELINE_STAGE_TRANSFER_BIT,
+		.srcAccessMask = VK_ACCESS_COLOR_ATTACHMENT_WRITE_BIT,
+		.dstAccessMask = VK_ACCESS_TRANSFER_READ_BIT,
+	};
+	const VkRenderPassCreateInfo rpci = {
+		.sType = VK_STRUCTURE_TYPE_RENDER_PASS_CREATE_INFO,
+		.attachmentCount = 1,
+		.pAttachments = &att,
+		.subpassCount = 1,
+		.pSubpasses = &subpass,
+		.dependencyCount = 1,
+		.pDependencies = &dep,
+	};
+	const VkImageViewCreateInfo ivci = {
+		.sType = VK_STRUCTURE_TYPE_IMAGE_VIEW_CREATE_INFO,
+		.image = c->clear_img,
+		.viewType = VK_IMAGE_VIEW_TYPE_2D,
+		.format = VK_FORMAT_R8G8B8A8_UNORM,
+		.subresourceRange = { VK_IMAGE_ASPECT_COLOR_BIT, 0, 1, 0, 1 },
+	};
+
+	if (c->clear_fb)
+		return KTAP_PASS;
+	VK_EXPECT(vkCreateImageView(c->dev, &ivci, NULL, &c->clear_view));
+	VK_EXPECT(vkCreateRenderPass(c->dev, &rpci, NULL, &c->clear_pass));
+	const VkFramebufferCreateInfo fci = {
+		.sType = VK_STRUCTURE_TYPE_FRAMEBUFFER_CREATE_INFO,
+		.renderPass = c->clear_pass,
+		.attachmentCount = 1,
+		.pAttachments = &c->clear_view,
+		.width = IMG_W,
+		.height = IMG_H,
+		.layers = 1,
+	};
+	VK_EXPECT(vkCreateFramebuffer(c->dev, &fci, NULL, &c->clear_fb));
 out:
 	return res;
+}
+
+static void clear_record(struct ctx *c, VkCommandBuffer cmd)
+{
+	const VkRenderPassBeginInfo rpbi = {
+		.sType = VK_STRUCTURE_TYPE_RENDER_PASS_BEGIN_INFO,
+		.renderPass = c->clear_pass,
+		.framebuffer = c->clear_fb,
+		.renderArea = { { 0, 0 }, { IMG_W, IMG_H } },
+		.clearValueCount = 1,
+		.pClearValues = &clear_colour,
+	};
+	VkBufferImageCopy r = {
+		.bufferOffset = CLEAR_OFF,
+		.imageSubresource = { VK_IMAGE_ASPECT_COLOR_BIT, 0, 0, 1 },
+		.imageExtent = { IMG_W, IMG_H, 1 },
+	};
+
+	vkCmdBeginRenderPass(cmd, &rpbi, VK_SUBPASS_CONTENTS_INLINE);
+	vkCmdEndRenderPass(cmd);
+	vkCmdCopyImageToBuffer(cmd, c->clear_img, VK_IMAGE_LAYOUT_TRANSFER_SRC_OPTIMAL, c->prot_buf, 1, &r);
+}
+
+static void clear_expect(struct ctx *c)
+{
+	for (unsigned i = 0; i < IMG_W * IMG_H * 4; i += 4)
+		memcpy(c->want + CLEAR_OFF + i, clear_bytes, 4);
+}
+
+static enum ktap_result case_render_pass_clear(struct ctx *c, char *skip, size_t skip_len)
+{
+	enum ktap_result res = need_buffer(c, skip, skip_len);
+
+	if (res == KTAP_PASS)
+		res = protected_image(c, VK_FORMAT_R8G8B8A8_UNORM, VK_IMAGE_USAGE_COLOR_ATTACHMENT_BIT, &c->clear_img,
+				      &c->clear_img_mem);
+	if (res == KTAP_PASS)
+		res = clear_pass_create(c);
+	if (res != KTAP_PASS)
+		return res;
+	return protected_transfer(c, skip, skip_len, SEED_CLEAR,
+				  "a render pass clearing a protected 40x24 image to 0.2 0.4 0.6 1.0, then a copy out",
+				  clear_record, clear_expect);
 }
 
 /*
@@ -917,6 +1058,7 @@ int main(int argc, char **argv)
 		{ "protected_update_verified_by_ta", case_update },
 		{ "protected_copy_verified_by_ta", case_copy },
 		{ "protected_image_copies_verified_by_ta", case_image },
+		{ "protected_render_pass_clear_verified_by_ta", case_render_pass_clear },
 		{ "protected_compute_shader_verified_by_ta", case_ssbo },
 		{ "protected_picture_verified_by_ta", case_picture },
 		{ "normal_queue_copy_from_protected_faults_leaks_nothing", case_copy_out },
@@ -972,6 +1114,16 @@ int main(int argc, char **argv)
 		vkDestroyImage(c.dev, c.prot_img, NULL);
 	if (c.prot_img_mem)
 		vkFreeMemory(c.dev, c.prot_img_mem, NULL);
+	if (c.clear_fb)
+		vkDestroyFramebuffer(c.dev, c.clear_fb, NULL);
+	if (c.clear_pass)
+		vkDestroyRenderPass(c.dev, c.clear_pass, NULL);
+	if (c.clear_view)
+		vkDestroyImageView(c.dev, c.clear_view, NULL);
+	if (c.clear_img)
+		vkDestroyImage(c.dev, c.clear_img, NULL);
+	if (c.clear_img_mem)
+		vkFreeMemory(c.dev, c.clear_img_mem, NULL);
 	if (c.prot_buf)
 		vkDestroyBuffer(c.dev, c.prot_buf, NULL);
 	if (c.prot_mem)
