@@ -1110,28 +1110,21 @@ int main(int argc, char **argv)
 	if (c.shm_fd >= 0)
 		close(c.shm_fd);
 	verify_ta_close(&c.ta);
-	if (c.prot_img)
+	/* Vulkan's destroy and free calls take VK_NULL_HANDLE: only the device must exist. */
+	if (c.dev) {
 		vkDestroyImage(c.dev, c.prot_img, NULL);
-	if (c.prot_img_mem)
 		vkFreeMemory(c.dev, c.prot_img_mem, NULL);
-	if (c.clear_fb)
 		vkDestroyFramebuffer(c.dev, c.clear_fb, NULL);
-	if (c.clear_pass)
 		vkDestroyRenderPass(c.dev, c.clear_pass, NULL);
-	if (c.clear_view)
 		vkDestroyImageView(c.dev, c.clear_view, NULL);
-	if (c.clear_img)
 		vkDestroyImage(c.dev, c.clear_img, NULL);
-	if (c.clear_img_mem)
 		vkFreeMemory(c.dev, c.clear_img_mem, NULL);
-	if (c.prot_buf)
 		vkDestroyBuffer(c.dev, c.prot_buf, NULL);
-	if (c.prot_mem)
 		vkFreeMemory(c.dev, c.prot_mem, NULL);
+		vkDestroyDevice(c.dev, NULL);
+	}
 	if (c.dmabuf >= 0)
 		close(c.dmabuf);
-	if (c.dev)
-		vkDestroyDevice(c.dev, NULL);
 	if (c.instance)
 		vkDestroyInstance(c.instance, NULL);
 	return ktap_suite_end();
