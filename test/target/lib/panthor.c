@@ -110,10 +110,12 @@ int panthor_bo_mmap(int fd, uint32_t handle, uint64_t size, void **map)
 	return *map == MAP_FAILED ? errno : 0;
 }
 
-int panthor_vm_map(int fd, uint32_t vm_id, uint32_t handle, uint64_t va, uint64_t size, uint32_t flags)
+/* One VM_BIND operation, issued synchronously */
+static int vm_bind_one(int fd, uint32_t vm_id, uint32_t flags, uint32_t handle, uint64_t va,
+		       uint64_t size)
 {
 	struct drm_panthor_vm_bind_op op = {
-		.flags = DRM_PANTHOR_VM_BIND_OP_TYPE_MAP | flags,
+		.flags = flags,
 		.bo_handle = handle,
 		.va = va,
 		.size = size,
@@ -123,16 +125,14 @@ int panthor_vm_map(int fd, uint32_t vm_id, uint32_t handle, uint64_t va, uint64_
 	return xioctl(fd, DRM_IOCTL_PANTHOR_VM_BIND, &b);
 }
 
+int panthor_vm_map(int fd, uint32_t vm_id, uint32_t handle, uint64_t va, uint64_t size, uint32_t flags)
+{
+	return vm_bind_one(fd, vm_id, DRM_PANTHOR_VM_BIND_OP_TYPE_MAP | flags, handle, va, size);
+}
+
 int panthor_vm_unmap(int fd, uint32_t vm_id, uint64_t va, uint64_t size)
 {
-	struct drm_panthor_vm_bind_op op = {
-		.flags = DRM_PANTHOR_VM_BIND_OP_TYPE_UNMAP,
-		.va = va,
-		.size = size,
-	};
-	struct drm_panthor_vm_bind b = { .vm_id = vm_id, .ops = DRM_PANTHOR_OBJ_ARRAY(1, &op) };
-
-	return xioctl(fd, DRM_IOCTL_PANTHOR_VM_BIND, &b);
+	return vm_bind_one(fd, vm_id, DRM_PANTHOR_VM_BIND_OP_TYPE_UNMAP, 0, va, size);
 }
 
 void panthor_vm_destroy(int fd, uint32_t vm_id)

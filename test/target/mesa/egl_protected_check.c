@@ -117,6 +117,7 @@ struct ctx {
 	char unprot_first_wrong[96];
 	int prot_buf;	/* the protected render target's dma-buf, once cleared */
 
+	PFNEGLGETPLATFORMDISPLAYEXTPROC get_platform_display;
 	PFNEGLCREATEIMAGEKHRPROC create_image;
 	PFNEGLDESTROYIMAGEKHRPROC destroy_image;
 	PFNGLEGLIMAGETARGETTEXTURE2DOESPROC image_target_texture;
@@ -207,16 +208,16 @@ static bool fbo_works(GLuint tex, const char *what, uint8_t *pixels)
 static enum ktap_result case_display(struct ctx *c, char *skip, size_t skip_len)
 {
 	enum ktap_result res = KTAP_PASS;
-	PFNEGLGETPLATFORMDISPLAYEXTPROC get_platform_display;
 	const char *client = eglQueryString(EGL_NO_DISPLAY, EGL_EXTENSIONS);
 	EGLint major, minor;
 	const char *exts;
 
 	if (!client || !has_ext(client, "EGL_MESA_platform_surfaceless"))
 		return no_gpu(c, skip, skip_len, "no surfaceless EGL platform (not Mesa's libEGL?)");
-	get_platform_display = (PFNEGLGETPLATFORMDISPLAYEXTPROC)eglGetProcAddress("eglGetPlatformDisplayEXT");
-	EXPECT(get_platform_display, "no eglGetPlatformDisplayEXT");
-	c->dpy = get_platform_display(EGL_PLATFORM_SURFACELESS_MESA, EGL_DEFAULT_DISPLAY, NULL);
+	c->get_platform_display =
+		(PFNEGLGETPLATFORMDISPLAYEXTPROC)eglGetProcAddress("eglGetPlatformDisplayEXT");
+	EXPECT(c->get_platform_display, "no eglGetPlatformDisplayEXT");
+	c->dpy = c->get_platform_display(EGL_PLATFORM_SURFACELESS_MESA, EGL_DEFAULT_DISPLAY, NULL);
 	if (c->dpy == EGL_NO_DISPLAY || !eglInitialize(c->dpy, &major, &minor)) {
 		c->dpy = NULL;
 		return no_gpu(c, skip, skip_len, "no EGL display for a GPU");
@@ -672,7 +673,6 @@ static void gbm_window_destroy(struct gbm_window *w)
 static enum ktap_result case_protected_gbm_surface(struct ctx *c, char *skip, size_t skip_len)
 {
 	enum ktap_result res = need_protected(c, skip, skip_len);
-	PFNEGLGETPLATFORMDISPLAYEXTPROC get_platform_display;
 	PFNEGLCREATEPLATFORMWINDOWSURFACEEXTPROC create_window_surface;
 	const EGLint surface_attrs[] = { EGL_PROTECTED_CONTENT_EXT, EGL_TRUE, EGL_NONE };
 	const EGLint ctx_attrs[] = { EGL_CONTEXT_CLIENT_VERSION, 2, EGL_PROTECTED_CONTENT_EXT, EGL_TRUE, EGL_NONE };
@@ -689,15 +689,14 @@ static enum ktap_result case_protected_gbm_surface(struct ctx *c, char *skip, si
 		res = need_gpu_work(c, skip, skip_len);
 	if (res != KTAP_PASS)
 		return res;
-	get_platform_display = (PFNEGLGETPLATFORMDISPLAYEXTPROC)eglGetProcAddress("eglGetPlatformDisplayEXT");
 	create_window_surface =
 		(PFNEGLCREATEPLATFORMWINDOWSURFACEEXTPROC)eglGetProcAddress("eglCreatePlatformWindowSurfaceEXT");
-	EXPECT(get_platform_display && create_window_surface, "no EGL_EXT_platform_base");
+	EXPECT(create_window_surface, "no eglCreatePlatformWindowSurfaceEXT");
 	w.fd = open_panthor_node(node, sizeof(node));
 	EXPECT(w.fd >= 0, "no Panthor render node");
 	w.gbm = gbm_create_device(w.fd);
 	EXPECT(w.gbm, "gbm_create_device(%s) failed", node);
-	w.dpy = get_platform_display(EGL_PLATFORM_GBM_KHR, w.gbm, NULL);
+	w.dpy = c->get_platform_display(EGL_PLATFORM_GBM_KHR, w.gbm, NULL);
 	EXPECT(w.dpy != EGL_NO_DISPLAY && eglInitialize(w.dpy, NULL, NULL), "no GBM EGL display on %s: 0x%x", node,
 	       eglGetError());
 	EXPECT(has_ext(eglQueryString(w.dpy, EGL_EXTENSIONS), "EGL_EXT_protected_surface"),
