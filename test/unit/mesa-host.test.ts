@@ -37,6 +37,7 @@ describe('Mesa on drm-shim', () => {
     const taReadings = [
       'tee_buffer_filled_by_ta',
       'protected_fill_verified_by_ta',
+      'protected_secondary_fill_verified_by_ta',
       'protected_update_verified_by_ta',
       'protected_copy_verified_by_ta',
       'protected_image_copies_verified_by_ta',

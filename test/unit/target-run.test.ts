@@ -157,17 +157,17 @@ describe('protm run (QEMU target, tee-heap suite)', () => {
     }
     // Protected GPU work through panvk, verified in the secure world: the
     // memory types a protected and a system dma-buf can be imported as, a TEE
-    // heap buffer imported as protected memory, a protected fill, update,
-    // copy, image copy round trip, clearing render pass and SSBO dispatch
-    // whose bytes our TA
-    // hashes, and an unprotected queue's copy out of it that faults and
-    // leaks nothing.
+    // heap buffer imported as protected memory, a protected fill (also from
+    // a secondary command buffer), update, copy, image copy round trip,
+    // clearing render pass and SSBO dispatch whose bytes our TA hashes, and
+    // an unprotected queue's copy out of it that faults and leaks nothing.
     for (const name of [
       'protected_device_with_dma_buf_import',
       'dma_buf_memory_types_protected_only_for_protected_heap',
       'tee_heap_buffer_imported_as_protected_memory',
       'tee_buffer_filled_by_ta',
       'protected_fill_verified_by_ta',
+      'protected_secondary_fill_verified_by_ta',
       'protected_update_verified_by_ta',
       'protected_copy_verified_by_ta',
       'protected_image_copies_verified_by_ta',

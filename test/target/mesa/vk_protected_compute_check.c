@@ -81,7 +81,7 @@
 #include "protm_verify_ta.h"
 
 #define SUITE "vk-protected-compute"
-#define CASES 12
+#define CASES 13
 /* The model interprets shaders under TCG: generous, a hang still ends. */
 #define FENCE_TIMEOUT_NS (60ull * 1000 * 1000 * 1000)
 /*
@@ -97,6 +97,8 @@
 #define FILL_OFF 0x100
 #define FILL_SIZE 0x2000
 #define FILL_WORD 0xc0ffee42u
+/* The same fill, recorded in a secondary command buffer */
+#define SEED_SECONDARY 0x7e115ec0u
 /* The update: bytes from the command buffer, at a word offset. */
 #define SEED_UPDATE 0x7e11da7au
 #define UPDATE_OFF 0x1004
@@ -577,14 +579,47 @@ static enum ktap_result need_ta(struct ctx *c, char *skip, size_t skip_len)
 }
 
 /*
+ * `record` into a secondary command buffer of k's pool, which k executes.
+ * The pool frees it with the rest.
+ */
+static VkResult record_in_secondary(struct ctx *c, struct cmd *k, void (*record)(struct ctx *, VkCommandBuffer))
+{
+	VkCommandBufferAllocateInfo cai = {
+		.sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_ALLOCATE_INFO,
+		.commandPool = k->pool,
+		.level = VK_COMMAND_BUFFER_LEVEL_SECONDARY,
+		.commandBufferCount = 1,
+	};
+	VkCommandBufferInheritanceInfo ii = { .sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_INHERITANCE_INFO };
+	VkCommandBufferBeginInfo bi = {
+		.sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO,
+		.flags = VK_COMMAND_BUFFER_USAGE_ONE_TIME_SUBMIT_BIT,
+		.pInheritanceInfo = &ii,
+	};
+	VkCommandBuffer sec;
+	VkResult vr = vkAllocateCommandBuffers(c->dev, &cai, &sec);
+
+	if (!vr)
+		vr = vkBeginCommandBuffer(sec, &bi);
+	if (vr)
+		return vr;
+	record(c, sec);
+	vr = vkEndCommandBuffer(sec);
+	if (!vr)
+		vkCmdExecuteCommands(k->buf, 1, &sec);
+	return vr;
+}
+
+/*
  * A transfer command recorded by `record` into a protected command buffer
- * on the protected queue, over the TA's pattern for `seed`; `expect` turns
- * c->want (that pattern) into what the buffer must hold afterwards, and
- * the TA's hash must agree.
+ * (or, with `in_secondary`, into a protected secondary command buffer that
+ * it executes) on the protected queue, over the TA's pattern for `seed`;
+ * `expect` turns c->want (that pattern) into what the buffer must hold
+ * afterwards, and the TA's hash must agree.
  */
 static enum ktap_result protected_transfer(struct ctx *c, char *skip, size_t skip_len, uint32_t seed,
 					   const char *what, void (*record)(struct ctx *, VkCommandBuffer),
-					   void (*expect)(struct ctx *))
+					   void (*expect)(struct ctx *), bool in_secondary)
 {
 	enum ktap_result res = need_buffer(c, skip, skip_len);
 	struct cmd k = { 0 };
@@ -596,7 +631,10 @@ static enum ktap_result protected_transfer(struct ctx *c, char *skip, size_t ski
 	if (c->shm_fd >= 0)
 		EXPECT(verify_ta_fill(&c->ta, c->shm_id, BUF_SIZE, seed), "the TA could not fill the buffer");
 	VK_EXPECT(cmd_begin(c, &k, true));
-	record(c, k.buf);
+	if (in_secondary)
+		VK_EXPECT(record_in_secondary(c, &k, record));
+	else
+		record(c, k.buf);
 	vr = cmd_submit_wait(c, &k, what);
 	say_fence(what, vr);
 	EXPECT(vr == VK_SUCCESS, "%s: the protected command buffer did not complete", what);
@@ -628,7 +666,18 @@ static void fill_expect(struct ctx *c)
 static enum ktap_result case_fill(struct ctx *c, char *skip, size_t skip_len)
 {
 	return protected_transfer(c, skip, skip_len, SEED_FILL, "vkCmdFillBuffer(0x100, 8 KiB, 0xc0ffee42)",
-				  fill_record, fill_expect);
+				  fill_record, fill_expect, false);
+}
+
+/*
+ * The same fill from a protected secondary command buffer: its own
+ * synchronisation runs in normal mode as the primary's does.
+ */
+static enum ktap_result case_secondary_fill(struct ctx *c, char *skip, size_t skip_len)
+{
+	return protected_transfer(c, skip, skip_len, SEED_SECONDARY,
+				  "vkCmdFillBuffer(0x100, 8 KiB, 0xc0ffee42) in a secondary command buffer", fill_record,
+				  fill_expect, true);
 }
 
 /* vkCmdUpdateBuffer: bytes from the command buffer itself (normal memory, read in protected mode). */
@@ -649,7 +698,7 @@ static void update_expect(struct ctx *c)
 static enum ktap_result case_update(struct ctx *c, char *skip, size_t skip_len)
 {
 	return protected_transfer(c, skip, skip_len, SEED_UPDATE, "vkCmdUpdateBuffer(0x1004, 1 KiB)", update_record,
-				  update_expect);
+				  update_expect, false);
 }
 
 /* vkCmdCopyBuffer inside the protected buffer: two regions, one unaligned on both sides. */
@@ -673,7 +722,7 @@ static void copy_expect(struct ctx *c)
 static enum ktap_result case_copy(struct ctx *c, char *skip, size_t skip_len)
 {
 	return protected_transfer(c, skip, skip_len, SEED_COPY, "vkCmdCopyBuffer(protected to protected, 2 regions)",
-				  copy_record, copy_expect);
+				  copy_record, copy_expect, false);
 }
 
 /*
@@ -745,7 +794,7 @@ static enum ktap_result case_image(struct ctx *c, char *skip, size_t skip_len)
 		return res;
 	return protected_transfer(c, skip, skip_len, SEED_IMAGE,
 				  "vkCmdCopyBufferToImage then vkCmdCopyImageToBuffer (protected 40x24 image)",
-				  image_record, image_expect);
+				  image_record, image_expect, false);
 }
 
 /*
@@ -861,7 +910,7 @@ static enum ktap_result case_render_pass_clear(struct ctx *c, char *skip, size_t
 		return res;
 	return protected_transfer(c, skip, skip_len, SEED_CLEAR,
 				  "a render pass clearing a protected 40x24 image to 0.2 0.4 0.6 1.0, then a copy out",
-				  clear_record, clear_expect);
+				  clear_record, clear_expect, false);
 }
 
 /*
@@ -1055,6 +1104,7 @@ int main(int argc, char **argv)
 		{ "tee_heap_buffer_imported_as_protected_memory", case_import },
 		{ "tee_buffer_filled_by_ta", case_tee },
 		{ "protected_fill_verified_by_ta", case_fill },
+		{ "protected_secondary_fill_verified_by_ta", case_secondary_fill },
 		{ "protected_update_verified_by_ta", case_update },
 		{ "protected_copy_verified_by_ta", case_copy },
 		{ "protected_image_copies_verified_by_ta", case_image },
