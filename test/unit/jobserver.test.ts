@@ -4,8 +4,10 @@
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
+import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import { sideBySide } from '../../tools/lib/children.js';
+import { repoRoot } from '../../tools/lib/paths.js';
 import { runStep } from '../../tools/lib/process.js';
 import { RunRecord } from '../../tools/lib/run-record.js';
 import { usePrivateCache } from '../helpers/private-cache.js';
@@ -102,5 +104,27 @@ describe('the pool of cores', () => {
     );
     await expect(run).rejects.toThrow('side a failed');
     expect(existsSync(mark)).toBe(false);
+  });
+
+  it('hands a released core to a waiting take when nothing else keeps the process alive', async () => {
+    // The race that once ended a kernel check with no verdict: kernel-doc
+    // waited for a core while the last build released it, and nothing else
+    // kept the process alive. Here a process takes every core, queues one
+    // more take, and releases its cores from its last timer.
+    const script = join(mkdtempSync(join(cache, 'waiter-')), 'waiter.mts');
+    writeFileSync(
+      script,
+      [
+        `import { takeSlot } from ${JSON.stringify(join(repoRoot, 'tools/lib/jobserver.ts'))};`,
+        'const held = [];',
+        `for (let i = 0; i < ${cores}; i++) held.push(await takeSlot('make'));`,
+        "void takeSlot('make').then((slot) => { console.log('served'); slot.release(); });",
+        'setTimeout(() => { for (const slot of held) slot.release(); }, 100);',
+        '',
+      ].join('\n'),
+    );
+    const r = await execa(process.execPath, ['--import', 'tsx', script], { cwd: repoRoot, reject: false });
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stdout.trim()).toBe('served');
   });
 });

@@ -33,6 +33,8 @@ interface Pool {
   poll: number;
   /** Slots handed out and not yet released. */
   out: number;
+  /** protm's own takes waiting for a core, oldest first: each returns whether it got one. */
+  waiters: (() => boolean)[];
 }
 
 let pool: Pool | undefined;
@@ -57,7 +59,7 @@ function openPool(): Pool {
   const fd = openSync(fifo, constants.O_RDWR);
   const poll = openSync(fifo, constants.O_RDWR | constants.O_NONBLOCK);
   process.once('exit', () => rmSync(fifo, { force: true }));
-  pool = { dir, fifo, fd, poll, out: 0 };
+  pool = { dir, fifo, fd, poll, out: 0, waiters: [] };
   refill(pool);
   return pool;
 }
@@ -87,14 +89,36 @@ function tryTake(p: Pool): boolean {
   }
 }
 
+/**
+ * Waits for a core. The poll's timer does not hold the process open (a wait
+ * that nothing will end must not hang protm's exit), so a release in this
+ * process hands its core to the waiters at once: polled, a waiter could
+ * miss it when the released build was the last thing keeping the process
+ * alive, and protm would exit in the middle of its work, with no verdict.
+ * The poll remains for cores that make and ninja give back.
+ */
 function take(p: Pool): Promise<void> {
   return new Promise((resolve) => {
-    const attempt = () => {
-      if (tryTake(p)) resolve();
-      else setTimeout(attempt, POLL_MS).unref();
+    const waiter = () => {
+      if (!tryTake(p)) return false;
+      resolve();
+      return true;
     };
-    attempt();
+    if (waiter()) return;
+    p.waiters.push(waiter);
+    const poll = () => {
+      const i = p.waiters.indexOf(waiter);
+      if (i < 0) return; // served by a release
+      if (waiter()) p.waiters.splice(i, 1);
+      else setTimeout(poll, POLL_MS).unref();
+    };
+    setTimeout(poll, POLL_MS).unref();
   });
+}
+
+/** Hands the pool's free cores to the waiting takes, oldest first. */
+function serveWaiters(p: Pool): void {
+  while (p.waiters.length > 0 && p.waiters[0]?.()) p.waiters.shift();
 }
 
 /** The pool's directory, which a client in a build root must see at its own path. */
@@ -131,6 +155,7 @@ export async function takeSlot(client: JobserverClient): Promise<Slot> {
       p.out -= 1;
       if (p.out === 0) refill(p);
       else writeSync(p.fd, Buffer.from('+'));
+      serveWaiters(p);
     },
   };
 }
