@@ -159,7 +159,7 @@ describe('protm run (QEMU target, tee-heap suite)', () => {
     // memory types a protected and a system dma-buf can be imported as, a TEE
     // heap buffer imported as protected memory, a protected fill (also from
     // a secondary command buffer), update, copy, image copy round trip,
-    // clearing render pass and SSBO dispatch whose bytes our TA hashes, and
+    // clearing render passes (colour, depth) and SSBO dispatch whose bytes our TA hashes, and
     // an unprotected queue's copy out of it that faults and leaks nothing.
     for (const name of [
       'protected_device_with_dma_buf_import',
@@ -172,6 +172,7 @@ describe('protm run (QEMU target, tee-heap suite)', () => {
       'protected_copy_verified_by_ta',
       'protected_image_copies_verified_by_ta',
       'protected_render_pass_clear_verified_by_ta',
+      'protected_render_pass_depth_clear_verified_by_ta',
       'protected_compute_shader_verified_by_ta',
       'protected_picture_verified_by_ta',
       'normal_queue_copy_from_protected_faults_leaks_nothing',
@@ -180,7 +181,8 @@ describe('protm run (QEMU target, tee-heap suite)', () => {
     }
     // GPU work through panvk in normal memory, read back by the CPU: buffer
     // fill, update and copy, an SSBO shader, and image copies (vk_meta's
-    // texel-fetch and image-store shaders) on OPTIMAL and LINEAR images.
+    // texel-fetch and image-store shaders) on OPTIMAL and LINEAR images, and
+    // render passes that clear D16 and D32 depth attachments.
     for (const name of [
       'vulkan_device',
       'fill_buffer',
@@ -192,6 +194,8 @@ describe('protm run (QEMU target, tee-heap suite)', () => {
       'copy_buffer_image_optimal_round_trip',
       'copy_buffer_image_linear_round_trip',
       'copy_image_optimal_to_linear',
+      'render_pass_depth_clear_d16',
+      'render_pass_depth_clear_d32',
     ]) {
       expect(inSuite('vk-compute', name), name).toBe('pass');
     }

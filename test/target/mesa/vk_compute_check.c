@@ -19,7 +19,11 @@
  *     only with PANVK_DEBUG=afbc) and LINEAR tiling (the CPU also reads the
  *     linear image's memory itself, at the offsets and row pitch Vulkan
  *     reports); and vkCmdCopyImage from the OPTIMAL image into the LINEAR
- *     one, whose memory the CPU reads.
+ *     one, whose memory the CPU reads;
+ *   - render passes that only clear a depth attachment (loadOp CLEAR, no
+ *     draw: a fragment job's depth writeback), D16_UNORM and D32_SFLOAT
+ *     OPTIMAL images, copied out with vkCmdCopyImageToBuffer: every texel
+ *     must be the clear depth in the format's encoding.
  *
  * On the Mali model (the target's init sets PROTM_EXPECT_GPU=1) the bytes
  * must match. Without a GPU that runs the work (Mesa's drm-shim on the
@@ -44,12 +48,13 @@
 #include "lib/vk_picture_shader.h"
 #include "lib/vk_ssbo_shader.h"
 #include "lib/vk_util.h"
+#include "lib/vulkan/vk_clear_pass.h"
 #include "lib/vulkan/vk_device.h"
 #include "lib/vulkan/vk_image.h"
 #include "lib/vulkan/vk_ssbo_pipeline.h"
 
 #define SUITE "vk-compute"
-#define CASES 10
+#define CASES 12
 /* The model interprets shaders under TCG: generous, a hang still ends. */
 #define FENCE_TIMEOUT_NS (60ull * 1000 * 1000 * 1000)
 #define BUF_SIZE (64 * 1024)
@@ -757,6 +762,71 @@ static enum ktap_result case_ssbo(struct ctx *c, char *skip, size_t skip_len)
  * invocation: the CPU reads what the GPU drew, and the run's report shows it
  * whatever it holds (a wrong picture tells what went wrong).
  */
+/*
+ * A render pass that clears an OPTIMAL depth image of `format` to 0.25 and
+ * draws nothing, then a copy of its depth into a host-visible buffer:
+ * every texel must be `texel` (`bpp` bytes), the bytes after them the
+ * CPU's guard.
+ */
+static enum ktap_result depth_clear(struct ctx *c, VkFormat format, const void *texel, unsigned bpp,
+				    const char *what, char *skip, size_t skip_len)
+{
+	enum ktap_result res = need_device(c, skip, skip_len);
+	const VkClearValue clear = { .depthStencil = { .depth = 0.25f } };
+	struct vk_clear_pass p = { 0 };
+	struct hres dst = { 0 }, img = { 0 };
+	uint8_t *want = NULL;
+	VkCommandBuffer cmd;
+	bool host;
+
+	if (res != KTAP_PASS)
+		return res;
+	VkImageCreateInfo ici = vk_image_transfer_info(format, IMG_W, IMG_H, VK_IMAGE_TILING_OPTIMAL, 0);
+	VkMemoryRequirements req;
+
+	ici.usage |= VK_IMAGE_USAGE_DEPTH_STENCIL_ATTACHMENT_BIT;
+	VK_EXPECT(vkCreateImage(c->dev, &ici, NULL, &p.img));
+	vkGetImageMemoryRequirements(c->dev, p.img, &req);
+	VK_EXPECT(hres_memory(c, &img, &req, false, &host));
+	p.mem = img.mem;
+	VK_EXPECT(vkBindImageMemory(c->dev, p.img, p.mem, 0));
+	VK_EXPECT(vk_clear_pass_create(c->dev, &p, format, VK_IMAGE_ASPECT_DEPTH_BIT, IMG_W, IMG_H));
+	VK_EXPECT(hbuf_alloc(c, &dst, VK_BUFFER_USAGE_TRANSFER_DST_BIT, GUARD));
+	VK_EXPECT(cmd_begin(c, &cmd));
+	vk_clear_pass_record(cmd, &p, &clear, VK_IMAGE_ASPECT_DEPTH_BIT, dst.buf, 0);
+	EXPECT(!cmd_submit_wait(c, cmd, what), "the depth clear did not complete");
+
+	want = malloc(BUF_SIZE);
+	EXPECT(want, "out of memory");
+	memset(want, GUARD, BUF_SIZE);
+	for (unsigned i = 0; i < IMG_W * IMG_H; i++)
+		memcpy(want + i * bpp, texel, bpp);
+	res = compare(c, what, dst.map, want, BUF_SIZE, skip, skip_len);
+out:
+	free(want);
+	hres_free(c, &dst);
+	vk_clear_pass_destroy(c->dev, &p);
+	return res;
+}
+
+/* 0.25 in D16_UNORM: 16383.75, rounded to the nearest. */
+static enum ktap_result case_depth_clear_d16(struct ctx *c, char *skip, size_t skip_len)
+{
+	const uint16_t texel = 0x4000;
+
+	return depth_clear(c, VK_FORMAT_D16_UNORM, &texel, 2,
+			   "a render pass clearing a 40x24 D16_UNORM image to 0.25, copied out", skip, skip_len);
+}
+
+/* 0.25 in D32_SFLOAT: the float's bits. */
+static enum ktap_result case_depth_clear_d32(struct ctx *c, char *skip, size_t skip_len)
+{
+	const float texel = 0.25f;
+
+	return depth_clear(c, VK_FORMAT_D32_SFLOAT, &texel, 4,
+			   "a render pass clearing a 40x24 D32_SFLOAT image to 0.25, copied out", skip, skip_len);
+}
+
 static enum ktap_result case_picture(struct ctx *c, char *skip, size_t skip_len)
 {
 	const struct shader_run run = {
@@ -789,6 +859,8 @@ int main(int argc, char **argv)
 		{ "copy_buffer_image_optimal_round_trip", case_image_optimal },
 		{ "copy_buffer_image_linear_round_trip", case_image_linear },
 		{ "copy_image_optimal_to_linear", case_image_to_image },
+		{ "render_pass_depth_clear_d16", case_depth_clear_d16 },
+		{ "render_pass_depth_clear_d32", case_depth_clear_d32 },
 	};
 	struct ctx c = { .gpu_expected = env_flag("PROTM_EXPECT_GPU") };
 	char skip[256];

@@ -29,7 +29,8 @@
  *     vkCmdCopyImageToBuffer back into another range of the buffer, and
  *     with a render pass that only clears a protected OPTIMAL
  *     R8G8B8A8_UNORM image (loadOp CLEAR, no draw: a fragment job), copied
- *     out with vkCmdCopyImageToBuffer, with our SSBO compute shader
+ *     out with vkCmdCopyImageToBuffer, the same with a protected
+ *     D32_SFLOAT depth attachment, with our SSBO compute shader
  *     (lib/vk_ssbo_shader.c) writing 1 KiB
  *     inside the buffer, and with our picture shader
  *     (lib/vk_picture_shader.c) drawing a 64x64 picture over all of it (the
@@ -75,13 +76,14 @@
 #include "lib/vk_picture_shader.h"
 #include "lib/vk_ssbo_shader.h"
 #include "lib/vk_util.h"
+#include "lib/vulkan/vk_clear_pass.h"
 #include "lib/vulkan/vk_device.h"
 #include "lib/vulkan/vk_image.h"
 #include "lib/vulkan/vk_ssbo_pipeline.h"
 #include "protm_verify_ta.h"
 
 #define SUITE "vk-protected-compute"
-#define CASES 13
+#define CASES 14
 /* The model interprets shaders under TCG: generous, a hang still ends. */
 #define FENCE_TIMEOUT_NS (60ull * 1000 * 1000 * 1000)
 /*
@@ -117,6 +119,9 @@
 /* What the CPU writes into the copy's destination. */
 #define SEED_CLEAR 0x7e11c1e4u
 #define CLEAR_OFF 0x3000
+/* The depth clear: a protected D32_SFLOAT attachment, copied out here. */
+#define SEED_DEPTH 0x7e11de97u
+#define DEPTH_OFF 0x0800
 
 #define GUARD 0xa5
 /* The picture covers the whole buffer. */
@@ -143,12 +148,9 @@ struct ctx {
 
 	VkImage prot_img; /* OPTIMAL, in protected memory of its own */
 	VkDeviceMemory prot_img_mem;
-	/* A protected R8G8B8A8_UNORM colour attachment, and a render pass that clears it */
-	VkImage clear_img;
-	VkDeviceMemory clear_img_mem;
-	VkImageView clear_view;
-	VkRenderPass clear_pass;
-	VkFramebuffer clear_fb;
+	/* Protected attachments, each with a render pass that only clears it */
+	struct vk_clear_pass colour; /* R8G8B8A8_UNORM */
+	struct vk_clear_pass depth;  /* D32_SFLOAT */
 
 	int dmabuf; /* from the protected heap, -1: none */
 	VkBuffer prot_buf;
@@ -802,93 +804,38 @@ static enum ktap_result case_image(struct ctx *c, char *skip, size_t skip_len)
  * attachment, a protected image, is cleared on load (a fragment job, run in
  * protected mode, its bookkeeping in normal mode), then
  * vkCmdCopyImageToBuffer brings the pixels into the protected buffer, where
- * the TA's hash must show the clear colour.
+ * the TA's hash must show the clear value: a colour, and, in a pass of its
+ * own, a depth (the fragment job's depth writeback).
  */
 static const VkClearValue clear_colour = { .color.float32 = { 0.2f, 0.4f, 0.6f, 1.0f } };
 static const uint8_t clear_bytes[4] = { 51, 102, 153, 255 };
+static const VkClearValue clear_depth = { .depthStencil = { .depth = 0.25f } };
 
-static enum ktap_result clear_pass_create(struct ctx *c)
+/*
+ * A protected attachment `p` of `format` and its pass, then
+ * protected_transfer() with `record` (the pass and the copy out).
+ */
+static enum ktap_result protected_clear(struct ctx *c, char *skip, size_t skip_len, struct vk_clear_pass *p,
+					VkFormat format, VkImageAspectFlags aspect, uint32_t seed, const char *what,
+					void (*record)(struct ctx *, VkCommandBuffer), void (*expect)(struct ctx *))
 {
-	enum ktap_result res = KTAP_PASS;
-	const VkAttachmentDescription att = {
-		.format = VK_FORMAT_R8G8B8A8_UNORM,
-		.samples = VK_SAMPLE_COUNT_1_BIT,
-		.loadOp = VK_ATTACHMENT_LOAD_OP_CLEAR,
-		.storeOp = VK_ATTACHMENT_STORE_OP_STORE,
-		.stencilLoadOp = VK_ATTACHMENT_LOAD_OP_DONT_CARE,
-		.stencilStoreOp = VK_ATTACHMENT_STORE_OP_DONT_CARE,
-		.initialLayout = VK_IMAGE_LAYOUT_UNDEFINED,
-		.finalLayout = VK_IMAGE_LAYOUT_TRANSFER_SRC_OPTIMAL,
-	};
-	const VkAttachmentReference ref = { 0, VK_IMAGE_LAYOUT_COLOR_ATTACHMENT_OPTIMAL };
-	const VkSubpassDescription subpass = {
-		.pipelineBindPoint = VK_PIPELINE_BIND_POINT_GRAPHICS,
-		.colorAttachmentCount = 1,
-		.pColorAttachments = &ref,
-	};
-	/* The copy after the pass reads what the clear wrote. */
-	const VkSubpassDependency dep = {
-		.srcSubpass = 0,
-		.dstSubpass = VK_SUBPASS_EXTERNAL,
-		.srcStageMask = VK_PIPELINE_STAGE_COLOR_ATTACHMENT_OUTPUT_BIT,
-		.dstStageMask = VK_PIPELINE_STAGE_TRANSFER_BIT,
-		.srcAccessMask = VK_ACCESS_COLOR_ATTACHMENT_WRITE_BIT,
-		.dstAccessMask = VK_ACCESS_TRANSFER_READ_BIT,
-	};
-	const VkRenderPassCreateInfo rpci = {
-		.sType = VK_STRUCTURE_TYPE_RENDER_PASS_CREATE_INFO,
-		.attachmentCount = 1,
-		.pAttachments = &att,
-		.subpassCount = 1,
-		.pSubpasses = &subpass,
-		.dependencyCount = 1,
-		.pDependencies = &dep,
-	};
-	const VkImageViewCreateInfo ivci = {
-		.sType = VK_STRUCTURE_TYPE_IMAGE_VIEW_CREATE_INFO,
-		.image = c->clear_img,
-		.viewType = VK_IMAGE_VIEW_TYPE_2D,
-		.format = VK_FORMAT_R8G8B8A8_UNORM,
-		.subresourceRange = { VK_IMAGE_ASPECT_COLOR_BIT, 0, 1, 0, 1 },
-	};
+	enum ktap_result res = need_buffer(c, skip, skip_len);
+	VkImageUsageFlags usage = aspect == VK_IMAGE_ASPECT_DEPTH_BIT ? VK_IMAGE_USAGE_DEPTH_STENCIL_ATTACHMENT_BIT
+								       : VK_IMAGE_USAGE_COLOR_ATTACHMENT_BIT;
 
-	if (c->clear_fb)
-		return KTAP_PASS;
-	VK_EXPECT(vkCreateImageView(c->dev, &ivci, NULL, &c->clear_view));
-	VK_EXPECT(vkCreateRenderPass(c->dev, &rpci, NULL, &c->clear_pass));
-	const VkFramebufferCreateInfo fci = {
-		.sType = VK_STRUCTURE_TYPE_FRAMEBUFFER_CREATE_INFO,
-		.renderPass = c->clear_pass,
-		.attachmentCount = 1,
-		.pAttachments = &c->clear_view,
-		.width = IMG_W,
-		.height = IMG_H,
-		.layers = 1,
-	};
-	VK_EXPECT(vkCreateFramebuffer(c->dev, &fci, NULL, &c->clear_fb));
+	if (res == KTAP_PASS)
+		res = protected_image(c, format, usage, &p->img, &p->mem);
+	if (res == KTAP_PASS && !p->fb)
+		VK_EXPECT(vk_clear_pass_create(c->dev, p, format, aspect, IMG_W, IMG_H));
+	if (res == KTAP_PASS)
+		res = protected_transfer(c, skip, skip_len, seed, what, record, expect, false);
 out:
 	return res;
 }
 
 static void clear_record(struct ctx *c, VkCommandBuffer cmd)
 {
-	const VkRenderPassBeginInfo rpbi = {
-		.sType = VK_STRUCTURE_TYPE_RENDER_PASS_BEGIN_INFO,
-		.renderPass = c->clear_pass,
-		.framebuffer = c->clear_fb,
-		.renderArea = { { 0, 0 }, { IMG_W, IMG_H } },
-		.clearValueCount = 1,
-		.pClearValues = &clear_colour,
-	};
-	VkBufferImageCopy r = {
-		.bufferOffset = CLEAR_OFF,
-		.imageSubresource = { VK_IMAGE_ASPECT_COLOR_BIT, 0, 0, 1 },
-		.imageExtent = { IMG_W, IMG_H, 1 },
-	};
-
-	vkCmdBeginRenderPass(cmd, &rpbi, VK_SUBPASS_CONTENTS_INLINE);
-	vkCmdEndRenderPass(cmd);
-	vkCmdCopyImageToBuffer(cmd, c->clear_img, VK_IMAGE_LAYOUT_TRANSFER_SRC_OPTIMAL, c->prot_buf, 1, &r);
+	vk_clear_pass_record(cmd, &c->colour, &clear_colour, VK_IMAGE_ASPECT_COLOR_BIT, c->prot_buf, CLEAR_OFF);
 }
 
 static void clear_expect(struct ctx *c)
@@ -899,18 +846,29 @@ static void clear_expect(struct ctx *c)
 
 static enum ktap_result case_render_pass_clear(struct ctx *c, char *skip, size_t skip_len)
 {
-	enum ktap_result res = need_buffer(c, skip, skip_len);
+	return protected_clear(c, skip, skip_len, &c->colour, VK_FORMAT_R8G8B8A8_UNORM, VK_IMAGE_ASPECT_COLOR_BIT,
+			       SEED_CLEAR, "a render pass clearing a protected 40x24 image to 0.2 0.4 0.6 1.0, then a copy out",
+			       clear_record, clear_expect);
+}
 
-	if (res == KTAP_PASS)
-		res = protected_image(c, VK_FORMAT_R8G8B8A8_UNORM, VK_IMAGE_USAGE_COLOR_ATTACHMENT_BIT, &c->clear_img,
-				      &c->clear_img_mem);
-	if (res == KTAP_PASS)
-		res = clear_pass_create(c);
-	if (res != KTAP_PASS)
-		return res;
-	return protected_transfer(c, skip, skip_len, SEED_CLEAR,
-				  "a render pass clearing a protected 40x24 image to 0.2 0.4 0.6 1.0, then a copy out",
-				  clear_record, clear_expect, false);
+static void depth_record(struct ctx *c, VkCommandBuffer cmd)
+{
+	vk_clear_pass_record(cmd, &c->depth, &clear_depth, VK_IMAGE_ASPECT_DEPTH_BIT, c->prot_buf, DEPTH_OFF);
+}
+
+/* D32_SFLOAT copies out as the float's bytes. */
+static void depth_expect(struct ctx *c)
+{
+	for (unsigned i = 0; i < IMG_W * IMG_H * 4; i += 4)
+		memcpy(c->want + DEPTH_OFF + i, &clear_depth.depthStencil.depth, 4);
+}
+
+static enum ktap_result case_render_pass_depth_clear(struct ctx *c, char *skip, size_t skip_len)
+{
+	return protected_clear(c, skip, skip_len, &c->depth, VK_FORMAT_D32_SFLOAT, VK_IMAGE_ASPECT_DEPTH_BIT,
+			       SEED_DEPTH,
+			       "a render pass clearing a protected 40x24 D32_SFLOAT depth image to 0.25, then a copy out",
+			       depth_record, depth_expect);
 }
 
 /*
@@ -1109,6 +1067,7 @@ int main(int argc, char **argv)
 		{ "protected_copy_verified_by_ta", case_copy },
 		{ "protected_image_copies_verified_by_ta", case_image },
 		{ "protected_render_pass_clear_verified_by_ta", case_render_pass_clear },
+		{ "protected_render_pass_depth_clear_verified_by_ta", case_render_pass_depth_clear },
 		{ "protected_compute_shader_verified_by_ta", case_ssbo },
 		{ "protected_picture_verified_by_ta", case_picture },
 		{ "normal_queue_copy_from_protected_faults_leaks_nothing", case_copy_out },
@@ -1164,11 +1123,8 @@ int main(int argc, char **argv)
 	if (c.dev) {
 		vkDestroyImage(c.dev, c.prot_img, NULL);
 		vkFreeMemory(c.dev, c.prot_img_mem, NULL);
-		vkDestroyFramebuffer(c.dev, c.clear_fb, NULL);
-		vkDestroyRenderPass(c.dev, c.clear_pass, NULL);
-		vkDestroyImageView(c.dev, c.clear_view, NULL);
-		vkDestroyImage(c.dev, c.clear_img, NULL);
-		vkFreeMemory(c.dev, c.clear_img_mem, NULL);
+		vk_clear_pass_destroy(c.dev, &c.colour);
+		vk_clear_pass_destroy(c.dev, &c.depth);
 		vkDestroyBuffer(c.dev, c.prot_buf, NULL);
 		vkFreeMemory(c.dev, c.prot_mem, NULL);
 		vkDestroyDevice(c.dev, NULL);
