@@ -1,9 +1,11 @@
 // `protm patches check qemu` for real, on a throw-away two-patch series
 // (test/fixtures/qemu-series) put on top of our Mali model's series: the
 // first fixture patch is clean; the second must be reported, for QEMU's
-// checkpatch (a C99 comment) and for the compiler warning it adds (an unused
-// variable). The model's patches come first, and are applied and built but
-// not checked (--from), so that the check tree has the same configuration
+// checkpatch (a C99 comment), for the compiler warning it adds (an unused
+// variable) and for a file it changes that the build does not compile
+// (hw/misc/mips_cpc.c, no MIPS target: its warnings cannot be checked, so
+// it is not clean). The model's patches come first, and are applied and
+// built but not checked (--from), so that the check tree has the same configuration
 // headers as the QEMU the main job builds (config-poison.h lists every
 // device symbol, and every object includes it): from an empty check tree,
 // its first build is then ccache hits instead of QEMU's compile once more.
@@ -36,7 +38,7 @@ const env = { PROTM_PATCHES_ROOT: root };
 const [cleanPatch, brokenPatch] = fixturePatches as [string, string];
 
 describe('patches check qemu', () => {
-  it('passes a clean patch and fails one with checkpatch errors and a new warning', async () => {
+  it('passes a clean patch and fails one with checkpatch errors, a new warning and a change the build does not compile', async () => {
     const r = await protm(['patches', 'check', 'qemu', '--from', cleanPatch, '--json'], env);
     const why = `${r.stderr.slice(-3000)}\n${r.stdout.slice(-3000)}`;
     const summary = lastJson(r.stdout);
@@ -50,17 +52,18 @@ describe('patches check qemu', () => {
     for (const v of verdicts.slice(0, modelPatches.length)) expect(v, JSON.stringify(v)).toMatchObject({ applies: true, unchecked: true });
     const [clean, broken] = verdicts.slice(modelPatches.length);
     expect(clean, JSON.stringify(clean)).toMatchObject({ applies: true, style: 'clean', builds: true, warnings: 0 });
-    expect(broken, JSON.stringify(broken)).toMatchObject({ applies: true, style: 'issues', builds: true, warnings: 1 });
+    expect(broken, JSON.stringify(broken)).toMatchObject({ applies: true, style: 'issues', builds: true, warnings: 2 });
     expect(broken!.styleDetail).toMatch(/^ERROR: do not use C99 \/\/ comments\n#\d+: FILE: hw\/misc\/unimp\.c:\d+:/);
     expect(broken!.detail).toMatch(/hw\/misc\/unimp\.c:\d+:\d+: warning: unused variable [‘']unused[’']/);
+    expect(broken!.detail).toMatch(/^hw\/misc\/mips_cpc\.c: not compiled by the check's build configuration, so its warnings are not checked$/m);
 
     const results = JSON.parse(readFileSync(summary.results as string, 'utf8')) as {
       counts: { passed: number; failed: number };
       cases: { name: string; status: string; reason?: string }[];
     };
     expect(results.counts).toMatchObject({ passed: 1, failed: 1, skipped: modelPatches.length });
-    expect(results.cases.at(-1)).toMatchObject({ name: brokenPatch, status: 'fail', reason: 'checkpatch issues, 1 warnings' });
-    expect(readFileSync(summary.junit as string, 'utf8')).toMatch(/<failure message="checkpatch issues, 1 warnings"/);
+    expect(results.cases.at(-1)).toMatchObject({ name: brokenPatch, status: 'fail', reason: 'checkpatch issues, 2 warnings' });
+    expect(readFileSync(summary.junit as string, 'utf8')).toMatch(/<failure message="checkpatch issues, 2 warnings"/);
   });
 
   it('--from checks from the named patch on: the earlier ones are applied and built, and listed as not checked', async () => {
@@ -72,7 +75,7 @@ describe('patches check qemu', () => {
     expect(r.exitCode).toBe(1);
     const [before, broken] = (summary.patches as PatchVerdict[]).slice(-2);
     expect(before, JSON.stringify(before)).toMatchObject({ applies: true, unchecked: true, style: 'n/a', builds: null, warnings: null });
-    expect(broken, JSON.stringify(broken)).toMatchObject({ applies: true, style: 'issues', builds: true, warnings: 1 });
+    expect(broken, JSON.stringify(broken)).toMatchObject({ applies: true, style: 'issues', builds: true, warnings: 2 });
     const results = JSON.parse(readFileSync(summary.results as string, 'utf8')) as {
       counts: { passed: number; failed: number; skipped: number };
       cases: { status: string; reason?: string }[];

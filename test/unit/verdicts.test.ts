@@ -190,10 +190,15 @@ describe('verdicts', () => {
   // that does not build must say so. W=1 also runs kernel-doc on the C files
   // it compiles, whose "Warning:" lines are not the compiler's; the check
   // runs kernel-doc on touched headers too, and counts only what the patch
-  // adds (panthor_fw.c and others have kernel-doc warnings upstream).
-  it('patches check kernel counts the warnings only W=1 shows (compiler and kernel-doc), and fails a patch that does not build', async () => {
+  // adds (panthor_fw.c and others have kernel-doc warnings upstream). The
+  // series' KUnit test file is not in the Image's configuration: W=1 must
+  // still compile it (as `protm kunit` does), count its warnings, and fail a
+  // patch whose test file does not compile, though the Image builds.
+  it('patches check kernel counts the warnings only W=1 shows (compiler and kernel-doc, the KUnit file too), and fails a patch that does not build', async () => {
     const drv = (src: string) => join(src, 'drivers/gpu/drm/panthor/panthor_drv.c');
+    const kunitFile = (src: string) => join(src, 'drivers/gpu/drm/panthor/tests/panthor_protm_test.c');
     const probe = 'static int panthor_probe(struct platform_device *pdev)\n';
+    const suite = 'static struct kunit_suite panthor_protm_test_suite = {\n';
     const misdocumented = (name: string) =>
       `/**\n * struct ${name} - kernel-doc that names a member the struct does not have\n * @absent: Not a member.\n */\nstruct ${name} {\n\tint present;\n};\n\n`;
     const root = await seriesWithExtraPatch(
@@ -203,22 +208,29 @@ describe('verdicts', () => {
         replaceIn(drv(src), probe, `static const int panthor_w1_unused = 1;\n\n${misdocumented('panthor_w1_doc')}${probe}`);
         const heapH = join(src, 'drivers/gpu/drm/panthor/panthor_heap.h');
         replaceIn(heapH, '\n#endif\n', `\n${misdocumented('panthor_w1_header_doc')}#endif\n`);
+        replaceIn(kunitFile(src), suite, `static const int panthor_w1_test_unused = 1;\n\n${suite}`);
       },
+      (src) => replaceIn(kunitFile(src), suite, `#error this test file does not build\n\n${suite}`),
       (src) => replaceIn(drv(src), probe, `#error this patch does not build\n\n${probe}`),
     );
     const series = readFileSync(join(root, 'kernel-patches', 'series'), 'utf8')
       .trim()
       .split('\n');
-    const r = await protm(['patches', 'check', 'kernel', '--from', String(series.length - 1), '--json'], { PROTM_PATCHES_ROOT: root });
+    const r = await protm(['patches', 'check', 'kernel', '--from', String(series.length - 2), '--json'], { PROTM_PATCHES_ROOT: root });
     expect(r.exitCode, r.stderr.slice(-3000)).toBe(1);
     const verdicts = lastJson(r.stdout).patches as { patch: string; builds: boolean; warnings: number | null; detail?: string; unchecked?: boolean }[];
-    expect(verdicts.filter((v) => !v.unchecked).map((v) => v.patch)).toEqual(series.slice(-2));
-    const [warns, breaks] = verdicts.slice(-2);
-    // One compiler warning, and two kernel-doc warnings in each file.
-    expect(warns).toMatchObject({ builds: true, warnings: 5 });
+    expect(verdicts.filter((v) => !v.unchecked).map((v) => v.patch)).toEqual(series.slice(-3));
+    const [warns, testBreaks, breaks] = verdicts.slice(-3);
+    // A compiler warning in each C file, and two kernel-doc warnings in each of drv.c and heap.h.
+    expect(warns, warns?.detail).toMatchObject({ builds: true, warnings: 6 });
     expect(warns?.detail).toMatch(/panthor_drv\.c:\d+:\d+: warning: .panthor_w1_unused. defined but not used \[-Wunused-const-variable=\]/);
+    expect(warns?.detail).toMatch(/panthor_protm_test\.c:\d+:\d+: warning: .panthor_w1_test_unused. defined but not used/);
     expect(warns?.detail).toMatch(/panthor_drv\.c:\d+: kernel-doc: Excess struct member 'absent' description in 'panthor_w1_doc'/);
     expect(warns?.detail).toMatch(/panthor_heap\.h:\d+: kernel-doc: struct member 'present' not described in 'panthor_w1_header_doc'/);
+    expect(testBreaks).toMatchObject({ builds: false, warnings: null });
+    expect(testBreaks?.detail).toMatch(
+      /^the W=1 compile of the touched files failed [^\n]*\n[\s\S]*panthor_protm_test\.c:\d+:\d+: error: #error this test file does not build/,
+    );
     expect(breaks).toMatchObject({ builds: false, warnings: null });
     expect(breaks?.detail).toMatch(/panthor_drv\.c:\d+:\d+: error: #error this patch does not build/);
   });

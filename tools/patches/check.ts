@@ -6,6 +6,7 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { delimiter, dirname, join, relative, resolve } from 'node:path';
 import { execa } from 'execa';
+import { parseConfig } from '../build/kconfig.js';
 import { buildKernelAt, configureKernel, kernelFragments, kernelMakeArgs, kernelOutDir } from '../build/kernel.js';
 import { buildMesaAt, MESA_BUILD_ROOT, MESA_CHECK_OPTIONS, overlayUapi } from '../build/mesa.js';
 import { panthorUapiHeader } from '../build/panthor-uapi.js';
@@ -14,6 +15,7 @@ import { ensureBuildRoot, inBuildRoot } from '../host/buildroot.js';
 import { ProtmError, USAGE_ERROR } from '../lib/errors.js';
 import { takeSlot } from '../lib/jobserver.js';
 import { withLock } from '../lib/lock.js';
+import { repoPaths } from '../lib/paths.js';
 import { progress } from '../lib/progress.js';
 import type { RunRecord } from '../lib/run-record.js';
 import { shellQuote } from '../lib/shell.js';
@@ -119,9 +121,11 @@ async function kernelCheckpatch(src: string, patchPath: string): Promise<{ clean
  * second build directory of the same configuration. Not in the Image's own:
  * a W=1 make prepares with W=1 flags too (modpost, asm-offsets, the vDSO),
  * so it could not run beside the Image's build, and the next patch's build
- * compiled those again only to undo the flags. The warnings are the W=1
- * compiler's in the touched files, and the kernel-doc warnings the patch
- * adds to its C files and headers (kernel-doc.ts).
+ * compiled those again only to undo the flags. Its configuration also has
+ * the KUnit tests on, so a touched test file is compiled too (w1OutDir). The
+ * warnings are the W=1 compiler's in the touched files, and the kernel-doc
+ * warnings the patch adds to its C files and headers (kernel-doc.ts); a
+ * touched file W=1 cannot compile fails the patch's build.
  */
 async function kernelBuild(record: RunRecord, tree: CheckTree, stage: string, touched: string[]): Promise<string[]> {
   const [compiler, kernelDoc] = await Promise.allSettled([kernelW1Build(record, tree, stage, touched), kernelDocAdded(tree.src, touched)]);
@@ -159,23 +163,62 @@ async function kernelW1Build(record: RunRecord, { src, out }: CheckTree, stage: 
   if (w1.status === 'rejected') throw w1.reason;
   const output = String(w1.value.all ?? '');
   record.log(`\n## W=1 ${stage}: ${objects.join(' ')}\n${output}`);
+  // A file W=1 could not compile has had none of its warnings counted: that
+  // is a failed build, not a clean one.
+  if (w1.value.exitCode !== 0) throw new Error(w1Failure(w1.value.exitCode ?? -1, output));
   // kernel-doc's own lines ("Warning: <file>:<line> ...") are left to
   // kernelDocAdded, which tells the patch's from upstream's.
   return output.split('\n').filter((l) => /\bwarning:/.test(l) && !/^(Warning|warning): /.test(l));
 }
 
+/** What a failed W=1 make says: its compiler errors, or else its last lines. */
+function w1Failure(exitCode: number, output: string): string {
+  const lines = output.split('\n');
+  const errors = lines.filter((l) => /\berror:|\*\*\* /.test(l));
+  return [`the W=1 compile of the touched files failed (make exited with status ${exitCode}):`, ...(errors.length > 0 ? errors : lines.slice(-12))].join('\n');
+}
+
+/**
+ * The options the W=1 directory adds to the Image's configuration: KUnit and
+ * the tests images/kernel/kunit.config asks for, built in. A series' test
+ * file is then compiled as `protm kunit` builds it, with the KUnit-only
+ * declarations (VISIBLE_IF_KUNIT) it needs; in the Image's configuration it
+ * cannot compile at all. Kconfig drops a test option its tree does not
+ * declare yet (a patch before the one that adds the tests).
+ */
+function w1ConfigOptions(kunitConfig: string): string[] {
+  return [...parseConfig(kunitConfig).keys()].filter((o) => o === 'CONFIG_KUNIT' || o.endsWith('_KUNIT_TEST'));
+}
+
+/** The Image's configuration with `options` set to y (their old lines dropped; kbuild's syncconfig resolves the rest). */
+function w1Config(imageConfig: string, options: string[]): string {
+  const named = (line: string) => options.some((o) => line.startsWith(`${o}=`) || line === `# ${o} is not set`);
+  const kept = imageConfig.split('\n').filter((line) => !named(line));
+  return `${kept.join('\n').trimEnd()}\n${options.map((o) => `${o}=y`).join('\n')}\n`;
+}
+
 /**
  * The W=1 build directory beside `out` (inside the source tree too, so its
  * command lines match across trees and ccache shares its objects), holding
- * the Image build's configuration: copied when it differs, and make's
- * syncconfig takes it from there.
+ * the Image build's configuration with the KUnit tests on (w1ConfigOptions):
+ * written when it differs, and make's syncconfig takes it from there.
  */
 function w1OutDir(out: string): string {
   const w1 = `${out}-w1`;
   mkdirSync(w1, { recursive: true });
-  const config = readFileSync(join(out, '.config'), 'utf8');
-  const copy = join(w1, '.config');
-  if (!existsSync(copy) || readFileSync(copy, 'utf8') !== config) writeFileSync(copy, config);
+  const options = w1ConfigOptions(readFileSync(join(repoPaths.kernelFragments(), 'kunit.config'), 'utf8'));
+  const config = w1Config(readFileSync(join(out, '.config'), 'utf8'), options);
+  const dotConfig = join(w1, '.config');
+  const marker = join(w1, '.protm-w1-config');
+  // syncconfig rewrites .config, so what was last written is kept beside it;
+  // a .config that turns an option off was written by someone else (an
+  // older protm sharing the cache copied the Image's there).
+  const current = existsSync(dotConfig) ? parseConfig(readFileSync(dotConfig, 'utf8')) : undefined;
+  const overwritten = !current || options.some((o) => current.has(o) && current.get(o) !== 'y');
+  if (overwritten || !existsSync(marker) || readFileSync(marker, 'utf8') !== config) {
+    writeFileSync(dotConfig, config);
+    writeFileSync(marker, config);
+  }
   return w1;
 }
 
@@ -199,24 +242,43 @@ async function qemuCheckpatch(src: string, patchPath: string): Promise<{ clean: 
  */
 async function qemuBuild(record: RunRecord, { src, out }: CheckTree, stage: string, touched: string[]): Promise<string[]> {
   await buildQemuAt(record, src, out, ['build.ninja'], `${stage}: regenerate`);
-  const objects = ninjaObjects(
-    src,
-    out,
-    touched.filter((f) => f.endsWith('.c')),
-  );
+  const objects = ninjaObjects(src, out, touched);
   for (const o of objects) rmSync(join(out, o), { force: true });
   const from = statSync(record.logPath).size;
   await buildQemuAt(record, src, out, [QEMU_BINARY, ...objects], stage);
-  return warningsSince(record, from, src, out, touched);
+  return [...warningsSince(record, from, src, out, touched), ...uncompiledSources(src, out, touched)];
 }
 
-/** The objects a ninja build compiles from `files`, from its compile_commands.json, relative to `out`. */
-function ninjaObjects(src: string, out: string, files: string[]): string[] {
+/** Source (relative to `src`) → the objects a ninja build compiles from it (relative to `out`), from its compile_commands.json. */
+function compiledSources(src: string, out: string): Map<string, string[]> {
   const path = join(out, 'compile_commands.json');
-  if (!existsSync(path)) return [];
-  const wanted = new Set(files);
-  const entries = JSON.parse(readFileSync(path, 'utf8')) as { directory: string; file: string; output: string }[];
-  return [...new Set(entries.filter((e) => wanted.has(relative(src, resolve(e.directory, e.file)))).map((e) => e.output))];
+  const entries = existsSync(path) ? (JSON.parse(readFileSync(path, 'utf8')) as { directory: string; file: string; output: string }[]) : [];
+  const bySource = new Map<string, string[]>();
+  for (const e of entries) {
+    const file = relative(src, resolve(e.directory, e.file));
+    bySource.set(file, [...(bySource.get(file) ?? []), e.output]);
+  }
+  return bySource;
+}
+
+const isSource = (f: string) => /\.(c|cpp)$/.test(f);
+
+/** The objects a ninja build compiles from the C sources among `files`. */
+function ninjaObjects(src: string, out: string, files: string[]): string[] {
+  const bySource = compiledSources(src, out);
+  return [...new Set(files.filter(isSource).flatMap((f) => bySource.get(f) ?? []))];
+}
+
+/**
+ * The C sources among `files` that the build (just run, so a new file is
+ * known) compiles into no object, as findings: the build cannot vouch for
+ * their warnings, so the check must not report them clean.
+ */
+function uncompiledSources(src: string, out: string, files: string[]): string[] {
+  const bySource = compiledSources(src, out);
+  return files
+    .filter((f) => isSource(f) && !bySource.has(f))
+    .map((f) => `${f}: not compiled by the check's build configuration, so its warnings are not checked`);
 }
 
 /** Compiler warnings in the build log since byte `from`, for the files `touched` only. */
@@ -265,7 +327,7 @@ async function mesaBuild(record: RunRecord, { src, out }: CheckTree, stage: stri
   for (const o of ninjaObjects(src, out, touched)) rmSync(join(out, o), { force: true });
   const from = statSync(record.logPath).size;
   await buildMesaAt(record, 'native', src, out, undefined, stage, MESA_CHECK_OPTIONS);
-  return warningsSince(record, from, src, out, touched);
+  return [...warningsSince(record, from, src, out, touched), ...uncompiledSources(src, out, touched)];
 }
 
 const CHECKERS: Partial<Record<Component, Checker>> = {
