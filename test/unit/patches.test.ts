@@ -1,14 +1,14 @@
 // The patch engine on the real pinned Linux tree, with a throw-away two-patch
 // series (test/fixtures/kernel-series). A sparse git worktree of the cached
 // base keeps this fast: only drivers/gpu/drm/panthor is checked out.
-import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { repoRoot } from '../../tools/lib/paths.js';
 import { RunRecord } from '../../tools/lib/run-record.js';
 import { exportSeries } from '../../tools/patches/export.js';
-import { git } from '../../tools/patches/git.js';
+import { git, gitTry } from '../../tools/patches/git.js';
 import { readSeries } from '../../tools/patches/series.js';
 import { applySeriesAt, BASE_TAG, ensureBase, seriesCommits } from '../../tools/patches/worktree.js';
 
@@ -139,5 +139,22 @@ describe('patch series engine', () => {
     // The first patch applied; the failed one left no half-applied state.
     expect(await seriesCommits(tree)).toHaveLength(1);
     expect(await git(tree, ['status', '--porcelain', '--untracked-files=no'])).toBe('');
+  });
+
+  it('applies the series again after a `git am` that was killed half-way', async () => {
+    const broken = join(scratch, 'interrupted');
+    cpSync(fixture, broken, { recursive: true });
+    const second = readSeries(fixture).patches[1]!;
+    writeFileSync(
+      join(broken, second),
+      readFileSync(join(broken, second), 'utf8').replace(' #define CSF_FW_BINARY_IFACE_ENTRY_RD', ' #define CSF_FW_BINARY_IFACE_ENTRY_READ'),
+    );
+    // What a kill leaves: git am stopped on a patch, its state still there.
+    await git(tree, ['checkout', '-q', '-f', '--detach', BASE_TAG]);
+    const stopped = await gitTry(tree, ['am', join(broken, second)]);
+    expect(stopped.ok).toBe(false);
+    expect(existsSync(join(await git(tree, ['rev-parse', '--absolute-git-dir']), 'rebase-apply'))).toBe(true);
+    await applySeriesAt(tree, readSeries(fixture));
+    expect(await seriesCommits(tree)).toHaveLength(2);
   });
 });

@@ -117,6 +117,9 @@ function branchOf(src: string): string {
 
 /** Reset `src` to protm-base and apply `series`; records the series hash. */
 export async function applySeriesAt(src: string, series: Series): Promise<void> {
+  // A `git am` killed mid-series (Ctrl-C, a CI timeout) leaves its state
+  // behind, and every later `git am` would refuse to start.
+  await gitTry(src, ['am', '--abort']);
   await git(src, ['checkout', '-q', '-f', '-B', branchOf(src), BASE_TAG]);
   for (const patch of series.patches) await applyPatch(src, join(series.dir, patch), patch);
   await markApplied(src, series.hash);
