@@ -446,14 +446,21 @@ out:
 #define OUT_FULL 256
 #define OUT_SUB (OUT_FULL + IMG_W * IMG_H * IMG_BPP + 64)
 
-static VkResult himg_alloc(struct ctx *c, struct hres *m, VkImageTiling tiling)
+/*
+ * An IMG_W x IMG_H image of `format` with `tiling`, usable for transfers
+ * and `usage`, bound to memory of its own; a LINEAR one in host-visible
+ * memory is mapped, its (colour) layout in m->layout.
+ */
+static VkResult himg_alloc(struct ctx *c, struct hres *m, VkFormat format, VkImageTiling tiling,
+			   VkImageUsageFlags usage)
 {
 	VkMemoryRequirements req;
 	VkResult vr;
 	bool host;
 
-	VkImageCreateInfo ici = vk_image_transfer_info(VK_FORMAT_R8G8B8A8_UINT, IMG_W, IMG_H, tiling, 0);
+	VkImageCreateInfo ici = vk_image_transfer_info(format, IMG_W, IMG_H, tiling, 0);
 
+	ici.usage |= usage;
 	vr = vkCreateImage(c->dev, &ici, NULL, &m->img);
 	if (vr)
 		return vr;
@@ -527,7 +534,7 @@ static enum ktap_result image_round_trip(struct ctx *c, VkImageTiling tiling, ch
 
 	VK_EXPECT(hbuf_alloc(c, &src, VK_BUFFER_USAGE_TRANSFER_SRC_BIT, 0));
 	VK_EXPECT(hbuf_alloc(c, &dst, VK_BUFFER_USAGE_TRANSFER_DST_BIT, GUARD));
-	VK_EXPECT(himg_alloc(c, &img, tiling));
+	VK_EXPECT(himg_alloc(c, &img, VK_FORMAT_R8G8B8A8_UINT, tiling, 0));
 	for (unsigned y = 0; y < IMG_H; y++)
 		for (unsigned x = 0; x < IMG_W; x++)
 			for (unsigned k = 0; k < IMG_BPP; k++)
@@ -611,8 +618,8 @@ static enum ktap_result case_image_to_image(struct ctx *c, char *skip, size_t sk
 	if (res != KTAP_PASS)
 		return res;
 	VK_EXPECT(hbuf_alloc(c, &src, VK_BUFFER_USAGE_TRANSFER_SRC_BIT, 0));
-	VK_EXPECT(himg_alloc(c, &a, VK_IMAGE_TILING_OPTIMAL));
-	VK_EXPECT(himg_alloc(c, &b, VK_IMAGE_TILING_LINEAR));
+	VK_EXPECT(himg_alloc(c, &a, VK_FORMAT_R8G8B8A8_UINT, VK_IMAGE_TILING_OPTIMAL, 0));
+	VK_EXPECT(himg_alloc(c, &b, VK_FORMAT_R8G8B8A8_UINT, VK_IMAGE_TILING_LINEAR, 0));
 	for (unsigned y = 0; y < IMG_H; y++)
 		for (unsigned x = 0; x < IMG_W; x++)
 			for (unsigned k = 0; k < IMG_BPP; k++)
@@ -777,19 +784,15 @@ static enum ktap_result depth_clear(struct ctx *c, VkFormat format, const void *
 	struct hres dst = { 0 }, img = { 0 };
 	uint8_t *want = NULL;
 	VkCommandBuffer cmd;
-	bool host;
 
 	if (res != KTAP_PASS)
 		return res;
-	VkImageCreateInfo ici = vk_image_transfer_info(format, IMG_W, IMG_H, VK_IMAGE_TILING_OPTIMAL, 0);
-	VkMemoryRequirements req;
+	/* The clear pass owns the image and its memory from here on. */
+	VkResult vr = himg_alloc(c, &img, format, VK_IMAGE_TILING_OPTIMAL, VK_IMAGE_USAGE_DEPTH_STENCIL_ATTACHMENT_BIT);
 
-	ici.usage |= VK_IMAGE_USAGE_DEPTH_STENCIL_ATTACHMENT_BIT;
-	VK_EXPECT(vkCreateImage(c->dev, &ici, NULL, &p.img));
-	vkGetImageMemoryRequirements(c->dev, p.img, &req);
-	VK_EXPECT(hres_memory(c, &img, &req, false, &host));
+	p.img = img.img;
 	p.mem = img.mem;
-	VK_EXPECT(vkBindImageMemory(c->dev, p.img, p.mem, 0));
+	VK_EXPECT(vr);
 	VK_EXPECT(vk_clear_pass_create(c->dev, &p, format, VK_IMAGE_ASPECT_DEPTH_BIT, IMG_W, IMG_H));
 	VK_EXPECT(hbuf_alloc(c, &dst, VK_BUFFER_USAGE_TRANSFER_DST_BIT, GUARD));
 	VK_EXPECT(cmd_begin(c, &cmd));
