@@ -6,7 +6,8 @@
  * stores values and signals a sync object, a VA bound to another buffer
  * object that the GPU then writes (no stale translation), an invalid
  * instruction the group survives, an MMU fault that kills its group, an
- * endless stream caught by the job timeout, and the device still working
+ * endless stream caught by the job timeout, an endless compute shader
+ * caught by the firmware's progress timer, and the device still working
  * after each.
  *
  * Usage: protm-gpu-basic [--dri DEV]
@@ -36,6 +37,7 @@
 
 #include "lib/cs.h"
 #include "lib/args.h"
+#include "lib/compute_job.h"
 #include "lib/ktap.h"
 #include "lib/panthor.h"
 #include "lib/sys.h"
@@ -476,36 +478,66 @@ out:
 	return res;
 }
 
-/* An endless loop: Panthor's job timeout fires and the device recovers. */
-static enum ktap_result case_job_timeout(struct ctx *c, char *skip, size_t skip_len)
+/*
+ * Work that never ends, on a group of its own: a stream that loops, or
+ * (`shader`) a compute shader that never ends. Panthor stops it, marks the
+ * group timed out, and a new group's job then runs. The shader meets the
+ * firmware's progress timer first, as on the hardware: Panthor reports
+ * CSG_PROGRESS_TIMER_EVENT before its own job timeout would fire; the
+ * stream, which no progress timer watches, meets the job timeout.
+ */
+static enum ktap_result endless_work(struct ctx *c, bool shader)
 {
 	enum ktap_result res = KTAP_PASS;
-	const uint64_t job[] = { CS_BRANCH_ALWAYS(-1) };
-	struct job_env e;
-	uint32_t state = 0, fatal = 0;
+	const char *report = PANTHOR_PROGRESS_REPORT;
+	uint64_t job[ENDLESS_SHADER_INSNS] = { CS_BRANCH_ALWAYS(-1) };
+	uint32_t n = 1, state = 0, fatal = 0;
+	int before = klog_count(report), rc;
 	struct timespec t0, t1;
 	const char *what;
-	int rc;
+	struct job_env e;
+	double took_ms;
 
-	(void)skip, (void)skip_len;
 	rc = env_create(c, &e, &what);
 	EXPECT(rc == 0, "%s: %s", what, strerror(rc));
+	if (shader)
+		n = endless_shader_stream(job, e.data, DATA_VA, false);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	rc = submit(c, &e, job, 1);
+	rc = submit(c, &e, job, n);
 	EXPECT(rc == 0, "GROUP_SUBMIT: %s", strerror(rc));
 	rc = panthor_syncobj_wait(c->fd, e.syncobj, TIMEOUT_WAIT_MS);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
-	EXPECT(rc == 0, "the endless job was not stopped within %d s: %s", TIMEOUT_WAIT_MS / 1000,
-	       strerror(rc));
-	ktap_diag("stopped after %.1f s", (double)(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9);
+	EXPECT(rc == 0, "the endless %s was not stopped within %d s: %s", shader ? "shader" : "job",
+	       TIMEOUT_WAIT_MS / 1000, strerror(rc));
+	took_ms = (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (t1.tv_nsec - t0.tv_nsec) / 1e6;
+	ktap_diag("stopped after %.0f ms (progress timeout %d ms, job timeout %d ms)", took_ms,
+		  PANTHOR_PROGRESS_TIMEOUT_MS, PANTHOR_JOB_TIMEOUT_MS);
+	if (shader) {
+		EXPECT(klog_wait_count(report, before, KLOG_WAIT_MS) > before,
+		       "the kernel log has no \"%s\": the progress timer never fired", report);
+		EXPECT(took_ms < PANTHOR_JOB_TIMEOUT_MS,
+		       "stopped after %.0f ms: by the job timeout, not the progress timer", took_ms);
+	}
 	rc = panthor_group_state(c->fd, e.group, &state, &fatal);
 	EXPECT(rc == 0, "GROUP_GET_STATE: %s", strerror(rc));
 	EXPECT(state & DRM_PANTHOR_GROUP_STATE_TIMEDOUT, "the group is not marked as timed out (state 0x%x)",
 	       state);
-	res = new_group_runs_job(c, "after the timeout, ");
+	res = new_group_runs_job(c, shader ? "after the progress timeout, " : "after the timeout, ");
 out:
 	env_destroy(c, &e);
 	return res;
+}
+
+static enum ktap_result case_job_timeout(struct ctx *c, char *skip, size_t skip_len)
+{
+	(void)skip, (void)skip_len;
+	return endless_work(c, false);
+}
+
+static enum ktap_result case_progress_timeout(struct ctx *c, char *skip, size_t skip_len)
+{
+	(void)skip, (void)skip_len;
+	return endless_work(c, true);
 }
 
 /* ---- main ---------------------------------------------------------------- */
@@ -524,6 +556,7 @@ static const struct {
 	{ "invalid_instruction_cs_fault", case_invalid_instruction },
 	{ "mmu_fault_kills_group", case_mmu_fault },
 	{ "job_timeout_recovers", case_job_timeout },
+	{ "endless_shader_progress_timeout", case_progress_timeout },
 };
 
 #define NCASES ((int)(sizeof(cases) / sizeof(cases[0])))

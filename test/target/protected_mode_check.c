@@ -16,8 +16,10 @@
  *     mode and one exit (Panthor's debugfs protm_stats);
  *   - a normal group keeps making progress while a protected group runs
  *     back-to-back protected work (the latency is measured and bounded);
- *   - a protected job that hangs and one that faults: only the protected
- *     group is blamed, a normal group's jobs submitted before and after
+ *   - a protected job that hangs (its stream loops, or its shader never
+ *     ends: the firmware's progress timer catches that one before
+ *     Panthor's job timeout) and one that faults: only the protected group
+ *     is blamed, a normal group's jobs submitted before and after
  *     complete, and protected work runs again afterwards (the fault resets
  *     the GPU: "after a reset");
  *   - protected work after a runtime suspend/resume of the GPU;
@@ -54,6 +56,7 @@
 #include <drm/drm.h>
 #include <drm/panthor_drm.h>
 
+#include "lib/compute_job.h"
 #include "lib/cs.h"
 #include "lib/args.h"
 #include "lib/ktap.h"
@@ -441,19 +444,49 @@ out:
 	return res;
 }
 
+/* How a protected job fails */
+enum protected_failure_kind {
+	PROT_HANG_STREAM, /* an endless loop of the command stream */
+	PROT_HANG_SHADER, /* a compute shader that never ends */
+	PROT_FAULT,	  /* a store to an unmapped address */
+};
+
 /*
- * A protected job that hangs (`fault` false: an endless protected loop) or
- * faults (a protected store to an unmapped address). A normal group's job
- * queued before it and one queued after both complete; only the protected
- * group is blamed; then a new protected group's job runs.
+ * A protected job that fails as `kind` says. A normal group's job queued
+ * before it and one queued after both complete; only the protected group
+ * is blamed; then a new protected group's job runs.
+ *
+ * A stream that loops is caught by Panthor's job timeout, or by the exit
+ * that times out; a shader that never ends by the firmware's progress
+ * timer first, as on the hardware; a fault by the GPU's fault report.
  */
-static enum ktap_result protected_failure(struct ctx *c, bool fault)
+static enum ktap_result protected_failure(struct ctx *c, enum protected_failure_kind kind)
 {
+	static const char *const what[] = {
+		[PROT_HANG_STREAM] = "stream hang",
+		[PROT_HANG_SHADER] = "shader hang",
+		[PROT_FAULT] = "fault",
+	};
+	static const char *const report[] = {
+		[PROT_HANG_STREAM] = "job timeout",
+		[PROT_HANG_SHADER] = PANTHOR_PROGRESS_REPORT,
+		[PROT_FAULT] = "GPU fault in protected mode",
+	};
+	/*
+	 * How long recovery may take: a stream hang, the job timeout, the exit's
+	 * own 2 s and 1 s of emulation; a shader hang, less than the job timeout
+	 * (the progress timer must come first); a fault, no bound here.
+	 */
+	static const uint64_t budget_ms[] = {
+		[PROT_HANG_STREAM] = PANTHOR_JOB_TIMEOUT_MS + 2000 + 1000,
+		[PROT_HANG_SHADER] = PANTHOR_JOB_TIMEOUT_MS,
+		[PROT_FAULT] = 0,
+	};
 	enum ktap_result res = KTAP_PASS;
-	/* A hang is caught by the job timeout, or by the exit that times out. */
-	const char *msg = fault ? "GPU fault in protected mode" : "job timeout";
-	const char *msg2 = fault ? msg : "Protected mode exit timed out";
-	uint64_t insns[8], t0, took;
+	bool fault = kind == PROT_FAULT;
+	const char *msg = report[kind];
+	const char *msg2 = "Protected mode exit timed out"; /* a stream hang's other report */
+	uint64_t insns[ENDLESS_SHADER_INSNS], t0, took;
 	uint32_t n = 0, state = 0;
 	struct protm_stats sbefore, safter;
 	struct env p, nrm;
@@ -464,13 +497,19 @@ static enum ktap_result protected_failure(struct ctx *c, bool fault)
 	EXPECT(protected_and_normal_envs(c, &p, &nrm), "no GPU contexts to run on");
 	rc = run_marker(&c->d, &nrm, 0xbef0, JOB_WAIT_MS);
 	EXPECT(rc == 0, "the normal job before: %s", strerror(rc));
-	if (fault) {
+	switch (kind) {
+	case PROT_FAULT:
 		insns[n++] = CS_PROT_REGION(3);
 		insns[n++] = CS_MOVE48(0, UNMAPPED_VA);
 		insns[n++] = CS_MOVE32(2, 0xdead);
 		insns[n++] = CS_STORE(2, 0, 0x1, 0);
-	} else {
+		break;
+	case PROT_HANG_STREAM:
 		n = spin_stream(p.stream, 0, true);
+		break;
+	case PROT_HANG_SHADER:
+		n = endless_shader_stream(insns, p.data, DATA_VA, true);
+		break;
 	}
 	rc = read_stats(&sbefore);
 	EXPECT(rc == 0, "no protm_stats in debugfs: %s", strerror(rc));
@@ -479,20 +518,22 @@ static enum ktap_result protected_failure(struct ctx *c, bool fault)
 	if (fault)
 		c->reset_log_before_fault = klog_count("resetting the GPU");
 	t0 = now_ms();
-	rc = submit_n(&c->d, &p, fault ? insns : p.stream, n, 1);
+	rc = submit_n(&c->d, &p, kind == PROT_HANG_STREAM ? p.stream : insns, n, 1);
 	EXPECT(rc == 0, "GROUP_SUBMIT: %s", strerror(rc));
 	/* The normal job queued while the protected one is stuck must still complete. */
 	rc = run_marker(&c->d, &nrm, 0xbef1, TIMEOUT_WAIT_MS);
-	EXPECT(rc == 0, "the normal job queued during the protected %s: %s", fault ? "fault" : "hang",
-	       strerror(rc));
+	EXPECT(rc == 0, "the normal job queued during the protected %s: %s", what[kind], strerror(rc));
 	rc = wait_env(&c->d, &p, TIMEOUT_WAIT_MS);
 	took = now_ms() - t0;
 	EXPECT(rc == 0, "the protected job was not stopped within %d s: %s", TIMEOUT_WAIT_MS / 1000, strerror(rc));
-	ktap_diag("the protected %s was dealt with %" PRIu64 " ms after submission%s", fault ? "fault" : "hang",
-		  took, fault ? "" : " (5 s of it Panthor's job timeout)");
-	EXPECT(klog_wait_count(msg, log_before, fault ? KLOG_WAIT_MS : 0) > log_before ||
-		       klog_count(msg2) > log2_before,
-	       "the kernel log has no \"%s\" nor \"%s\"", msg, msg2);
+	ktap_diag("the protected %s was dealt with %" PRIu64 " ms after submission%s", what[kind], took,
+		  kind == PROT_HANG_STREAM ? " (5 s of it Panthor's job timeout)" : "");
+	if (kind == PROT_HANG_STREAM)
+		EXPECT(klog_count(msg) > log_before || klog_count(msg2) > log2_before,
+		       "the kernel log has no \"%s\" nor \"%s\"", msg, msg2);
+	else
+		EXPECT(klog_wait_count(msg, log_before, KLOG_WAIT_MS) > log_before, "the kernel log has no \"%s\"",
+		       msg);
 	rc = panthor_group_state(c->d.fd, p.group, &state, NULL);
 	EXPECT(rc == 0 && (state & (DRM_PANTHOR_GROUP_STATE_FATAL_FAULT | DRM_PANTHOR_GROUP_STATE_TIMEDOUT)),
 	       "the protected group is in state 0x%x: not blamed", state);
@@ -500,10 +541,10 @@ static enum ktap_result protected_failure(struct ctx *c, bool fault)
 	EXPECT(rc == 0 && state == 0, "the normal group is in state 0x%x: blamed too", state);
 	rc = read_stats(&safter);
 	EXPECT(rc == 0 && safter.entries > sbefore.entries,
-	       "protected mode was never entered: the %s did not happen in protected mode", fault ? "fault" : "hang");
-	if (!fault)
-		EXPECT(took <= 5000 + 2000 + 1000, "recovery took %" PRIu64 " ms, more than the 5 s job timeout + 2 s",
-		       took);
+	       "protected mode was never entered: the %s did not happen in protected mode", what[kind]);
+	if (budget_ms[kind])
+		EXPECT(took <= budget_ms[kind], "recovery took %" PRIu64 " ms, more than %" PRIu64 " ms", took,
+		       budget_ms[kind]);
 	rc = run_marker(&c->d, &nrm, 0xbef2, JOB_WAIT_MS);
 	EXPECT(rc == 0, "the normal job after: %s", strerror(rc));
 	if (fault)
@@ -517,13 +558,19 @@ out:
 static enum ktap_result case_hang(struct ctx *c, char *skip, size_t skip_len)
 {
 	NEED_READY();
-	return protected_failure(c, false);
+	return protected_failure(c, PROT_HANG_STREAM);
+}
+
+static enum ktap_result case_shader_hang(struct ctx *c, char *skip, size_t skip_len)
+{
+	NEED_READY();
+	return protected_failure(c, PROT_HANG_SHADER);
 }
 
 static enum ktap_result case_fault(struct ctx *c, char *skip, size_t skip_len)
 {
 	NEED_READY();
-	return protected_failure(c, true);
+	return protected_failure(c, PROT_FAULT);
 }
 
 /* After the fault case's reset, protected work runs again. */
@@ -656,6 +703,7 @@ static const struct {
 	{ "batch_one_entry_one_exit", case_batch },
 	{ "normal_group_progresses_during_protected_work", case_fairness },
 	{ "protected_hang_blames_only_protected_group", case_hang },
+	{ "protected_shader_hang_meets_progress_timer", case_shader_hang },
 	{ "protected_fault_blames_only_protected_group", case_fault },
 	{ "protected_work_after_reset", case_after_reset },
 	{ "protected_work_after_runtime_suspend", case_after_runtime_suspend },

@@ -96,7 +96,7 @@ describe('protm run (QEMU target, tee-heap suite)', () => {
     }
   });
 
-  it('runs jobs on the Mali CSF model and recovers from a fault and a timeout (gpu-basic)', async () => {
+  it('runs jobs on the Mali CSF model and recovers from a fault, a job timeout and a progress timeout (gpu-basic)', async () => {
     const doc = await runSuite(['--suite', 'gpu-basic']);
     expect(doc.counts.failed).toBe(0);
     expect(doc.counts.skipped).toBe(0);
@@ -107,6 +107,7 @@ describe('protm run (QEMU target, tee-heap suite)', () => {
       'invalid_instruction_cs_fault',
       'mmu_fault_kills_group',
       'job_timeout_recovers',
+      'endless_shader_progress_timeout',
     ]) {
       expect(status(doc, name), name).toBe('pass');
     }
@@ -241,6 +242,7 @@ describe('protm run (QEMU target, tee-heap suite)', () => {
     'batch_one_entry_one_exit',
     'normal_group_progresses_during_protected_work',
     'protected_hang_blames_only_protected_group',
+    'protected_shader_hang_meets_progress_timer',
     'protected_fault_blames_only_protected_group',
     'protected_work_after_reset',
     'protected_work_after_runtime_suspend',

@@ -24,6 +24,8 @@
 #define CS_BRANCH_ALWAYS(off) CS_BRANCH(CS_COND_ALWAYS, 0, off)
 /* CALL the buffer at the address in register pair `a`, of the byte size in register `len` */
 #define CS_CALL(a, len) CS_INSN(32, ((a) << 8) | (len), 0)
+/* RUN_COMPUTE with the resource table, push constants, shader and thread storage in r0, r8, r16, r24 */
+#define CS_RUN_COMPUTE CS_INSN(4, 0, 0)
 /* PROT_REGION: the next `n` instructions run in protected mode */
 #define CS_PROT_REGION(n) CS_INSN(41, 0, (n) & 0xffff)
 /* SYNC_WAIT32: wait until the 32-bit word at [addr] compares `cond` to register `ref` */
