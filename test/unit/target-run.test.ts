@@ -183,7 +183,8 @@ describe('protm run (QEMU target, tee-heap suite)', () => {
     // GPU work through panvk in normal memory, read back by the CPU: buffer
     // fill, update and copy, an SSBO shader, and image copies (vk_meta's
     // texel-fetch and image-store shaders) on OPTIMAL and LINEAR images, and
-    // render passes that clear D16 and D32 depth attachments.
+    // render passes that clear D16 and D32 depth attachments and a D24S8
+    // depth/stencil one.
     for (const name of [
       'vulkan_device',
       'fill_buffer',
@@ -197,6 +198,7 @@ describe('protm run (QEMU target, tee-heap suite)', () => {
       'copy_image_optimal_to_linear',
       'render_pass_depth_clear_d16',
       'render_pass_depth_clear_d32',
+      'render_pass_depth_stencil_clear_d24s8',
     ]) {
       expect(inSuite('vk-compute', name), name).toBe('pass');
     }

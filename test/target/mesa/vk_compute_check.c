@@ -54,7 +54,7 @@
 #include "lib/vulkan/vk_ssbo_pipeline.h"
 
 #define SUITE "vk-compute"
-#define CASES 12
+#define CASES 13
 /* The model interprets shaders under TCG: generous, a hang still ends. */
 #define FENCE_TIMEOUT_NS (60ull * 1000 * 1000 * 1000)
 #define BUF_SIZE (64 * 1024)
@@ -770,16 +770,18 @@ static enum ktap_result case_ssbo(struct ctx *c, char *skip, size_t skip_len)
  * whatever it holds (a wrong picture tells what went wrong).
  */
 /*
- * A render pass that clears an OPTIMAL depth image of `format` to 0.25 and
- * draws nothing, then a copy of its depth into a host-visible buffer:
- * every texel must be `texel` (`bpp` bytes), the bytes after them the
- * CPU's guard.
+ * A render pass that clears an OPTIMAL depth image of `format` to 0.25 (and
+ * its stencil to 0x5a if `aspect` has it) and draws nothing, then a copy of
+ * the cleared aspects into a host-visible buffer: every depth texel must
+ * be `texel` (`bpp` bytes; `undefined` bytes of it are not compared), every
+ * stencil texel 0x5a after them, the bytes after those the CPU's guard.
  */
-static enum ktap_result depth_clear(struct ctx *c, VkFormat format, const void *texel, unsigned bpp,
-				    const char *what, char *skip, size_t skip_len)
+static enum ktap_result depth_clear(struct ctx *c, VkFormat format, VkImageAspectFlags aspect, const void *texel,
+				    unsigned bpp, uint32_t undefined, const char *what, char *skip, size_t skip_len)
 {
 	enum ktap_result res = need_device(c, skip, skip_len);
-	const VkClearValue clear = { .depthStencil = { .depth = 0.25f } };
+	const VkClearValue clear = { .depthStencil = { .depth = 0.25f, .stencil = 0x5a } };
+	const size_t texels = IMG_W * IMG_H;
 	struct vk_clear_pass p = { 0 };
 	struct hres dst = { 0 }, img = { 0 };
 	uint8_t *want = NULL;
@@ -793,17 +795,23 @@ static enum ktap_result depth_clear(struct ctx *c, VkFormat format, const void *
 	p.img = img.img;
 	p.mem = img.mem;
 	VK_EXPECT(vr);
-	VK_EXPECT(vk_clear_pass_create(c->dev, &p, format, VK_IMAGE_ASPECT_DEPTH_BIT, IMG_W, IMG_H));
+	VK_EXPECT(vk_clear_pass_create(c->dev, &p, format, aspect, IMG_W, IMG_H));
 	VK_EXPECT(hbuf_alloc(c, &dst, VK_BUFFER_USAGE_TRANSFER_DST_BIT, GUARD));
 	VK_EXPECT(cmd_begin(c, &cmd));
-	vk_clear_pass_record(cmd, &p, &clear, VK_IMAGE_ASPECT_DEPTH_BIT, dst.buf, 0);
+	vk_clear_pass_record(cmd, &p, &clear, aspect, dst.buf, 0);
 	EXPECT(!cmd_submit_wait(c, cmd, what), "the depth clear did not complete");
 
 	want = malloc(BUF_SIZE);
 	EXPECT(want, "out of memory");
 	memset(want, GUARD, BUF_SIZE);
-	for (unsigned i = 0; i < IMG_W * IMG_H; i++)
+	for (size_t i = 0; i < texels; i++) {
 		memcpy(want + i * bpp, texel, bpp);
+		for (unsigned k = 0; k < bpp; k++)
+			if (undefined & (1u << k))
+				want[i * bpp + k] = dst.map[i * bpp + k];
+	}
+	if (aspect & VK_IMAGE_ASPECT_STENCIL_BIT)
+		memset(want + texels * bpp, clear.depthStencil.stencil, texels);
 	res = compare(c, what, dst.map, want, BUF_SIZE, skip, skip_len);
 out:
 	free(want);
@@ -817,7 +825,7 @@ static enum ktap_result case_depth_clear_d16(struct ctx *c, char *skip, size_t s
 {
 	const uint16_t texel = 0x4000;
 
-	return depth_clear(c, VK_FORMAT_D16_UNORM, &texel, 2,
+	return depth_clear(c, VK_FORMAT_D16_UNORM, VK_IMAGE_ASPECT_DEPTH_BIT, &texel, 2, 0,
 			   "a render pass clearing a 40x24 D16_UNORM image to 0.25, copied out", skip, skip_len);
 }
 
@@ -826,8 +834,23 @@ static enum ktap_result case_depth_clear_d32(struct ctx *c, char *skip, size_t s
 {
 	const float texel = 0.25f;
 
-	return depth_clear(c, VK_FORMAT_D32_SFLOAT, &texel, 4,
+	return depth_clear(c, VK_FORMAT_D32_SFLOAT, VK_IMAGE_ASPECT_DEPTH_BIT, &texel, 4, 0,
 			   "a render pass clearing a 40x24 D32_SFLOAT image to 0.25, copied out", skip, skip_len);
+}
+
+/*
+ * D24_UNORM_S8_UINT, depth and stencil in one buffer: 0.25 in D24 is
+ * 4194303.75, rounded to 0x400000; the copy's depth texel has it in its
+ * low 24 bits and 8 bits Vulkan leaves undefined.
+ */
+static enum ktap_result case_depth_stencil_clear_d24s8(struct ctx *c, char *skip, size_t skip_len)
+{
+	const uint32_t texel = 0x400000;
+
+	return depth_clear(c, VK_FORMAT_D24_UNORM_S8_UINT, VK_IMAGE_ASPECT_DEPTH_BIT | VK_IMAGE_ASPECT_STENCIL_BIT,
+			   &texel, 4, 1u << 3,
+			   "a render pass clearing a 40x24 D24_UNORM_S8_UINT image to 0.25 and 0x5a, copied out", skip,
+			   skip_len);
 }
 
 static enum ktap_result case_picture(struct ctx *c, char *skip, size_t skip_len)
@@ -864,6 +887,7 @@ int main(int argc, char **argv)
 		{ "copy_image_optimal_to_linear", case_image_to_image },
 		{ "render_pass_depth_clear_d16", case_depth_clear_d16 },
 		{ "render_pass_depth_clear_d32", case_depth_clear_d32 },
+		{ "render_pass_depth_stencil_clear_d24s8", case_depth_stencil_clear_d24s8 },
 	};
 	struct ctx c = { .gpu_expected = env_flag("PROTM_EXPECT_GPU") };
 	char skip[256];

@@ -4,14 +4,15 @@
 VkResult vk_clear_pass_create(VkDevice dev, struct vk_clear_pass *p, VkFormat format, VkImageAspectFlags aspect,
 			      uint32_t w, uint32_t h)
 {
-	const int depth = aspect == VK_IMAGE_ASPECT_DEPTH_BIT;
+	const int depth = !!(aspect & (VK_IMAGE_ASPECT_DEPTH_BIT | VK_IMAGE_ASPECT_STENCIL_BIT));
+	const int stencil = !!(aspect & VK_IMAGE_ASPECT_STENCIL_BIT);
 	const VkAttachmentDescription att = {
 		.format = format,
 		.samples = VK_SAMPLE_COUNT_1_BIT,
 		.loadOp = VK_ATTACHMENT_LOAD_OP_CLEAR,
 		.storeOp = VK_ATTACHMENT_STORE_OP_STORE,
-		.stencilLoadOp = VK_ATTACHMENT_LOAD_OP_DONT_CARE,
-		.stencilStoreOp = VK_ATTACHMENT_STORE_OP_DONT_CARE,
+		.stencilLoadOp = stencil ? VK_ATTACHMENT_LOAD_OP_CLEAR : VK_ATTACHMENT_LOAD_OP_DONT_CARE,
+		.stencilStoreOp = stencil ? VK_ATTACHMENT_STORE_OP_STORE : VK_ATTACHMENT_STORE_OP_DONT_CARE,
 		.initialLayout = VK_IMAGE_LAYOUT_UNDEFINED,
 		.finalLayout = VK_IMAGE_LAYOUT_TRANSFER_SRC_OPTIMAL,
 	};
@@ -92,13 +93,23 @@ void vk_clear_pass_record(VkCommandBuffer cmd, const struct vk_clear_pass *p, co
 		.clearValueCount = 1,
 		.pClearValues = clear,
 	};
-	const VkBufferImageCopy r = {
-		.bufferOffset = off,
-		.imageSubresource = { aspect, 0, 0, 1 },
-		.imageExtent = { p->w, p->h, 1 },
+	const VkImageAspectFlags both = VK_IMAGE_ASPECT_DEPTH_BIT | VK_IMAGE_ASPECT_STENCIL_BIT;
+	/* A depth/stencil image's aspects copy out one at a time: depth first, stencil after it. */
+	const VkBufferImageCopy r[2] = {
+		{
+			.bufferOffset = off,
+			.imageSubresource = { (aspect & both) == both ? VK_IMAGE_ASPECT_DEPTH_BIT : aspect, 0, 0, 1 },
+			.imageExtent = { p->w, p->h, 1 },
+		},
+		{
+			.bufferOffset = off + (VkDeviceSize)p->w * p->h * 4,
+			.imageSubresource = { VK_IMAGE_ASPECT_STENCIL_BIT, 0, 0, 1 },
+			.imageExtent = { p->w, p->h, 1 },
+		},
 	};
 
 	vkCmdBeginRenderPass(cmd, &rpbi, VK_SUBPASS_CONTENTS_INLINE);
 	vkCmdEndRenderPass(cmd);
-	vkCmdCopyImageToBuffer(cmd, p->img, VK_IMAGE_LAYOUT_TRANSFER_SRC_OPTIMAL, dst, 1, &r);
+	vkCmdCopyImageToBuffer(cmd, p->img, VK_IMAGE_LAYOUT_TRANSFER_SRC_OPTIMAL, dst, (aspect & both) == both ? 2 : 1,
+			       r);
 }

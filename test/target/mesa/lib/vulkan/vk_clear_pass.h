@@ -24,8 +24,9 @@ struct vk_clear_pass {
 
 /*
  * Makes p's view, render pass and framebuffer for p->img, a `w` x `h`
- * image of `format` whose `aspect` (colour or depth) is cleared on load
- * and stored, left in TRANSFER_SRC_OPTIMAL for the copy out.
+ * image of `format` whose `aspect` (colour, depth, or depth and stencil)
+ * is cleared on load and stored, left in TRANSFER_SRC_OPTIMAL for the copy
+ * out.
  */
 VkResult vk_clear_pass_create(VkDevice dev, struct vk_clear_pass *p, VkFormat format, VkImageAspectFlags aspect,
 			      uint32_t w, uint32_t h);
@@ -33,7 +34,11 @@ VkResult vk_clear_pass_create(VkDevice dev, struct vk_clear_pass *p, VkFormat fo
 /* Destroys what p holds, its image and memory included (null handles are fine). */
 void vk_clear_pass_destroy(VkDevice dev, struct vk_clear_pass *p);
 
-/* Records p's pass with `clear`, then a copy of its image's `aspect` into `dst` at `off`. */
+/*
+ * Records p's pass with `clear`, then a copy of its image's `aspect` into
+ * `dst` at `off`; depth and stencil both: depth at `off` (4 bytes a
+ * texel), stencil (1 byte a texel) right after it.
+ */
 void vk_clear_pass_record(VkCommandBuffer cmd, const struct vk_clear_pass *p, const VkClearValue *clear,
 			  VkImageAspectFlags aspect, VkBuffer dst, VkDeviceSize off);
 
