@@ -43,6 +43,7 @@ describe('Mesa on drm-shim', () => {
       'protected_image_copies_verified_by_ta',
       'protected_render_pass_clear_verified_by_ta',
       'protected_render_pass_depth_clear_verified_by_ta',
+      'protected_render_pass_stencil_clear_verified_by_ta',
       'protected_compute_shader_verified_by_ta',
       'protected_picture_verified_by_ta',
     ];

@@ -174,6 +174,7 @@ describe('protm run (QEMU target, tee-heap suite)', () => {
       'protected_image_copies_verified_by_ta',
       'protected_render_pass_clear_verified_by_ta',
       'protected_render_pass_depth_clear_verified_by_ta',
+      'protected_render_pass_stencil_clear_verified_by_ta',
       'protected_compute_shader_verified_by_ta',
       'protected_picture_verified_by_ta',
       'normal_queue_copy_from_protected_faults_leaks_nothing',

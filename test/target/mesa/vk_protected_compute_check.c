@@ -30,7 +30,8 @@
  *     with a render pass that only clears a protected OPTIMAL
  *     R8G8B8A8_UNORM image (loadOp CLEAR, no draw: a fragment job), copied
  *     out with vkCmdCopyImageToBuffer, the same with a protected
- *     D32_SFLOAT depth attachment, with our SSBO compute shader
+ *     D32_SFLOAT depth attachment and with a D24_UNORM_S8_UINT one (its
+ *     stencil copied out), with our SSBO compute shader
  *     (lib/vk_ssbo_shader.c) writing 1 KiB
  *     inside the buffer, and with our picture shader
  *     (lib/vk_picture_shader.c) drawing a 64x64 picture over all of it (the
@@ -83,7 +84,7 @@
 #include "protm_verify_ta.h"
 
 #define SUITE "vk-protected-compute"
-#define CASES 14
+#define CASES 15
 /* The model interprets shaders under TCG: generous, a hang still ends. */
 #define FENCE_TIMEOUT_NS (60ull * 1000 * 1000 * 1000)
 /*
@@ -122,6 +123,9 @@
 /* The depth clear: a protected D32_SFLOAT attachment, copied out here. */
 #define SEED_DEPTH 0x7e11de97u
 #define DEPTH_OFF 0x0800
+/* The stencil clear: a protected D24_UNORM_S8_UINT attachment, its stencil copied out here. */
+#define SEED_STENCIL 0x7e1157e7u
+#define STENCIL_OFF 0x1800
 
 #define GUARD 0xa5
 /* The picture covers the whole buffer. */
@@ -151,6 +155,7 @@ struct ctx {
 	/* Protected attachments, each with a render pass that only clears it */
 	struct vk_clear_pass colour; /* R8G8B8A8_UNORM */
 	struct vk_clear_pass depth;  /* D32_SFLOAT */
+	struct vk_clear_pass ds;     /* D24_UNORM_S8_UINT */
 
 	int dmabuf; /* from the protected heap, -1: none */
 	VkBuffer prot_buf;
@@ -820,8 +825,8 @@ static enum ktap_result protected_clear(struct ctx *c, char *skip, size_t skip_l
 					void (*record)(struct ctx *, VkCommandBuffer), void (*expect)(struct ctx *))
 {
 	enum ktap_result res = need_buffer(c, skip, skip_len);
-	VkImageUsageFlags usage = aspect == VK_IMAGE_ASPECT_DEPTH_BIT ? VK_IMAGE_USAGE_DEPTH_STENCIL_ATTACHMENT_BIT
-								       : VK_IMAGE_USAGE_COLOR_ATTACHMENT_BIT;
+	VkImageUsageFlags usage = aspect & VK_IMAGE_ASPECT_COLOR_BIT ? VK_IMAGE_USAGE_COLOR_ATTACHMENT_BIT
+								     : VK_IMAGE_USAGE_DEPTH_STENCIL_ATTACHMENT_BIT;
 
 	if (res == KTAP_PASS)
 		res = protected_image(c, format, usage, &p->img, &p->mem);
@@ -869,6 +874,32 @@ static enum ktap_result case_render_pass_depth_clear(struct ctx *c, char *skip, 
 			       SEED_DEPTH,
 			       "a render pass clearing a protected 40x24 D32_SFLOAT depth image to 0.25, then a copy out",
 			       depth_record, depth_expect);
+}
+
+/*
+ * D24_UNORM_S8_UINT, depth and stencil cleared together (0.25, 0x5a): the
+ * stencil copies out alone, one byte a texel (the depth copy's top byte is
+ * undefined, which a hash of the whole buffer cannot leave aside).
+ */
+static const VkClearValue clear_ds = { .depthStencil = { .depth = 0.25f, .stencil = 0x5a } };
+
+static void stencil_record(struct ctx *c, VkCommandBuffer cmd)
+{
+	vk_clear_pass_record(cmd, &c->ds, &clear_ds, VK_IMAGE_ASPECT_STENCIL_BIT, c->prot_buf, STENCIL_OFF);
+}
+
+static void stencil_expect(struct ctx *c)
+{
+	memset(c->want + STENCIL_OFF, clear_ds.depthStencil.stencil, IMG_W * IMG_H);
+}
+
+static enum ktap_result case_render_pass_stencil_clear(struct ctx *c, char *skip, size_t skip_len)
+{
+	return protected_clear(c, skip, skip_len, &c->ds, VK_FORMAT_D24_UNORM_S8_UINT,
+			       VK_IMAGE_ASPECT_DEPTH_BIT | VK_IMAGE_ASPECT_STENCIL_BIT, SEED_STENCIL,
+			       "a render pass clearing a protected 40x24 D24_UNORM_S8_UINT image to 0.25 and 0x5a, "
+			       "then a copy of its stencil out",
+			       stencil_record, stencil_expect);
 }
 
 /*
@@ -1068,6 +1099,7 @@ int main(int argc, char **argv)
 		{ "protected_image_copies_verified_by_ta", case_image },
 		{ "protected_render_pass_clear_verified_by_ta", case_render_pass_clear },
 		{ "protected_render_pass_depth_clear_verified_by_ta", case_render_pass_depth_clear },
+		{ "protected_render_pass_stencil_clear_verified_by_ta", case_render_pass_stencil_clear },
 		{ "protected_compute_shader_verified_by_ta", case_ssbo },
 		{ "protected_picture_verified_by_ta", case_picture },
 		{ "normal_queue_copy_from_protected_faults_leaks_nothing", case_copy_out },
@@ -1125,6 +1157,7 @@ int main(int argc, char **argv)
 		vkFreeMemory(c.dev, c.prot_img_mem, NULL);
 		vk_clear_pass_destroy(c.dev, &c.colour);
 		vk_clear_pass_destroy(c.dev, &c.depth);
+		vk_clear_pass_destroy(c.dev, &c.ds);
 		vkDestroyBuffer(c.dev, c.prot_buf, NULL);
 		vkFreeMemory(c.dev, c.prot_mem, NULL);
 		vkDestroyDevice(c.dev, NULL);
