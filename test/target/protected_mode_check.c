@@ -462,29 +462,24 @@ enum protected_failure_kind {
  */
 static enum ktap_result protected_failure(struct ctx *c, enum protected_failure_kind kind)
 {
-	static const char *const what[] = {
-		[PROT_HANG_STREAM] = "stream hang",
-		[PROT_HANG_SHADER] = "shader hang",
-		[PROT_FAULT] = "fault",
-	};
-	static const char *const report[] = {
-		[PROT_HANG_STREAM] = "job timeout",
-		[PROT_HANG_SHADER] = PANTHOR_PROGRESS_REPORT,
-		[PROT_FAULT] = "GPU fault in protected mode",
-	};
 	/*
-	 * How long recovery may take: a stream hang, the job timeout, the exit's
-	 * own 2 s and 1 s of emulation; a shader hang, less than the job timeout
-	 * (the progress timer must come first); a fault, no bound here.
+	 * What each failure is called, what Panthor logs for it, and how long
+	 * recovery may take: a stream hang, the job timeout, the exit's own 2 s
+	 * and 1 s of emulation; a shader hang, less than the job timeout (the
+	 * progress timer must come first); a fault, no bound here.
 	 */
-	static const uint64_t budget_ms[] = {
-		[PROT_HANG_STREAM] = PANTHOR_JOB_TIMEOUT_MS + 2000 + 1000,
-		[PROT_HANG_SHADER] = PANTHOR_JOB_TIMEOUT_MS,
-		[PROT_FAULT] = 0,
+	static const struct {
+		const char *what, *report;
+		uint64_t budget_ms;
+	} kinds[] = {
+		[PROT_HANG_STREAM] = { "stream hang", "job timeout", PANTHOR_JOB_TIMEOUT_MS + 2000 + 1000 },
+		[PROT_HANG_SHADER] = { "shader hang", PANTHOR_PROGRESS_REPORT, PANTHOR_JOB_TIMEOUT_MS },
+		[PROT_FAULT] = { "fault", "GPU fault in protected mode", 0 },
 	};
+	const char *what = kinds[kind].what;
 	enum ktap_result res = KTAP_PASS;
 	bool fault = kind == PROT_FAULT;
-	const char *msg = report[kind];
+	const char *msg = kinds[kind].report;
 	const char *msg2 = "Protected mode exit timed out"; /* a stream hang's other report */
 	uint64_t insns[ENDLESS_SHADER_INSNS], t0, took;
 	uint32_t n = 0, state = 0;
@@ -522,11 +517,11 @@ static enum ktap_result protected_failure(struct ctx *c, enum protected_failure_
 	EXPECT(rc == 0, "GROUP_SUBMIT: %s", strerror(rc));
 	/* The normal job queued while the protected one is stuck must still complete. */
 	rc = run_marker(&c->d, &nrm, 0xbef1, TIMEOUT_WAIT_MS);
-	EXPECT(rc == 0, "the normal job queued during the protected %s: %s", what[kind], strerror(rc));
+	EXPECT(rc == 0, "the normal job queued during the protected %s: %s", what, strerror(rc));
 	rc = wait_env(&c->d, &p, TIMEOUT_WAIT_MS);
 	took = now_ms() - t0;
 	EXPECT(rc == 0, "the protected job was not stopped within %d s: %s", TIMEOUT_WAIT_MS / 1000, strerror(rc));
-	ktap_diag("the protected %s was dealt with %" PRIu64 " ms after submission%s", what[kind], took,
+	ktap_diag("the protected %s was dealt with %" PRIu64 " ms after submission%s", what, took,
 		  kind == PROT_HANG_STREAM ? " (5 s of it Panthor's job timeout)" : "");
 	if (kind == PROT_HANG_STREAM)
 		EXPECT(klog_count(msg) > log_before || klog_count(msg2) > log2_before,
@@ -541,10 +536,10 @@ static enum ktap_result protected_failure(struct ctx *c, enum protected_failure_
 	EXPECT(rc == 0 && state == 0, "the normal group is in state 0x%x: blamed too", state);
 	rc = read_stats(&safter);
 	EXPECT(rc == 0 && safter.entries > sbefore.entries,
-	       "protected mode was never entered: the %s did not happen in protected mode", what[kind]);
-	if (budget_ms[kind])
-		EXPECT(took <= budget_ms[kind], "recovery took %" PRIu64 " ms, more than %" PRIu64 " ms", took,
-		       budget_ms[kind]);
+	       "protected mode was never entered: the %s did not happen in protected mode", what);
+	if (kinds[kind].budget_ms)
+		EXPECT(took <= kinds[kind].budget_ms, "recovery took %" PRIu64 " ms, more than %" PRIu64 " ms", took,
+		       kinds[kind].budget_ms);
 	rc = run_marker(&c->d, &nrm, 0xbef2, JOB_WAIT_MS);
 	EXPECT(rc == 0, "the normal job after: %s", strerror(rc));
 	if (fault)

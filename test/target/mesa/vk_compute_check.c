@@ -22,8 +22,9 @@
  *     one, whose memory the CPU reads;
  *   - render passes that only clear a depth attachment (loadOp CLEAR, no
  *     draw: a fragment job's depth writeback), D16_UNORM and D32_SFLOAT
- *     OPTIMAL images, copied out with vkCmdCopyImageToBuffer: every texel
- *     must be the clear depth in the format's encoding.
+ *     OPTIMAL images, and the depth and stencil of a D24_UNORM_S8_UINT one,
+ *     copied out with vkCmdCopyImageToBuffer: every texel must be the clear
+ *     value in the format's encoding.
  *
  * On the Mali model (the target's init sets PROTM_EXPECT_GPU=1) the bytes
  * must match. Without a GPU that runs the work (Mesa's drm-shim on the
@@ -765,11 +766,6 @@ static enum ktap_result case_ssbo(struct ctx *c, char *skip, size_t skip_len)
 }
 
 /*
- * Our picture shader draws a 64x64 picture into an SSBO, one pixel per
- * invocation: the CPU reads what the GPU drew, and the run's report shows it
- * whatever it holds (a wrong picture tells what went wrong).
- */
-/*
  * A render pass that clears an OPTIMAL depth image of `format` to 0.25 (and
  * its stencil to 0x5a if `aspect` has it) and draws nothing, then a copy of
  * the cleared aspects into a host-visible buffer: every depth texel must
@@ -853,6 +849,11 @@ static enum ktap_result case_depth_stencil_clear_d24s8(struct ctx *c, char *skip
 			   skip_len);
 }
 
+/*
+ * Our picture shader draws a 64x64 picture into an SSBO, one pixel per
+ * invocation: the CPU reads what the GPU drew, and the run's report shows it
+ * whatever it holds (a wrong picture tells what went wrong).
+ */
 static enum ktap_result case_picture(struct ctx *c, char *skip, size_t skip_len)
 {
 	const struct shader_run run = {

@@ -809,8 +809,8 @@ static enum ktap_result case_image(struct ctx *c, char *skip, size_t skip_len)
  * attachment, a protected image, is cleared on load (a fragment job, run in
  * protected mode, its bookkeeping in normal mode), then
  * vkCmdCopyImageToBuffer brings the pixels into the protected buffer, where
- * the TA's hash must show the clear value: a colour, and, in a pass of its
- * own, a depth (the fragment job's depth writeback).
+ * the TA's hash must show the clear value: a colour, and, in passes of
+ * their own, a depth and a stencil (the fragment job's depth writeback).
  */
 static const VkClearValue clear_colour = { .color.float32 = { 0.2f, 0.4f, 0.6f, 1.0f } };
 static const uint8_t clear_bytes[4] = { 51, 102, 153, 255 };
