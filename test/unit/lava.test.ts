@@ -49,7 +49,7 @@ async function standInJob(qemuSha256?: string) {
   const dir = join(new RunRecord('unit-lava').dir, 'files');
   mkdirSync(dir, { recursive: true });
   const files = [];
-  for (const label of ['bl1', 'bl2', 'bl31', 'bl32', 'bl32_extra1', 'bl32_extra2', 'kernel']) {
+  for (const label of ['bl1', 'bl2', 'bl31', 'bl32', 'bl32_extra1', 'bl32_extra2', 'kernel', 'mali_firmware']) {
     writeFileSync(join(dir, label), `${label}\n`);
     files.push(await stageFile(label, join(dir, label)));
   }

@@ -22,8 +22,12 @@ export interface BootSpec {
   timeouts?: Partial<BootTimeouts>;
   /** QEMU binary; our patched build for the Mali model, else the host's. */
   qemu?: string;
-  /** Add the Mali CSF GPU model (needs our QEMU build). */
-  gpu?: boolean;
+  /**
+   * Add the Mali CSF GPU model (needs our QEMU build), given the firmware
+   * image the kernel loads: the model checks that the firmware's protected
+   * sections are protected memory.
+   */
+  gpuFirmware?: string;
 }
 
 export interface BootResult {
@@ -36,12 +40,15 @@ export interface BootResult {
 }
 
 const BOOT_FILES = ['bl1.bin', 'bl2.bin', 'bl31.bin', 'bl32.bin', 'bl32_extra1.bin', 'bl32_extra2.bin', 'bl33.bin'];
+/** The GPU model's copy of the firmware image, beside the boot files. */
+export const GPU_FIRMWARE_FILE = 'mali_csffw.bin';
 
 /** Lay out the firmware files under the names TF-A's semihosting loader opens. */
 function prepareDir(dir: string, spec: BootSpec): void {
   mkdirSync(dir, { recursive: true });
   const f = spec.secure.files;
   const files: [string, string][] = [f.bl1, f.bl2, f.bl31, f.bl32, f.bl32Extra1, f.bl32Extra2, spec.image].map((from, i) => [from, BOOT_FILES[i]!]);
+  if (spec.gpuFirmware) files.push([spec.gpuFirmware, GPU_FIRMWARE_FILE]);
   for (const [from, name] of files) if (from !== join(dir, name)) copyFileSync(from, join(dir, name));
 }
 
@@ -51,7 +58,7 @@ function prepareDir(dir: string, spec: BootSpec): void {
  * every hash) but not 10 MB of binaries.
  */
 function removeBootFiles(dir: string): void {
-  for (const name of BOOT_FILES) rmSync(join(dir, name), { force: true });
+  for (const name of [...BOOT_FILES, GPU_FIRMWARE_FILE]) rmSync(join(dir, name), { force: true });
 }
 
 /** QEMU option values escape a comma by doubling it. */
@@ -61,9 +68,11 @@ function qemuOptValue(value: string): string {
 
 export function qemuArgs(spec: BootSpec, interactive: boolean): string[] {
   const ram = spec.secure.profile.machine.ramMiB;
+  const gpu = spec.gpuFirmware !== undefined;
   return [
     '-machine',
-    `virt,secure=on,gic-version=3${spec.gpu ? ',mali=on' : ''}`,
+    `virt,secure=on,gic-version=3${gpu ? ',mali=on' : ''}`,
+    ...(gpu ? ['-global', `driver=mali-csf,property=firmware,value=${GPU_FIRMWARE_FILE}`] : []),
     '-cpu',
     'cortex-a57',
     // With the Mali model, virt's RAM sits behind the model's TZC-400, an
@@ -71,7 +80,7 @@ export function qemuArgs(spec: BootSpec, interactive: boolean): string[] {
     // RAM racing with the controller's TLB invalidations (a vCPU thread
     // dereferenced a stale host pointer in arm_ldq_ptw: SIGSEGV in 3 boots
     // of 14), so those boots run both vCPUs in one TCG thread.
-    ...(spec.gpu ? ['-accel', 'tcg,thread=single'] : []),
+    ...(gpu ? ['-accel', 'tcg,thread=single'] : []),
     '-smp',
     '2',
     '-m',
@@ -100,7 +109,7 @@ export function qemuArgs(spec: BootSpec, interactive: boolean): string[] {
     `name=opt/protm/suite,string=${qemuOptValue(spec.suite)}`,
     ...(spec.checkArgs ? ['-fw_cfg', `name=opt/protm/check-args,string=${qemuOptValue(spec.checkArgs)}`] : []),
     // The checks must fail, not skip, when the GPU they were promised is missing.
-    ...(spec.gpu ? ['-fw_cfg', 'name=opt/protm/expect-gpu,string=1'] : []),
+    ...(gpu ? ['-fw_cfg', 'name=opt/protm/expect-gpu,string=1'] : []),
     ...(spec.secure.dtb ? ['-dtb', spec.secure.dtb] : []),
   ];
 }

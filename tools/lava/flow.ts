@@ -44,6 +44,7 @@ export async function buildQemuJob(record: RunRecord, opts: JobOptions): Promise
     ['bl32_extra1', f.bl32Extra1],
     ['bl32_extra2', f.bl32Extra2],
     ['kernel', prepared.image],
+    ...(prepared.gpuFirmware ? [['mali_firmware', prepared.gpuFirmware] as [string, string]] : []),
   ];
   const files: JobFile[] = [];
   for (const [label, path] of paths) files.push(await stageFile(label, path, opts.artifactUrl));

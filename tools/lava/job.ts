@@ -11,6 +11,7 @@
 // Jobs are written as JSON, which is YAML to LAVA's loader.
 import { copyFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
+import { GPU_FIRMWARE_FILE } from '../boot/qemu.js';
 import { ProtmError, USAGE_ERROR } from '../lib/errors.js';
 import { sha256File } from '../lib/hash.js';
 import { repoRoot } from '../lib/paths.js';
@@ -146,7 +147,7 @@ function metadataFor(files: JobFile[], extra: Record<string, string>): Record<st
 export interface QemuJobSpec {
   suite: string;
   profile: string;
-  /** bl1..bl32_extra2 and the kernel (bl33), in TF-A's order. */
+  /** bl1..bl32_extra2 and the kernel (bl33), in TF-A's order; with the GPU, the Mali firmware image too. */
   files: JobFile[];
   ramMiB: number;
   checkArgs: string;
@@ -165,6 +166,8 @@ export const QEMU_BOOT_NAMES: Record<string, string> = {
   bl32_extra1: 'bl32_extra1.bin',
   bl32_extra2: 'bl32_extra2.bin',
   kernel: 'bl33.bin',
+  // The GPU model's copy of the firmware image the kernel loads (see tools/boot/qemu.ts).
+  mali_firmware: GPU_FIRMWARE_FILE,
 };
 
 /** QEMU option values escape a comma by doubling it; the worker's command line is split like a shell's. */
@@ -182,10 +185,11 @@ export function qemuJob(spec: QemuJobSpec): JobDefinition {
     if (!name) throw new ProtmError(`qemu job: no boot name for image "${f.label}"`);
     images[f.label] = { url: f.url, sha256sum: f.sha256, image_arg: `-protm-file ${name}={${f.label}}` };
   }
+  if (spec.gpu && !images.mali_firmware) throw new ProtmError('qemu job: the Mali model needs the firmware image (a "mali_firmware" file)');
   const extra = [
     '-bios bl1.bin',
     // See tools/boot/qemu.ts: boots with the Mali model run in one TCG thread.
-    ...(spec.gpu ? ['-accel tcg,thread=single'] : []),
+    ...(spec.gpu ? ['-accel tcg,thread=single', `-global driver=mali-csf,property=firmware,value=${GPU_FIRMWARE_FILE}`] : []),
     fwCfg('suite', spec.suite),
     ...(spec.checkArgs ? [fwCfg('check-args', spec.checkArgs)] : []),
     ...(spec.gpu ? [fwCfg('expect-gpu', '1')] : []),

@@ -10,7 +10,7 @@ import { buildKernel, compileKernelBeforeRootfs, type KernelBuild, withKernelTre
 import { buildMesa } from '../build/mesa.js';
 import { buildMesaChecks } from '../build/mesa-checks.js';
 import { buildQemu } from '../build/qemu.js';
-import { installInitramfsList, type RootfsAddition, stageRootfs } from '../build/rootfs.js';
+import { installInitramfsList, maliFirmware, type RootfsAddition, stageRootfs } from '../build/rootfs.js';
 import { buildSecureWorld, type SecureWorld } from '../build/secure-world.js';
 import { buildTargetChecks, teeHeapCheckArgs } from '../build/target-checks.js';
 import { requireRoot } from '../host/root.js';
@@ -38,6 +38,8 @@ export interface Prepared {
   image: string;
   checkArgs: string;
   qemu?: string;
+  /** With the Mali model: the firmware image the kernel loads, for the model too. */
+  gpuFirmware?: string;
 }
 
 /**
@@ -55,7 +57,7 @@ export async function prepareTarget(record: RunRecord, opts: TargetOptions): Pro
     () => prepareKernelSide(record, opts),
     async () => ownQemu || (opts.gpu ? (await buildQemu(record)).binary : undefined),
   );
-  return { ...target, qemu };
+  return { ...target, qemu, gpuFirmware: opts.gpu ? await maliFirmware(record) : undefined };
 }
 
 /**
@@ -205,7 +207,7 @@ export async function runTarget(record: RunRecord, opts: TargetOptions): Promise
       checkArgs: prepared.checkArgs,
       timeouts: timeouts(opts.debug, suite.checkTimeout),
       qemu: prepared.qemu,
-      gpu: opts.gpu,
+      gpuFirmware: prepared.gpuFirmware,
     });
   } catch (err) {
     if (!(err instanceof StageTimeoutError || err instanceof StageExitError || err instanceof QemuStuckError || err instanceof QemuExitError)) throw err;
@@ -261,6 +263,6 @@ export async function shellTarget(record: RunRecord, opts: TargetOptions): Promi
     suite: 'shell',
     checkArgs: prepared.checkArgs,
     qemu: prepared.qemu,
-    gpu: opts.gpu,
+    gpuFirmware: prepared.gpuFirmware,
   });
 }
