@@ -53,7 +53,7 @@ describe('QEMU with the Mali CSF model', () => {
     }
   });
 
-  it('passes its qtests (registers, IRQ lines, MMU and TLB, command streams, protected mode, TZC-400 isolation, compute, clears)', async () => {
+  it('passes its qtests (registers, IRQ lines, MMU and TLB, command streams, protected mode, TZC-400 isolation, the firmware image, compute, clears)', async () => {
     const r = await protm(['qtest', '--json']);
     const summary = lastJson(r.stdout);
     expect(summary.status, `${r.stderr.slice(-3000)}\n${r.stdout.slice(-3000)}`).toBe('ok');
@@ -62,7 +62,7 @@ describe('QEMU with the Mali CSF model', () => {
       cases: { name: string; status: string }[];
     };
     expect(doc.counts.failed).toBe(0);
-    expect(doc.counts.passed).toBeGreaterThanOrEqual(76);
+    expect(doc.counts.passed).toBeGreaterThanOrEqual(104);
     const cases = [
       ...['job', 'invalid-instruction', 'mmu-fault', 'endless', 'suspend-resume', 'doorbell', 'resume-keeps-fatal', 'mmio-refused'].map((n) => `/cs/${n}`),
       ...['exception-handler', 'exception-handler-unknown'].map((n) => `/cs/${n}`),
@@ -103,6 +103,10 @@ describe('QEMU with the Mali CSF model', () => {
         (n) => `/fragment/${n}`,
       ),
       ...['fragment-protected', 'fragment-normal', 'fragment-protected-write-out'].map((n) => `/isolation/${n}`),
+      // the firmware's protected sections must be protected memory, and a
+      // malformed firmware image stops QEMU with the defect named
+      ...['prot-section-protected', 'prot-section-normal', 'prot-section-unmapped'].map((n) => `/firmware/${n}`),
+      ...['bad-magic', 'major-version', 'truncated', 'short-section', 'prot-not-pages', 'unknown-entry'].map((n) => `/firmware/refused/${n}`),
     ];
     for (const name of cases) {
       expect(doc.cases.find((c) => c.name.endsWith(name))?.status, name).toBe('pass');

@@ -160,7 +160,7 @@ describe('protm run (QEMU target, tee-heap suite)', () => {
     // memory types a protected and a system dma-buf can be imported as, a TEE
     // heap buffer imported as protected memory, a protected fill (also from
     // a secondary command buffer), update, copy, image copy round trip,
-    // clearing render passes (colour, depth) and SSBO dispatch whose bytes our TA hashes, and
+    // clearing render passes (colour, depth, stencil) and SSBO dispatch whose bytes our TA hashes, and
     // an unprotected queue's copy out of it that faults and leaks nothing.
     for (const name of [
       'protected_device_with_dma_buf_import',

@@ -118,6 +118,33 @@ describe('verdicts', () => {
     expect(doc.counts.passed).toBe(0);
   });
 
+  // The model writes to the firmware's protected sections with secure
+  // accesses at each protected-mode entry (QEMU patch 57): a kernel that
+  // maps ordinary memory there passed every protected check before.
+  it("a kernel that backs the firmware's protected sections with normal memory fails protected-mode", async () => {
+    const root = await seriesWithExtraPatch('kernel', 'prot-sections-normal', (src) =>
+      replaceIn(
+        join(src, 'drivers/gpu/drm/panthor/panthor_fw.c'),
+        '\t\tret = panthor_vm_map_bo_range(fw->vm, bo, offset, size,\n' +
+          '\t\t\t\t\t      layout->sections[i].va_start,\n' +
+          '\t\t\t\t\t      flags | DRM_PANTHOR_VM_BIND_OP_MAP_PROTECTED);\n',
+        '\t\tstruct panthor_kernel_bo *normal =\n' +
+          '\t\t\tpanthor_kernel_bo_create(ptdev, fw->vm, size, DRM_PANTHOR_BO_NO_MMAP, 0,\n' +
+          '\t\t\t\t\t\t PANTHOR_VM_KERNEL_AUTO_VA, "not-protected");\n\n' +
+          '\t\tret = IS_ERR(normal) ? PTR_ERR(normal) :\n' +
+          '\t\t      panthor_vm_map_bo_range(fw->vm, to_panthor_bo(normal->obj), 0, size,\n' +
+          '\t\t\t\t\t      layout->sections[i].va_start, flags);\n',
+      ),
+    );
+    const r = await protm(['run', '--suite', 'protected-mode', '--json'], { PROTM_PATCHES_ROOT: root });
+    expect(r.exitCode, r.stderr.slice(-3000)).toBe(1);
+    const { doc } = results(r.stdout);
+    // Setup itself succeeds: the fault comes with the first protected work.
+    expect(doc.cases.find((c) => c.name === 'protm_setup_ready')?.status).toBe('pass');
+    expect(doc.cases.find((c) => c.name === 'protected_job_writes_protected_buffer')?.status).toBe('fail');
+    expect(doc.counts.failed).toBeGreaterThanOrEqual(5);
+  });
+
   it('protm kunit on a series that does not build fails; it never reports an earlier run', async () => {
     const good = await protm(['kunit', '--json']);
     expect(good.exitCode, good.stderr.slice(-3000)).toBe(0);

@@ -814,7 +814,8 @@ static enum ktap_result case_image(struct ctx *c, char *skip, size_t skip_len)
  */
 static const VkClearValue clear_colour = { .color.float32 = { 0.2f, 0.4f, 0.6f, 1.0f } };
 static const uint8_t clear_bytes[4] = { 51, 102, 153, 255 };
-static const VkClearValue clear_depth = { .depthStencil = { .depth = 0.25f } };
+/* The depth and stencil passes' clear: the D32 pass takes its depth alone */
+static const VkClearValue clear_depth_stencil = { .depthStencil = { .depth = 0.25f, .stencil = 0x5a } };
 
 /*
  * A protected attachment `p` of `format` and its pass, then
@@ -858,14 +859,14 @@ static enum ktap_result case_render_pass_clear(struct ctx *c, char *skip, size_t
 
 static void depth_record(struct ctx *c, VkCommandBuffer cmd)
 {
-	vk_clear_pass_record(cmd, &c->depth, &clear_depth, VK_IMAGE_ASPECT_DEPTH_BIT, c->prot_buf, DEPTH_OFF);
+	vk_clear_pass_record(cmd, &c->depth, &clear_depth_stencil, VK_IMAGE_ASPECT_DEPTH_BIT, c->prot_buf, DEPTH_OFF);
 }
 
 /* D32_SFLOAT copies out as the float's bytes. */
 static void depth_expect(struct ctx *c)
 {
 	for (unsigned i = 0; i < IMG_W * IMG_H * 4; i += 4)
-		memcpy(c->want + DEPTH_OFF + i, &clear_depth.depthStencil.depth, 4);
+		memcpy(c->want + DEPTH_OFF + i, &clear_depth_stencil.depthStencil.depth, 4);
 }
 
 static enum ktap_result case_render_pass_depth_clear(struct ctx *c, char *skip, size_t skip_len)
@@ -881,16 +882,14 @@ static enum ktap_result case_render_pass_depth_clear(struct ctx *c, char *skip, 
  * stencil copies out alone, one byte a texel (the depth copy's top byte is
  * undefined, which a hash of the whole buffer cannot leave aside).
  */
-static const VkClearValue clear_ds = { .depthStencil = { .depth = 0.25f, .stencil = 0x5a } };
-
 static void stencil_record(struct ctx *c, VkCommandBuffer cmd)
 {
-	vk_clear_pass_record(cmd, &c->ds, &clear_ds, VK_IMAGE_ASPECT_STENCIL_BIT, c->prot_buf, STENCIL_OFF);
+	vk_clear_pass_record(cmd, &c->ds, &clear_depth_stencil, VK_IMAGE_ASPECT_STENCIL_BIT, c->prot_buf, STENCIL_OFF);
 }
 
 static void stencil_expect(struct ctx *c)
 {
-	memset(c->want + STENCIL_OFF, clear_ds.depthStencil.stencil, IMG_W * IMG_H);
+	memset(c->want + STENCIL_OFF, clear_depth_stencil.depthStencil.stencil, IMG_W * IMG_H);
 }
 
 static enum ktap_result case_render_pass_stencil_clear(struct ctx *c, char *skip, size_t skip_len)
