@@ -80,14 +80,10 @@ export function stageInstalledTree(tree: string, root: string): void {
   cpSync(tree, root, { recursive: true, filter: runtimeOnly, verbatimSymlinks: true });
 }
 
-/** Arm's Mali CSF firmware image for Panthor (only the G610's arch10.8 one), from the pinned package. */
-export async function maliFirmware(record: RunRecord): Promise<string> {
-  return join(await fetchPin(findPin(loadPins(), 'firmware'), record), MALI_FIRMWARE);
-}
-
 async function stage(record: RunRecord, root: string, programs: TargetPrograms, additions: RootfsAddition[]): Promise<void> {
   await stageDebianPins(record, root, [...DEB_PINS, ...additions.flatMap((a) => a.pins)]);
-  const firmware = await maliFirmware(record);
+  // Arm's Mali CSF firmware for Panthor (only the G610's arch10.8 image).
+  const firmware = join(await fetchPin(findPin(loadPins(), 'firmware'), record), MALI_FIRMWARE);
   mkdirSync(join(root, dirname(MALI_FIRMWARE)), { recursive: true });
   // The Debian package makes arch10.8 a symlink (to arch10.10): copy the file, not the link.
   copyFileSync(firmware, join(root, MALI_FIRMWARE));

@@ -10,7 +10,7 @@ import { buildKernel, compileKernelBeforeRootfs, type KernelBuild, withKernelTre
 import { buildMesa } from '../build/mesa.js';
 import { buildMesaChecks } from '../build/mesa-checks.js';
 import { buildQemu } from '../build/qemu.js';
-import { installInitramfsList, maliFirmware, type RootfsAddition, stageRootfs } from '../build/rootfs.js';
+import { installInitramfsList, MALI_FIRMWARE, type RootfsAddition, stageRootfs } from '../build/rootfs.js';
 import { buildSecureWorld, type SecureWorld } from '../build/secure-world.js';
 import { buildTargetChecks, teeHeapCheckArgs } from '../build/target-checks.js';
 import { requireRoot } from '../host/root.js';
@@ -57,7 +57,7 @@ export async function prepareTarget(record: RunRecord, opts: TargetOptions): Pro
     () => prepareKernelSide(record, opts),
     async () => ownQemu || (opts.gpu ? (await buildQemu(record)).binary : undefined),
   );
-  return { ...target, qemu, gpuFirmware: opts.gpu ? await maliFirmware(record) : undefined };
+  return { ...target, qemu };
 }
 
 /**
@@ -90,7 +90,9 @@ async function prepareKernelSide(record: RunRecord, opts: TargetOptions): Promis
     copyFileSync(kernel.image, image);
     return { kernel, image };
   });
-  return { secure, kernel, image, checkArgs: teeHeapCheckArgs(secure.profile).join(' ') };
+  // The model reads the very firmware file the kernel loads, from the root filesystem.
+  const gpuFirmware = opts.gpu ? join(rootfs.dir, 'root', MALI_FIRMWARE) : undefined;
+  return { secure, kernel, image, checkArgs: teeHeapCheckArgs(secure.profile).join(' '), gpuFirmware };
 }
 
 const suitesDir = () => join(repoRoot, 'test/target/suites');
