@@ -10,6 +10,7 @@ import { killGroupOnExit, signalGroup } from '../lib/children.js';
 import { ProtmError } from '../lib/errors.js';
 import { progress } from '../lib/progress.js';
 import type { RunRecord } from '../lib/run-record.js';
+import { parseJitter, startJitter } from './jitter.js';
 import { type BootTimeouts, qemuBootStages, StageExitError, type StageTiming, watchStages } from './stages.js';
 
 export interface BootSpec {
@@ -162,6 +163,8 @@ export async function bootAndWatch(record: RunRecord, spec: BootSpec): Promise<B
   // Its own process group: the wrapper's unshare/chroot chain and QEMU die together with protm.
   const child = spawn(qemu, args, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   const release = killGroupOnExit(child);
+  const jitterRange = parseJitter(process.env.PROTM_QEMU_JITTER);
+  const jitter = jitterRange && startJitter(child, jitterRange);
   const exit = exited(child, qemu);
   // QEMU's output may still arrive after its exit: the console file is ended
   // once both pipes closed (see below), never written after that.
@@ -213,6 +216,10 @@ export async function bootAndWatch(record: RunRecord, spec: BootSpec): Promise<B
     }
     throw err;
   } finally {
+    if (jitter) {
+      const { stops, stoppedMs } = jitter.end();
+      record.log(`PROTM_QEMU_JITTER=${process.env.PROTM_QEMU_JITTER}: QEMU was stopped ${stops} times, ${stoppedMs} ms in all`);
+    }
     if (child.exitCode === null && child.signalCode === null) signalGroup(child, 'SIGKILL');
     release();
     exit.catch(() => {});

@@ -4,6 +4,7 @@
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { type ConsoleFinding, scanConsole } from '../boot/console-scan.js';
+import { parseJitter } from '../boot/jitter.js';
 import { type BootResult, bootAndWatch, bootInteractive, QemuExitError, QemuStuckError } from '../boot/qemu.js';
 import { StageExitError, StageTimeoutError } from '../boot/stages.js';
 import { buildKernel, compileKernelBeforeRootfs, type KernelBuild, withKernelTree } from '../build/kernel.js';
@@ -51,6 +52,8 @@ export interface Prepared {
 export async function prepareTarget(record: RunRecord, opts: TargetOptions): Promise<Prepared> {
   await ensureHost(record);
   if (opts.gpu) requireRoot('the target with the Mali GPU model (our QEMU build)');
+  // A bad PROTM_QEMU_JITTER is an error before anything is built.
+  parseJitter(process.env.PROTM_QEMU_JITTER);
   // PROTM_QEMU boots another QEMU binary (one's own build, a wrapper) instead.
   const ownQemu = process.env.PROTM_QEMU;
   const [target, qemu] = await sideBySide(
