@@ -1,11 +1,10 @@
 // PROTM_QEMU_JITTER: a bad value is a usage error, and the jitter really
 // stops the child's process group for the asked lengths, then lets it run.
 import { spawn } from 'node:child_process';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { parseJitter, startJitter } from '../../tools/boot/jitter.js';
 import { ProtmError, USAGE_ERROR } from '../../tools/lib/errors.js';
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('PROTM_QEMU_JITTER', () => {
   it('is off when unset, MIN-MAX milliseconds when set, and a usage error otherwise', () => {
