@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { describeFinding, type FindingKind, scanConsole } from '../../tools/boot/console-scan.js';
+import { describeFinding, type FindingKind, MODEL_SOURCE, scanConsole } from '../../tools/boot/console-scan.js';
 import { repoRoot } from '../../tools/lib/paths.js';
 
 const fixture = (name: string) => readFileSync(join(repoRoot, 'test', 'fixtures', 'console', name), 'utf8');
@@ -15,7 +15,7 @@ function withReport(report: string[]): { log: string; firstLine: number } {
   return { log: [...clean.slice(0, at), ...report, ...clean.slice(at)].join('\n'), firstLine: at + 1 };
 }
 
-const REPORTS: Record<Exclude<FindingKind, 'optee-panic' | 'tfa-panic'>, string[]> = {
+const REPORTS: Record<Exclude<FindingKind, 'optee-panic' | 'tfa-panic' | 'gpu-host-error'>, string[]> = {
   oops: [
     '[    5.123456] Unable to handle kernel NULL pointer dereference at virtual address 0000000000000008',
     '[    5.123460] Mem abort info:',
@@ -144,6 +144,24 @@ describe('console scan', () => {
     ]);
     expect(describeFinding(found[0]!)).toBe(
       `OP-TEE panic (secure console, line ${clean.length + 1}): E/TC:0 0 Panic 'Failed to map protected heap' at core/mm/core_mmu.c:2051 <core_mmu_map_contiguous_pages>`,
+    );
+  });
+
+  it("finds the kernel's misuse of the GPU in the model's log, with or without host times", () => {
+    const log = [
+      // PROTM_QEMU_LOG's other items: the model's own trace and a user's shader fault.
+      '2026-12-07T23:40:01.100200Z mali_csf_as_command AS1 cmd 2 transtab 0x0 transcfg 0x0 lockaddr 0x80000000000f',
+      '2026-12-07T23:40:01.100300Z mali-csf: shader instruction 0x0 (undecodable) at 0x1000: no such opcode',
+      '2026-12-07T23:40:01.100400Z mali_csf_host_error AS1 command 3 written while AS_STATUS.AS_ACTIVE: ignored',
+      'mali_csf_host_error CSG2: protected suspend buffer 0x9c000000 refused in protected mode',
+    ].join('\n');
+    const found = scanConsole(log, { source: MODEL_SOURCE });
+    expect(found.map((f) => [f.kind, f.line])).toEqual([
+      ['gpu-host-error', 3],
+      ['gpu-host-error', 4],
+    ]);
+    expect(describeFinding(found[1]!)).toBe(
+      "GPU driven against its rules (the GPU model's log, line 4): mali_csf_host_error CSG2: protected suspend buffer 0x9c000000 refused in protected mode",
     );
   });
 

@@ -1,6 +1,8 @@
 // Scans a console log (normal world or secure world) for reports that mean
 // the run is broken even when every check printed "ok": oopses, WARNs, BUGs,
-// sanitizer, leak and lockdep reports, panics, stalls, and firmware panics.
+// sanitizer, leak and lockdep reports, panics, stalls, and firmware panics;
+// and the GPU model's log for requests the kernel made against the
+// hardware's rules.
 // Patterns are anchored at the start of the message (after the printk
 // timestamp) so a test that merely mentions "BUG:" in its own output, or a
 // boot banner such as "kasan: KernelAddressSanitizer initialized", does not
@@ -20,11 +22,12 @@ export type FindingKind =
   | 'gpu-firmware'
   | 'gpu-protm-entry'
   | 'optee-panic'
-  | 'tfa-panic';
+  | 'tfa-panic'
+  | 'gpu-host-error';
 
 export interface ConsoleFinding {
   kind: FindingKind;
-  /** Which console the log came from, e.g. "normal" or "secure". */
+  /** Which log it came from: "normal" or "secure" (consoles), or MODEL_SOURCE. */
   source: string;
   /** 1-based line number in the log. */
   line: number;
@@ -57,7 +60,11 @@ export const FINDING_TITLES: Record<FindingKind, string> = {
   'gpu-protm-entry': 'failed protected-mode entry',
   'optee-panic': 'OP-TEE panic',
   'tfa-panic': 'TF-A panic',
+  'gpu-host-error': 'GPU driven against its rules',
 };
+
+/** The source name of the GPU model's log (QEMU's trace of mali_csf_host_error). */
+export const MODEL_SOURCE = 'model';
 
 // First match wins, so the specific kinds come before the generic "BUG:"
 // (a KASAN report starts "BUG: KASAN:", arm64's BUG() oops says
@@ -88,6 +95,12 @@ const RULES: ReadonlyArray<readonly [FindingKind, RegExp]> = [
   // OP-TEE core: "E/TC:0 0 Panic 'msg' at core/...:123 <func>".
   ['optee-panic', /^E\/TC:.*\bPanic\b/],
   ['tfa-panic', /^PANIC at PC : 0x|^Unhandled Exception (?:in EL3|from lower EL)/],
+  // The GPU model saw the kernel break a rule of the hardware's interface (a
+  // command while the address space is busy, an unprotected buffer where
+  // protected memory is needed, a write to a read-only register), which the
+  // hardware would not report at all. QEMU's trace line, after the host
+  // time when PROTM_QEMU_LOG asks for it.
+  ['gpu-host-error', /^(?:\d{4}-\d\d-\d\dT\S+ )?mali_csf_host_error /],
 ];
 
 function classify(text: string): FindingKind | undefined {
@@ -118,5 +131,6 @@ export function scanConsole(log: string, opts: ScanOptions = {}): ConsoleFinding
 
 /** One line for a person: "kernel oops (normal console, line 812): Unable to handle ...". */
 export function describeFinding(f: ConsoleFinding): string {
-  return `${FINDING_TITLES[f.kind]} (${f.source} console, line ${f.line}): ${f.text}`;
+  const where = f.source === MODEL_SOURCE ? "the GPU model's log" : `${f.source} console`;
+  return `${FINDING_TITLES[f.kind]} (${where}, line ${f.line}): ${f.text}`;
 }

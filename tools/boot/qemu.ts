@@ -43,6 +43,8 @@ export interface BootResult {
 const BOOT_FILES = ['bl1.bin', 'bl2.bin', 'bl31.bin', 'bl32.bin', 'bl32_extra1.bin', 'bl32_extra2.bin', 'bl33.bin'];
 /** The GPU model's copy of the firmware image, beside the boot files. */
 export const GPU_FIRMWARE_FILE = 'mali_csffw.bin';
+/** QEMU's log (-D): the GPU model's host errors, and what PROTM_QEMU_LOG asks for. */
+export const QEMU_LOG_FILE = 'qemu.log';
 
 /** Lay out the firmware files under the names TF-A's semihosting loader opens. */
 function prepareDir(dir: string, spec: BootSpec): void {
@@ -65,6 +67,19 @@ function removeBootFiles(dir: string): void {
 /** QEMU option values escape a comma by doubling it. */
 function qemuOptValue(value: string): string {
   return value.replace(/,/g, ',,');
+}
+
+/**
+ * QEMU's log, into qemu.log beside the consoles. With the GPU model it always
+ * has the model's host errors (the trace event mali_csf_host_error), which
+ * fail the run. PROTM_QEMU_LOG=guest_errors,trace:mali_csf_* (QEMU's -d
+ * items) adds the model's own log, each line with the host's time so that a
+ * trace shows where time goes.
+ */
+export function logArgs(gpu: boolean, extra: string | undefined): string[] {
+  const items = [...(gpu ? ['trace:mali_csf_host_error'] : []), ...(extra ? [extra] : [])];
+  if (items.length === 0) return [];
+  return ['-d', items.join(','), '-D', QEMU_LOG_FILE, ...(extra ? ['-msg', 'timestamp=on'] : [])];
 }
 
 export function qemuArgs(spec: BootSpec, interactive: boolean): string[] {
@@ -99,10 +114,7 @@ export function qemuArgs(spec: BootSpec, interactive: boolean): string[] {
     '-serial',
     'file:secure.log',
     '-no-reboot',
-    // PROTM_QEMU_LOG=guest_errors,trace:mali_csf_* (QEMU's -d items): the
-    // model's own log, into qemu.log beside the consoles, each line with the
-    // host's time so that a trace shows where time goes.
-    ...(process.env.PROTM_QEMU_LOG ? ['-d', process.env.PROTM_QEMU_LOG, '-D', 'qemu.log', '-msg', 'timestamp=on'] : []),
+    ...logArgs(gpu, process.env.PROTM_QEMU_LOG),
     // No network: the target needs none, and virt's default NIC wants an option ROM.
     '-nic',
     'none',

@@ -90,6 +90,7 @@ const FINDING_CASES: Record<ConsoleFinding['kind'], string> = {
   'gpu-protm-entry': 'no failed protected-mode entry',
   'optee-panic': 'no secure-world panic',
   'tfa-panic': 'no secure-world panic',
+  'gpu-host-error': 'the kernel broke no rule of the GPU interface',
 };
 
 const MAX_FINDINGS_SHOWN = 5;

@@ -3,9 +3,9 @@
 // results (results.json, junit.xml, a table and a closing count line).
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { type ConsoleFinding, scanConsole } from '../boot/console-scan.js';
+import { type ConsoleFinding, MODEL_SOURCE, scanConsole } from '../boot/console-scan.js';
 import { parseJitter } from '../boot/jitter.js';
-import { type BootResult, bootAndWatch, bootInteractive, QemuExitError, QemuStuckError } from '../boot/qemu.js';
+import { type BootResult, bootAndWatch, bootInteractive, QEMU_LOG_FILE, QemuExitError, QemuStuckError } from '../boot/qemu.js';
 import { StageExitError, StageTimeoutError } from '../boot/stages.js';
 import { buildKernel, compileKernelBeforeRootfs, type KernelBuild, withKernelTree } from '../build/kernel.js';
 import { buildMesa } from '../build/mesa.js';
@@ -237,9 +237,13 @@ export async function runTarget(record: RunRecord, opts: TargetOptions): Promise
   // QEMU creates secure.log only once it runs: a QEMU that died first left none.
   const securePath = join(bootDir, 'secure.log');
   const secureLog = existsSync(securePath) ? readFileSync(securePath, 'utf8') : '';
+  const modelPath = join(bootDir, QEMU_LOG_FILE);
+  const modelLog = existsSync(modelPath) ? readFileSync(modelPath, 'utf8') : '';
   const findings = [
     ...scanConsole(consoleLog, { source: 'normal' }),
     ...scanConsole(secureLog, { source: 'secure' }).filter((f) => !isPowerOffPanic(f, consoleLog, secureLog)),
+    // One line says all a host error has to say: no context around it.
+    ...scanConsole(modelLog, { source: MODEL_SOURCE }).map((f) => ({ ...f, context: [] })),
   ];
   const cases = [...flattenCases(parseKtap(ktapChannel(consoleLog))), ...extra, ...(opts.gpu ? [gpuProbeCase(consoleLog)] : []), ...findingCases(findings)];
   const timing = { startedAt: new Date().toISOString(), seconds: boot?.seconds, stages: boot?.timings };
@@ -255,6 +259,7 @@ export async function runTarget(record: RunRecord, opts: TargetOptions): Promise
     qemu: boot?.command,
     consoleLog: join(bootDir, 'console.log'),
     secureLog: join(bootDir, 'secure.log'),
+    ...(opts.gpu ? { modelLog: modelPath } : {}),
   });
   record.set('results', { summary: summaryLine(p.counts), resultsJson: p.results, junit: p.junit, report: p.report });
   return { cases: p.cases, exitCode: p.exitCode, text: p.text, boot, resultsJson: p.results, junit: p.junit, report: p.report };
