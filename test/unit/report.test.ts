@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { scanConsole } from '../../tools/boot/console-scan.js';
+import { MODEL_SOURCE, scanConsole } from '../../tools/boot/console-scan.js';
 import { repoRoot } from '../../tools/lib/paths.js';
 import { NO_RESULT, parseKtap } from '../../tools/results/ktap.js';
 import {
@@ -100,6 +100,17 @@ describe('cases', () => {
     expect(extra[0]!.reason).toMatch(/^kernel WARN \(normal console, line \d+\): WARNING: drivers\/gpu/);
     expect(resultsExitCode([...good, ...extra])).toBe(1);
     expect(findingCases(scanConsole(consoleLog))).toEqual([]);
+  });
+
+  it("makes a clean run fail on the GPU model's host errors, counting them", () => {
+    const good = cases.filter((c) => c.status !== 'fail');
+    const line = 'mali_csf_host_error AS0 command 3 with no region locked';
+    const extra = findingCases(scanConsole(`${line}\n${line}\n`, { source: MODEL_SOURCE }));
+    expect(extra).toHaveLength(1);
+    expect(extra[0]).toMatchObject({ suite: ['console'], name: 'the kernel broke no rule of the GPU interface', status: 'fail' });
+    expect(extra[0]!.reason).toBe(`GPU driven against its rules (the GPU model's log, line 1): ${line} (+1 more)`);
+    expect(resultsExitCode([...good, ...extra])).toBe(1);
+    expect(findingCases(scanConsole('', { source: MODEL_SOURCE }))).toEqual([]);
   });
 });
 
