@@ -67,7 +67,9 @@ describe('protm run (QEMU target, tee-heap suite)', () => {
       expect(list).toMatch(entry);
     }
     const boot = join(dirname(lastJson(r.stdout).metadata as string), 'boot');
-    expect(readdirSync(boot).sort()).toEqual(['console.log', 'secure.log']);
+    // The consoles and the GPU model's log of host errors (empty on a good run).
+    expect(readdirSync(boot).sort()).toEqual(['console.log', 'qemu.log', 'secure.log']);
+    expect(readFileSync(join(boot, 'qemu.log'), 'utf8')).toBe('');
   });
 
   it('passes on the static profile, whose pool is reserved inside guest RAM', async () => {

@@ -1,5 +1,6 @@
 // Verdicts that cannot lie: a run that tested nothing, a GPU that never
-// probed, a KUnit build that failed, an edit nobody exported. Each fault is
+// probed, a kernel that misuses the GPU while its checks pass, a KUnit build
+// that failed, an edit nobody exported. Each fault is
 // injected for real (a kernel series with one more patch, an edit in the
 // developer's work tree) and the verdict must be red, or must not depend on it.
 import { execFileSync } from 'node:child_process';
@@ -143,6 +144,29 @@ describe('verdicts', () => {
     expect(doc.cases.find((c) => c.name === 'protm_setup_ready')?.status).toBe('pass');
     expect(doc.cases.find((c) => c.name === 'protected_job_writes_protected_buffer')?.status).toBe('fail');
     expect(doc.counts.failed).toBeGreaterThanOrEqual(5);
+  });
+
+  // The model reports the kernel's misuse of the GPU, which the hardware
+  // would not report at all, as host errors (QEMU patch 62): a kernel that
+  // sends a stray UNLOCK after each address space UPDATE completes every
+  // check, and its run must still fail.
+  it("a kernel that breaks a rule of the GPU's interface fails the run, though every check passes", async () => {
+    const root = await seriesWithExtraPatch('kernel', 'stray-unlock', (src) =>
+      replaceIn(
+        join(src, 'drivers/gpu/drm/panthor/panthor_mmu.c'),
+        '\treturn as_send_cmd_and_wait(ptdev, as_nr, AS_COMMAND_UPDATE);\n}\n\nstatic int panthor_mmu_as_disable(',
+        '\tas_send_cmd_and_wait(ptdev, as_nr, AS_COMMAND_UPDATE);\n' +
+          '\treturn as_send_cmd_and_wait(ptdev, as_nr, AS_COMMAND_UNLOCK);\n}\n\nstatic int panthor_mmu_as_disable(',
+      ),
+    );
+    const r = await protm(['run', '--suite', 'panthor-protm', '--json'], { PROTM_PATCHES_ROOT: root });
+    expect(r.exitCode, r.stderr.slice(-3000)).toBe(1);
+    const { doc } = results(r.stdout);
+    const misuse = doc.cases.find((c) => c.name === 'the kernel broke no rule of the GPU interface');
+    expect(misuse).toMatchObject({ suite: ['console'], status: 'fail' });
+    expect(misuse?.reason).toMatch(/mali_csf_host_error AS\d command 3 with no region locked/);
+    expect(doc.cases.filter((c) => c.status === 'fail').map((c) => c.name)).toEqual([misuse?.name]);
+    expect(doc.counts.passed).toBeGreaterThanOrEqual(10);
   });
 
   it('protm kunit on a series that does not build fails; it never reports an earlier run', async () => {
